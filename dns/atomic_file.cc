@@ -1,0 +1,93 @@
+#include "dns/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace rdnsprov::dns {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path, int err) {
+  throw std::system_error(err, std::generic_category(), fmt::format("{} {}", what, path.string()));
+}
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() { if (fd_ >= 0) ::close(fd_); }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  int release() { int fd = fd_; fd_ = -1; return fd; }
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+void sync_directory(const std::filesystem::path& directory) {
+  FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot open directory", directory, errno);
+  if (::fsync(fd.get()) != 0) fail("cannot fsync directory", directory, errno);
+}
+
+void write_file_atomically(const std::filesystem::path& target, std::string_view content, int mode) {
+  std::filesystem::path directory = target.parent_path().empty() ? "." : target.parent_path();
+  std::string pattern = (directory / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  FileDescriptor fd(::mkostemp(pattern.data(), O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot create a temporary file for", target, errno);
+  std::filesystem::path temporary = pattern;
+  auto abandon = [&](const std::string& what, int err) {
+    ::close(fd.release());
+    ::unlink(temporary.c_str());
+    fail(what, target, err);
+  };
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) abandon("cannot set the mode of", errno);
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      abandon("cannot write", errno);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) abandon("cannot fsync", errno);
+  if (::close(fd.release()) != 0) {
+    int err = errno;
+    ::unlink(temporary.c_str());
+    fail("cannot close", target, err);
+  }
+  if (::rename(temporary.c_str(), target.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temporary.c_str());
+    fail("cannot rename a temporary file over", target, err);
+  }
+  sync_directory(directory);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot open", path, errno);
+  std::string out;
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace rdnsprov::dns

@@ -1,0 +1,509 @@
+#include "dns/rdata.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "dns/encoding.h"
+
+namespace rdnsprov::dns::rdata {
+namespace {
+
+void put16(std::string& out, std::uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+void put32(std::string& out, std::uint32_t v) {
+  out.push_back(static_cast<char>(v >> 24));
+  out.push_back(static_cast<char>((v >> 16) & 0xff));
+  out.push_back(static_cast<char>((v >> 8) & 0xff));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+std::uint16_t get16(std::string_view w, std::size_t pos) {
+  return static_cast<std::uint16_t>((static_cast<unsigned char>(w[pos]) << 8) | static_cast<unsigned char>(w[pos + 1]));
+}
+std::uint32_t get32(std::string_view w, std::size_t pos) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos])) << 24) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 1])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 2])) << 8) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 3]));
+}
+
+template <typename T>
+Result<T> parse_unsigned(std::string_view text, T max, std::string_view what) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || value > max) {
+    return error(fmt::format("{} \"{}\" is not a number from 0 to {}", what, text, static_cast<std::uint64_t>(max)));
+  }
+  return static_cast<T>(value);
+}
+
+Result<std::uint16_t> type_code_from_text(std::string_view text) {
+  if (auto type = rrtype_from_text(text)) return rrtype_code(*type);
+  if (text.size() > 4 && (text.substr(0, 4) == "TYPE" || text.substr(0, 4) == "type")) {
+    return parse_unsigned<std::uint16_t>(text.substr(4), 65535, "type number");
+  }
+  return error(fmt::format("unknown record type \"{}\"", text));
+}
+
+std::string type_code_to_text(std::uint16_t code) {
+  if (auto type = rrtype_from_code(code)) return std::string(rrtype_to_text(*type));
+  return fmt::format("TYPE{}", code);
+}
+
+// The shape of each type's rdata: one list drives parsing, printing and checking.
+enum class Field { kU8, kU16, kU32, kTimer, kType, kTime, kName, kAddr4, kAddr16, kHexRest, kBase64Rest, kSalt,
+                   kHash, kBitmapRest };
+
+std::span<const Field> fields_of(RRType type) {
+  using F = Field;
+  static constexpr F kA[] = {F::kAddr4};
+  static constexpr F kAaaa[] = {F::kAddr16};
+  static constexpr F kName1[] = {F::kName};
+  static constexpr F kSoa[] = {F::kName, F::kName, F::kU32, F::kTimer, F::kTimer, F::kTimer, F::kTimer};
+  static constexpr F kDs[] = {F::kU16, F::kU8, F::kU8, F::kHexRest};
+  static constexpr F kDnskey[] = {F::kU16, F::kU8, F::kU8, F::kBase64Rest};
+  static constexpr F kRrsig[] = {F::kType, F::kU8, F::kU8, F::kTimer, F::kTime, F::kTime, F::kU16, F::kName,
+                                 F::kBase64Rest};
+  static constexpr F kNsec[] = {F::kName, F::kBitmapRest};
+  static constexpr F kNsec3[] = {F::kU8, F::kU8, F::kU16, F::kSalt, F::kHash, F::kBitmapRest};
+  static constexpr F kNsec3param[] = {F::kU8, F::kU8, F::kU16, F::kSalt};
+  static constexpr F kZonemd[] = {F::kU32, F::kU8, F::kU8, F::kHexRest};
+  switch (type) {
+    case RRType::kA: return kA;
+    case RRType::kAaaa: return kAaaa;
+    case RRType::kNs:
+    case RRType::kCname: return kName1;
+    case RRType::kSoa: return kSoa;
+    case RRType::kDs:
+    case RRType::kCds: return kDs;
+    case RRType::kDnskey:
+    case RRType::kCdnskey: return kDnskey;
+    case RRType::kRrsig: return kRrsig;
+    case RRType::kNsec: return kNsec;
+    case RRType::kNsec3: return kNsec3;
+    case RRType::kNsec3param: return kNsec3param;
+    case RRType::kZonemd: return kZonemd;
+  }
+  return {};
+}
+
+bool is_rest(Field f) { return f == Field::kHexRest || f == Field::kBase64Rest || f == Field::kBitmapRest; }
+
+std::string joined(std::span<const std::string_view> fields) {
+  std::string out;
+  for (auto f : fields) out.append(f);
+  return out;
+}
+
+}  // namespace
+
+std::string a(const std::array<std::uint8_t, 4>& address) { return std::string(address.begin(), address.end()); }
+std::string aaaa(const std::array<std::uint8_t, 16>& address) { return std::string(address.begin(), address.end()); }
+std::string ns(const Name& host) { return std::string(host.wire()); }
+std::string cname(const Name& target) { return std::string(target.wire()); }
+
+std::string soa(const Soa& s) {
+  std::string out(s.mname.wire());
+  out.append(s.rname.wire());
+  put32(out, s.serial);
+  put32(out, s.refresh);
+  put32(out, s.retry);
+  put32(out, s.expire);
+  put32(out, s.minimum);
+  return out;
+}
+
+Result<Soa> parse_soa(std::string_view wire) {
+  std::size_t pos = 0;
+  auto mname = Name::from_wire(wire, pos);
+  if (!mname) return error(mname.error());
+  auto rname = Name::from_wire(wire, pos);
+  if (!rname) return error(rname.error());
+  if (wire.size() != pos + 20) return error("SOA rdata has the wrong length");
+  return Soa{*mname, *rname, get32(wire, pos), get32(wire, pos + 4), get32(wire, pos + 8), get32(wire, pos + 12),
+             get32(wire, pos + 16)};
+}
+
+std::string ds(std::uint16_t key_tag, std::uint8_t algorithm, std::uint8_t digest_type, std::string_view digest) {
+  std::string out;
+  put16(out, key_tag);
+  out.push_back(static_cast<char>(algorithm));
+  out.push_back(static_cast<char>(digest_type));
+  out.append(digest);
+  return out;
+}
+
+Result<std::string> address_from_text(std::string_view text, RRType& type) {
+  std::string z(text);
+  unsigned char buf[16];
+  if (text.find(':') == std::string_view::npos) {
+    if (inet_pton(AF_INET, z.c_str(), buf) == 1) {
+      type = RRType::kA;
+      return std::string(reinterpret_cast<char*>(buf), 4);
+    }
+    return error(fmt::format("\"{}\" is not an IPv4 address", text));
+  }
+  if (inet_pton(AF_INET6, z.c_str(), buf) == 1) {
+    type = RRType::kAaaa;
+    return std::string(reinterpret_cast<char*>(buf), 16);
+  }
+  return error(fmt::format("\"{}\" is not an IPv6 address", text));
+}
+
+std::string type_bitmap(std::vector<std::uint16_t> types) {
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  std::string out;
+  std::size_t i = 0;
+  while (i < types.size()) {
+    int window = types[i] >> 8;
+    std::uint8_t bits[32] = {};
+    int length = 0;
+    for (; i < types.size() && (types[i] >> 8) == window; ++i) {
+      int low = types[i] & 0xff;
+      bits[low / 8] |= static_cast<std::uint8_t>(0x80 >> (low % 8));
+      length = low / 8 + 1;
+    }
+    out.push_back(static_cast<char>(window));
+    out.push_back(static_cast<char>(length));
+    out.append(reinterpret_cast<const char*>(bits), static_cast<std::size_t>(length));
+  }
+  return out;
+}
+
+Result<std::vector<std::uint16_t>> parse_type_bitmap(std::string_view bitmap) {
+  std::vector<std::uint16_t> types;
+  std::size_t pos = 0;
+  int last_window = -1;
+  while (pos < bitmap.size()) {
+    if (pos + 2 > bitmap.size()) return error("truncated type bitmap");
+    int window = static_cast<unsigned char>(bitmap[pos]);
+    int length = static_cast<unsigned char>(bitmap[pos + 1]);
+    if (window <= last_window) return error("type bitmap windows out of order");
+    if (length < 1 || length > 32 || pos + 2 + static_cast<std::size_t>(length) > bitmap.size()) {
+      return error("bad type bitmap window length");
+    }
+    for (int b = 0; b < length; ++b) {
+      auto byte = static_cast<unsigned char>(bitmap[pos + 2 + static_cast<std::size_t>(b)]);
+      for (int bit = 0; bit < 8; ++bit) {
+        if (byte & (0x80 >> bit)) types.push_back(static_cast<std::uint16_t>(window * 256 + b * 8 + bit));
+      }
+    }
+    last_window = window;
+    pos += 2 + static_cast<std::size_t>(length);
+  }
+  return types;
+}
+
+std::string rrsig_time_to_text(std::uint32_t seconds) {
+  std::time_t t = seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+}
+
+Result<std::uint32_t> rrsig_time_from_text(std::string_view text) {
+  if (text.size() != 14) return parse_unsigned<std::uint32_t>(text, 0xffffffffu, "signature time");
+  std::tm tm{};
+  auto part = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    std::from_chars(text.data() + pos, text.data() + pos + len, v);
+    return v;
+  };
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return error(fmt::format("signature time \"{}\" is not YYYYMMDDHHmmSS", text));
+  }
+  tm.tm_year = part(0, 4) - 1900;
+  tm.tm_mon = part(4, 2) - 1;
+  tm.tm_mday = part(6, 2);
+  tm.tm_hour = part(8, 2);
+  tm.tm_min = part(10, 2);
+  tm.tm_sec = part(12, 2);
+  // RFC 4034 §3.1.5: serial-number arithmetic, so the time is taken modulo 2^32.
+  return static_cast<std::uint32_t>(timegm(&tm));
+}
+
+Result<std::uint32_t> ttl_from_text(std::string_view text) {
+  if (text.empty()) return error("empty TTL");
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return parse_unsigned<std::uint32_t>(text, 0x7fffffffu, "TTL");
+  }
+  std::uint64_t total = 0;
+  std::uint64_t current = 0;
+  bool have_digit = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      current = current * 10 + static_cast<std::uint64_t>(c - '0');
+      have_digit = true;
+      if (current > 0xffffffffu) return error(fmt::format("TTL \"{}\" is too large", text));
+      continue;
+    }
+    std::uint64_t unit = 0;
+    switch (c) {
+      case 's': case 'S': unit = 1; break;
+      case 'm': case 'M': unit = 60; break;
+      case 'h': case 'H': unit = 3600; break;
+      case 'd': case 'D': unit = 86400; break;
+      case 'w': case 'W': unit = 604800; break;
+      default: return error(fmt::format("TTL \"{}\" is not a number of seconds or of units (1w2d3h4m5s)", text));
+    }
+    if (!have_digit) return error(fmt::format("TTL \"{}\" has a unit without a number", text));
+    total += current * unit;
+    current = 0;
+    have_digit = false;
+  }
+  if (have_digit) return error(fmt::format("TTL \"{}\" ends in a number without a unit", text));
+  if (total > 0x7fffffffu) return error(fmt::format("TTL \"{}\" is above 2^31-1 seconds", text));
+  return static_cast<std::uint32_t>(total);
+}
+
+Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin) {
+  std::span<const Field> shape = fields_of(type);
+  std::string out;
+  std::size_t i = 0;
+  auto missing = [&]() { return error(fmt::format("{} record has too few fields", rrtype_to_text(type))); };
+  for (Field f : shape) {
+    if (!is_rest(f) && i >= fields.size()) return missing();
+    switch (f) {
+      case Field::kU8: {
+        auto v = parse_unsigned<std::uint8_t>(fields[i++], 255, "field");
+        if (!v) return error(v.error());
+        out.push_back(static_cast<char>(*v));
+        break;
+      }
+      case Field::kU16: {
+        auto v = parse_unsigned<std::uint16_t>(fields[i++], 65535, "field");
+        if (!v) return error(v.error());
+        put16(out, *v);
+        break;
+      }
+      case Field::kU32: {
+        auto v = parse_unsigned<std::uint32_t>(fields[i++], 0xffffffffu, "field");
+        if (!v) return error(v.error());
+        put32(out, *v);
+        break;
+      }
+      case Field::kTimer: {
+        auto v = ttl_from_text(fields[i++]);
+        if (!v) return error(v.error());
+        put32(out, *v);
+        break;
+      }
+      case Field::kType: {
+        auto v = type_code_from_text(fields[i++]);
+        if (!v) return error(v.error());
+        put16(out, *v);
+        break;
+      }
+      case Field::kTime: {
+        auto v = rrsig_time_from_text(fields[i++]);
+        if (!v) return error(v.error());
+        put32(out, *v);
+        break;
+      }
+      case Field::kName: {
+        auto name = Name::from_text(fields[i++], origin);
+        if (!name) return error(name.error());
+        out.append(name->wire());
+        break;
+      }
+      case Field::kAddr4:
+      case Field::kAddr16: {
+        RRType got = RRType::kA;
+        auto address = address_from_text(fields[i++], got);
+        if (!address) return error(address.error());
+        if ((f == Field::kAddr4) != (got == RRType::kA)) {
+          return error(fmt::format("\"{}\" is not an {} address", fields[i - 1], f == Field::kAddr4 ? "IPv4" : "IPv6"));
+        }
+        out.append(*address);
+        break;
+      }
+      case Field::kHexRest: {
+        std::string text = joined(fields.subspan(i));
+        i = fields.size();
+        auto bytes = from_hex(text);
+        if (!bytes || bytes->empty()) return error(fmt::format("\"{}\" is not hexadecimal data", text));
+        out.append(*bytes);
+        break;
+      }
+      case Field::kBase64Rest: {
+        std::string text = joined(fields.subspan(i));
+        i = fields.size();
+        auto bytes = from_base64(text);
+        if (!bytes || bytes->empty()) return error("invalid base64 data");
+        out.append(*bytes);
+        break;
+      }
+      case Field::kSalt: {
+        std::string_view text = fields[i++];
+        if (text == "-") {
+          out.push_back('\0');
+          break;
+        }
+        auto bytes = from_hex(text);
+        if (!bytes || bytes->size() > 255) return error(fmt::format("salt \"{}\" is not hexadecimal", text));
+        out.push_back(static_cast<char>(bytes->size()));
+        out.append(*bytes);
+        break;
+      }
+      case Field::kHash: {
+        auto bytes = from_base32hex(fields[i++]);
+        if (!bytes || bytes->empty() || bytes->size() > 255) return error("invalid base32hex hash");
+        out.push_back(static_cast<char>(bytes->size()));
+        out.append(*bytes);
+        break;
+      }
+      case Field::kBitmapRest: {
+        std::vector<std::uint16_t> codes;
+        for (; i < fields.size(); ++i) {
+          auto code = type_code_from_text(fields[i]);
+          if (!code) return error(code.error());
+          codes.push_back(*code);
+        }
+        out.append(type_bitmap(std::move(codes)));
+        break;
+      }
+    }
+  }
+  if (i < fields.size()) {
+    return error(fmt::format("{} record has too many fields (\"{}\" is extra)", rrtype_to_text(type), fields[i]));
+  }
+  return out;
+}
+
+std::string to_text(RRType type, std::string_view wire) {
+  std::string out;
+  std::size_t pos = 0;
+  for (Field f : fields_of(type)) {
+    if (!out.empty()) out.push_back(' ');
+    switch (f) {
+      case Field::kU8:
+        out += fmt::format("{}", static_cast<unsigned char>(wire[pos]));
+        pos += 1;
+        break;
+      case Field::kU16:
+        out += fmt::format("{}", get16(wire, pos));
+        pos += 2;
+        break;
+      case Field::kU32:
+      case Field::kTimer:
+        out += fmt::format("{}", get32(wire, pos));
+        pos += 4;
+        break;
+      case Field::kType:
+        out += type_code_to_text(get16(wire, pos));
+        pos += 2;
+        break;
+      case Field::kTime:
+        out += rrsig_time_to_text(get32(wire, pos));
+        pos += 4;
+        break;
+      case Field::kName: {
+        auto name = Name::from_wire(wire, pos);
+        assert(name.ok());
+        name->append_text(out);
+        break;
+      }
+      case Field::kAddr4: {
+        char buf[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, wire.data() + pos, buf, sizeof buf);
+        out += buf;
+        pos += 4;
+        break;
+      }
+      case Field::kAddr16: {
+        char buf[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, wire.data() + pos, buf, sizeof buf);
+        out += buf;
+        pos += 16;
+        break;
+      }
+      case Field::kHexRest:
+        out += to_hex(wire.substr(pos));
+        pos = wire.size();
+        break;
+      case Field::kBase64Rest:
+        out += to_base64(wire.substr(pos));
+        pos = wire.size();
+        break;
+      case Field::kSalt: {
+        auto length = static_cast<unsigned char>(wire[pos]);
+        out += length == 0 ? std::string("-") : to_hex(wire.substr(pos + 1, length));
+        pos += 1 + length;
+        break;
+      }
+      case Field::kHash: {
+        auto length = static_cast<unsigned char>(wire[pos]);
+        out += to_base32hex(wire.substr(pos + 1, length));
+        pos += 1 + length;
+        break;
+      }
+      case Field::kBitmapRest: {
+        auto types = parse_type_bitmap(wire.substr(pos));
+        assert(types.ok());
+        bool first = true;
+        for (auto code : *types) {
+          if (!first) out.push_back(' ');
+          out += type_code_to_text(code);
+          first = false;
+        }
+        if (first && !out.empty() && out.back() == ' ') out.pop_back();
+        pos = wire.size();
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Result<bool> check_wire(RRType type, std::string_view wire) {
+  std::size_t pos = 0;
+  auto need = [&](std::size_t n) { return pos + n <= wire.size(); };
+  for (Field f : fields_of(type)) {
+    switch (f) {
+      case Field::kU8: if (!need(1)) return error("rdata too short"); pos += 1; break;
+      case Field::kU16:
+      case Field::kType: if (!need(2)) return error("rdata too short"); pos += 2; break;
+      case Field::kU32:
+      case Field::kTimer:
+      case Field::kTime: if (!need(4)) return error("rdata too short"); pos += 4; break;
+      case Field::kAddr4: if (!need(4)) return error("rdata too short"); pos += 4; break;
+      case Field::kAddr16: if (!need(16)) return error("rdata too short"); pos += 16; break;
+      case Field::kName: {
+        auto name = Name::from_wire(wire, pos);
+        if (!name) return error(name.error());
+        break;
+      }
+      case Field::kHexRest:
+      case Field::kBase64Rest:
+        if (pos >= wire.size()) return error("rdata too short");
+        pos = wire.size();
+        break;
+      case Field::kSalt:
+      case Field::kHash: {
+        if (!need(1)) return error("rdata too short");
+        std::size_t length = static_cast<unsigned char>(wire[pos]);
+        if (!need(1 + length) || (f == Field::kHash && length == 0)) return error("rdata too short");
+        pos += 1 + length;
+        break;
+      }
+      case Field::kBitmapRest: {
+        auto types = parse_type_bitmap(wire.substr(pos));
+        if (!types) return error(types.error());
+        pos = wire.size();
+        break;
+      }
+    }
+  }
+  if (pos != wire.size()) return error("rdata has trailing bytes");
+  return true;
+}
+
+}  // namespace rdnsprov::dns::rdata

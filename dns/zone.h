@@ -1,0 +1,71 @@
+// Zone: one served zone — apex, SOA, apex NS and every other record, kept in canonical order.
+//
+//   Zone zone(apex);
+//   zone.add({apex, RRType::kSoa, 3600, rdata::soa(soa)});
+//   zone.add(...);
+//   zone.canonicalise();                       // sort (RFC 4034 §6), merge duplicates
+//   std::string text = to_master_file(zone);   // SOA first, then canonical order; same zone → same bytes
+//
+//   MasterFile parsed = read_master_file(text, apex);   // records + errors naming each line
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/record.h"
+#include "dns/serial.h"
+
+namespace rdnsprov::dns {
+
+class Zone {
+ public:
+  explicit Zone(Name apex) : apex_(std::move(apex)) {}
+
+  const Name& apex() const { return apex_; }
+  const std::vector<Record>& records() const { return records_; }
+  std::vector<Record>& mutable_records() { return records_; }
+  void add(Record record) { records_.push_back(std::move(record)); }
+  void reserve(std::size_t n) { records_.reserve(n); }
+
+  // Sorts into canonical order and merges identical records. Within an RRset the TTLs are made equal to the
+  // smallest one (RFC 2181 §5.2).
+  void canonicalise();
+
+  // The SOA record, or nothing when the zone has none.
+  const Record* soa() const;
+  std::optional<Serial> serial() const;
+  // Rewrites the SOA serial (the zone must have an SOA).
+  void set_serial(Serial serial);
+
+  // Names below the apex that own NS records: the zone cuts. Requires canonical order.
+  std::vector<Name> delegation_points() const;
+  std::size_t delegation_count() const;
+
+ private:
+  Name apex_;
+  std::vector<Record> records_;
+};
+
+// The zone as a master file: one record per line, absolute names, SOA first, then canonical order.
+std::string to_master_file(const Zone& zone);
+
+struct MasterFileError {
+  std::uint64_t line = 0;
+  std::string reason;
+};
+struct MasterFile {
+  std::vector<Record> records;       // in file order
+  std::vector<MasterFileError> errors;
+};
+
+// Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,
+// parentheses over several lines, comments. Only the record types of rrtype.h are accepted; $INCLUDE and
+// $GENERATE are refused (a file read from outside must not reach other files). Every bad line becomes an
+// error naming the line; the good lines are still returned.
+MasterFile read_master_file(std::string_view text, const Name& origin);
+
+}  // namespace rdnsprov::dns

@@ -1,0 +1,102 @@
+#include "dns/name.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace rdnsprov::dns {
+namespace {
+
+Name n(std::string_view text) {
+  auto name = Name::from_text(text);
+  EXPECT_TRUE(name.ok()) << text << ": " << (name.ok() ? "" : name.error());
+  return *name;
+}
+
+TEST(Name, ParsesAndPrintsLowerCaseAbsolute) {
+  EXPECT_EQ(n("2.0.193.IN-ADDR.ARPA").to_text(), "2.0.193.in-addr.arpa.");
+  EXPECT_EQ(n("2.0.193.in-addr.arpa.").to_text(), "2.0.193.in-addr.arpa.");
+  EXPECT_EQ(n(".").to_text(), ".");
+  EXPECT_TRUE(n(".").is_root());
+  EXPECT_EQ(n("0-63.2.0.193.in-addr.arpa").label(0), "0-63");
+}
+
+TEST(Name, WireFormIsLengthPrefixedLabels) {
+  EXPECT_EQ(n("a.Bc").wire(), std::string_view("\x01" "a" "\x02" "bc" "\x00", 6));
+  std::size_t offset = 0;
+  std::string wire("\x01" "A" "\x02" "bc" "\x00", 6);
+  auto parsed = Name::from_wire(wire, offset);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, n("a.bc"));
+  EXPECT_EQ(offset, 6u);
+}
+
+TEST(Name, EqualityIgnoresCase) {
+  EXPECT_EQ(n("NS1.Example.NET"), n("ns1.example.net."));
+  EXPECT_NE(n("ns1.example.net"), n("ns2.example.net"));
+}
+
+TEST(Name, RefusesWhatCouldInjectIntoAMasterFile) {
+  for (std::string_view bad : std::initializer_list<std::string_view>{"a;b.example", "a\nb.example", "a b.example", "a\"b", "a(b", "a)b", "$a.example",
+                               "a\\b", "a..b", "", "*.example", std::string_view("a\0b", 3), "a\rb", "..",
+                               "a\tb"}) {
+    EXPECT_FALSE(Name::from_text(bad).ok()) << "accepted: " << bad;
+  }
+}
+
+TEST(Name, RefusesOverlongLabelsAndNames) {
+  EXPECT_TRUE(Name::from_text(std::string(63, 'a') + ".example").ok());
+  EXPECT_FALSE(Name::from_text(std::string(64, 'a') + ".example").ok());
+  std::string long_name;
+  for (int i = 0; i < 127; ++i) long_name += "a.";
+  EXPECT_TRUE(Name::from_text(long_name).ok());  // 127 labels: 255 octets
+  EXPECT_FALSE(Name::from_text(long_name + "b").ok());
+}
+
+TEST(Name, RelativeNamesUseTheOrigin) {
+  Name origin = n("193.in-addr.arpa");
+  EXPECT_EQ(*Name::from_text("2.0", origin), n("2.0.193.in-addr.arpa"));
+  EXPECT_EQ(*Name::from_text("@", origin), origin);
+  EXPECT_EQ(*Name::from_text("ns.example.", origin), n("ns.example"));
+}
+
+TEST(Name, Hierarchy) {
+  Name child = n("2.0.193.in-addr.arpa");
+  EXPECT_TRUE(child.is_at_or_below(n("193.in-addr.arpa")));
+  EXPECT_TRUE(child.is_at_or_below(child));
+  EXPECT_FALSE(child.is_below(child));
+  EXPECT_FALSE(n("2.0.93.in-addr.arpa").is_at_or_below(n("193.in-addr.arpa")));  // not at a label boundary
+  EXPECT_EQ(child.parent(), n("0.193.in-addr.arpa"));
+  EXPECT_EQ(child.suffix(2), n("in-addr.arpa"));
+  EXPECT_EQ(child.label_count(), 5u);
+  EXPECT_EQ(*n("0.193.in-addr.arpa").prepend("2"), child);
+  EXPECT_FALSE(n("example").prepend("a;b").ok());
+}
+
+// RFC 4034 §6.1 gives this list in canonical order.
+TEST(Name, CanonicalOrderIsTheOneOfRfc4034) {
+  std::vector<Name> expected;
+  for (std::string_view text : {"example", "a.example", "yljkjljk.a.example", "Z.a.example", "zABC.a.EXAMPLE",
+                                "z.example", "*.z.example"}) {
+    if (text.starts_with("*")) {
+      continue;  // wildcards are not names rdnsprov handles
+    }
+    expected.push_back(n(text));
+  }
+  // \001.z.example and \200.z.example from the RFC's list cannot be written as hostnames; the rest keeps its order.
+  std::vector<Name> shuffled(expected.rbegin(), expected.rend());
+  std::sort(shuffled.begin(), shuffled.end());
+  EXPECT_EQ(shuffled, expected);
+}
+
+TEST(Name, CanonicalOrderComparesLabelsAsOctetStringsFromTheRight) {
+  EXPECT_LT(n("1.in-addr.arpa"), n("10.in-addr.arpa"));
+  EXPECT_LT(n("10.in-addr.arpa"), n("2.in-addr.arpa"));
+  EXPECT_LT(n("in-addr.arpa"), n("0.in-addr.arpa"));
+  EXPECT_LT(n("9.1.in-addr.arpa"), n("0.2.in-addr.arpa"));
+  EXPECT_LT(n("z.in-addr.arpa"), n("a.ip6.arpa"));
+}
+
+}  // namespace
+}  // namespace rdnsprov::dns
