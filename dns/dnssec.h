@@ -1,0 +1,42 @@
+// DNSSEC computations shared by the signer, its independent verifier and the zonelet/DS checks.
+//
+//   std::uint16_t tag = key_tag(dnskey_rdata);                              // RFC 4034 appendix B
+//   std::string ds = ds_rdata(owner, dnskey_rdata, 2);                      // DS rdata, SHA-256 digest (RFC 4509)
+//   std::string hash = nsec3_hash(name, salt, 0);                           // raw SHA-1 (RFC 5155 §5)
+//   std::string label = to_base32hex(hash);                                 // the NSEC3 owner's first label
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dns/name.h"
+#include "dns/result.h"
+
+namespace rdnsprov::dns {
+
+// DNSSEC algorithm numbers rdnsprov signs with (IANA "DNS Security Algorithm Numbers").
+inline constexpr std::uint8_t kAlgorithmRsaSha256 = 8;
+inline constexpr std::uint8_t kAlgorithmEcdsaP256Sha256 = 13;
+inline constexpr std::uint8_t kAlgorithmEd25519 = 15;
+
+// DNSKEY flags (RFC 4034 §2.1.1, RFC 3757).
+inline constexpr std::uint16_t kDnskeyZoneFlag = 0x0100;
+inline constexpr std::uint16_t kDnskeySepFlag = 0x0001;
+
+// Key tag of a DNSKEY rdata (RFC 4034 appendix B; algorithm 1 is not supported and never used here).
+std::uint16_t key_tag(std::string_view dnskey_rdata);
+
+// DS rdata for a DNSKEY (RFC 4034 §5.1.4): digest over owner wire form | DNSKEY rdata.
+// digest_type 1 = SHA-1, 2 = SHA-256, 4 = SHA-384; an error for any other.
+Result<std::string> ds_rdata(const Name& owner, std::string_view dnskey_rdata, std::uint8_t digest_type);
+
+// NSEC3 hash (RFC 5155 §5): iterated SHA-1 over the canonical wire form of `name` with `salt`.
+std::string nsec3_hash(const Name& name, std::string_view salt, std::uint16_t iterations);
+
+// Message digests used by DS, NSEC3 and ZONEMD.
+std::string sha1(std::string_view data);
+std::string sha256(std::string_view data);
+std::string sha384(std::string_view data);
+
+}  // namespace rdnsprov::dns
