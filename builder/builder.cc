@@ -1,0 +1,179 @@
+#include "builder/builder.h"
+
+#include <algorithm>
+#include <cassert>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "builder/placement.h"
+#include "builder/served_zones.h"
+#include "dns/rdata.h"
+#include "dns/record.h"
+
+namespace rdnsprov::builder {
+namespace {
+
+// "[config] zone 193.in-addr.arpa": the origin of a problem with a zone's own configuration.
+dns::Origin zone_origin(const dns::Name& apex) {
+  static const auto kConfig = std::make_shared<const std::string>("config");
+  return dns::Origin::in_file(kConfig, std::make_shared<const std::string>("zone " + apex.to_text_no_dot()), 0);
+}
+
+void add_delegation_records(dns::Zone& zone, const ZoneSpec& spec, const dns::Delegation& delegation,
+                            ZoneCounts& counts) {
+  for (const dns::Name& nameserver : delegation.nameservers) {
+    zone.add(dns::Record{delegation.child, dns::RRType::kNs, spec.delegation_ttl, dns::rdata::ns(nameserver)});
+  }
+  for (const std::string& ds : delegation.ds) {
+    zone.add(dns::Record{delegation.child, dns::RRType::kDs, spec.ds_ttl, ds});
+  }
+  for (const dns::GlueAddress& glue : delegation.glue) {
+    zone.add(dns::Record{glue.host, glue.type, spec.glue_ttl, glue.address});
+  }
+  ++counts.delegations;
+  counts.ds += delegation.ds.size();
+  counts.glue += delegation.glue.size();
+}
+
+// RFC 2317 §4: a.Z.Y.X.in-addr.arpa. CNAME a.A-B.Z.Y.X.in-addr.arpa. for every address a of the range.
+void add_classless_cnames(dns::Zone& zone, const ZoneSpec& spec, const dns::ClasslessDelegation& range,
+                          ZoneCounts& counts) {
+  for (unsigned octet = range.first; octet <= range.last; ++octet) {
+    std::string label = std::to_string(octet);
+    auto owner = range.block.prepend(label);
+    auto target = range.delegation.child.prepend(label);
+    // Placement checked that the range's name matches its block, so both names are valid.
+    assert(owner.ok() && target.ok());
+    zone.add(dns::Record{std::move(*owner), dns::RRType::kCname, spec.cname_ttl, dns::rdata::cname(*target)});
+    ++counts.cnames;
+  }
+}
+
+std::size_t record_estimate(const ZoneSpec& spec, std::span<const dns::Delegation* const> delegations,
+                            std::span<const dns::ClasslessDelegation* const> classless) {
+  std::size_t n = 1 + spec.nameservers.size() + spec.nameserver_addresses.size();
+  for (const dns::Delegation* d : delegations) n += d->nameservers.size() + d->ds.size() + d->glue.size();
+  for (const dns::ClasslessDelegation* c : classless) {
+    const dns::Delegation& d = c->delegation;
+    n += d.nameservers.size() + d.ds.size() + d.glue.size() + (c->last - c->first + 1u);
+  }
+  return n;
+}
+
+BuiltZone build_zone(const ZoneSpec& spec, std::span<const dns::Delegation* const> delegations,
+                     std::span<const dns::ClasslessDelegation* const> classless, dns::Serial serial,
+                     std::vector<dns::Reject>& errors) {
+  BuiltZone built{dns::Zone(spec.apex), {}, {}, {}};
+  dns::Zone& zone = built.zone;
+  zone.reserve(record_estimate(spec, delegations, classless));
+
+  dns::rdata::Soa soa{spec.soa_mname, spec.soa_rname, serial.value(), spec.soa_refresh, spec.soa_retry,
+                      spec.soa_expire, spec.soa_minimum};
+  zone.add(dns::Record{spec.apex, dns::RRType::kSoa, spec.soa_ttl, dns::rdata::soa(soa)});
+
+  std::string apex_text = spec.apex.to_text_no_dot();
+  if (spec.nameservers.empty()) {
+    errors.push_back(dns::Reject{zone_origin(spec.apex), apex_text, "the zone has no apex nameserver"});
+  }
+  for (const dns::Name& nameserver : spec.nameservers) {
+    zone.add(dns::Record{spec.apex, dns::RRType::kNs, spec.ns_ttl, dns::rdata::ns(nameserver)});
+    if (!nameserver.is_at_or_below(spec.apex)) continue;
+    bool has_address = std::any_of(spec.nameserver_addresses.begin(), spec.nameserver_addresses.end(),
+                                   [&](const dns::GlueAddress& address) { return address.host == nameserver; });
+    if (!has_address) {
+      errors.push_back(dns::Reject{
+          zone_origin(spec.apex), apex_text,
+          fmt::format("apex nameserver {} is inside the zone and has no address", nameserver.to_text_no_dot())});
+    }
+  }
+  // Addresses of apex nameservers outside the zone belong to other zones: only those inside are served here.
+  for (const dns::GlueAddress& address : spec.nameserver_addresses) {
+    if (address.host.is_at_or_below(spec.apex)) {
+      zone.add(dns::Record{address.host, address.type, spec.ns_ttl, address.address});
+    }
+  }
+
+  built.delegations.reserve(delegations.size());
+  for (const dns::Delegation* placed : delegations) {
+    dns::Delegation& delegation = built.delegations.emplace_back(*placed);
+    delegation.normalise();
+    add_delegation_records(zone, spec, delegation, built.counts);
+  }
+  built.classless.reserve(classless.size());
+  for (const dns::ClasslessDelegation* placed : classless) {
+    dns::ClasslessDelegation& range = built.classless.emplace_back(*placed);
+    range.delegation.normalise();
+    add_delegation_records(zone, spec, range.delegation, built.counts);
+    add_classless_cnames(zone, spec, range, built.counts);
+    ++built.counts.classless;
+  }
+
+  zone.canonicalise();
+  built.counts.records = zone.records().size();
+  return built;
+}
+
+// Same input in any order, same report: by key, then origin, then reason.
+void sort_errors(std::vector<dns::Reject>& errors) {
+  std::vector<std::string> origins;
+  origins.reserve(errors.size());
+  for (const dns::Reject& e : errors) origins.push_back(e.origin.to_string());
+  std::vector<std::size_t> order(errors.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(errors[a].key, origins[a], errors[a].reason) <
+           std::tie(errors[b].key, origins[b], errors[b].reason);
+  });
+  std::vector<dns::Reject> sorted;
+  sorted.reserve(errors.size());
+  for (std::size_t i : order) sorted.push_back(std::move(errors[i]));
+  errors = std::move(sorted);
+}
+
+}  // namespace
+
+BuildResult build_zones(std::span<const ZoneSpec> specs, std::span<const dns::Delegation> delegations,
+                        std::span<const dns::ClasslessDelegation> classless, dns::Serial serial) {
+  BuildResult result;
+
+  // Served zones in canonical order of apex; a second spec for the same apex is a configuration error.
+  std::vector<std::size_t> order(specs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return specs[a].apex < specs[b].apex; });
+  std::vector<const ZoneSpec*> served_specs;
+  std::vector<dns::Name> apexes;
+  served_specs.reserve(specs.size());
+  apexes.reserve(specs.size());
+  for (std::size_t i : order) {
+    const ZoneSpec& spec = specs[i];
+    if (!apexes.empty() && apexes.back() == spec.apex) {
+      result.placement_errors.push_back(dns::Reject{
+          zone_origin(spec.apex), spec.apex.to_text_no_dot(),
+          "the zone is configured more than once: only the first configuration is built"});
+      continue;
+    }
+    served_specs.push_back(&spec);
+    apexes.push_back(spec.apex);
+  }
+
+  ServedZones served(apexes);
+  Placement placement = place_delegations(served, delegations, classless);
+  result.placement_errors.insert(result.placement_errors.end(), std::make_move_iterator(placement.errors.begin()),
+                                 std::make_move_iterator(placement.errors.end()));
+
+  result.zones.reserve(served_specs.size());
+  for (std::size_t zone = 0; zone < served_specs.size(); ++zone) {
+    result.zones.push_back(build_zone(*served_specs[zone], placement.delegations[zone], placement.classless[zone],
+                                      serial, result.placement_errors));
+  }
+  sort_errors(result.placement_errors);
+  return result;
+}
+
+}  // namespace rdnsprov::builder

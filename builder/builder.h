@@ -9,10 +9,17 @@
 // DS and glue; for each classless range (RFC 2317) its own delegation A-B.Z.Y.X plus a CNAME
 // a.Z.Y.X -> a.A-B.Z.Y.X for every address a of the range. Output is in canonical order and deterministic.
 //
-// Placement errors (each names the origins involved): outside every served zone; at the apex of a served zone;
-// below another delegation (the DNS would never reach it: the covered one is dropped); colliding with another
-// delegation of the same name or with another range's CNAMEs; a glue address outside the zone the delegation
-// lands in.
+// Placement errors (each names the origins involved; the rules and their order are in builder/placement.h):
+// outside every served zone; at the apex of a served zone; no nameserver; a glue address outside the delegated
+// name, or an in-child nameserver without glue; below another delegation (the DNS would never reach it: the
+// covered one is dropped); colliding with another delegation of the same name or with another range's CNAMEs
+// (both dropped). Problems with a zone's own configuration are reported with origin "[config] zone APEX": an
+// apex nameserver inside the zone without an address in `nameserver_addresses`, no apex nameserver, and a
+// second spec for an apex already configured (only the first spec in input order is built: the configuration
+// loader should have refused it). Placement errors come sorted by key, origin and reason.
+//
+// Addresses of apex nameservers (`nameserver_addresses`) that lie inside the zone are served with `ns_ttl`;
+// those outside it are not this zone's data and are left out.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +51,7 @@ struct BuiltZone {
 };
 
 struct BuildResult {
-  std::vector<BuiltZone> zones;            // one per spec, in canonical order of apex
+  std::vector<BuiltZone> zones;            // one per distinct spec apex, in canonical order of apex
   std::vector<dns::Reject> placement_errors;
 };
 

@@ -1,0 +1,501 @@
+#include "cli/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "dns/atomic_file.h"
+#include "dns/rdata.h"
+
+namespace rdnsprov::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+struct IniEntry {
+  std::string section;
+  std::string key;
+  std::string value;
+  std::uint64_t line = 0;
+};
+
+struct IniSection {
+  std::string name;
+  std::uint64_t line = 0;
+};
+
+struct IniFile {
+  std::vector<IniSection> sections;
+  std::vector<IniEntry> entries;
+};
+
+std::string trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Removes a `;` or `#` comment that starts the value or follows white space.
+std::string strip_comment(std::string_view value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if ((value[i] == ';' || value[i] == '#') && (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t')) {
+      return trim(value.substr(0, i));
+    }
+  }
+  return trim(value);
+}
+
+// First pass: sections, keys and their lines; malformed lines are errors. The entries are then handed to
+// Boost.Program_options as a normalised INI text, which is what does the parsing proper.
+IniFile read_ini(const std::filesystem::path& file, const std::string& text, std::vector<std::string>& problems) {
+  IniFile ini;
+  std::istringstream in(text);
+  std::string raw;
+  std::uint64_t line = 0;
+  std::string section;
+  std::ostringstream normalised;
+  while (std::getline(in, raw)) {
+    ++line;
+    std::string s = trim(raw);
+    if (s.empty() || s[0] == ';' || s[0] == '#') continue;
+    if (s[0] == '[') {
+      std::string header = strip_comment(s);
+      if (header.back() != ']' || header.size() < 3) {
+        problems.push_back(fmt::format("{}:{}: malformed section header \"{}\"", file.string(), line, s));
+        continue;
+      }
+      section = trim(std::string_view(header).substr(1, header.size() - 2));
+      ini.sections.push_back({section, line});
+      normalised << "[" << section << "]\n";
+      continue;
+    }
+    std::size_t eq = s.find('=');
+    if (eq == std::string::npos) {
+      problems.push_back(fmt::format("{}:{}: expected \"key = value\", found \"{}\"", file.string(), line, s));
+      continue;
+    }
+    if (section.empty()) {
+      problems.push_back(fmt::format("{}:{}: key \"{}\" outside any [section]", file.string(), line,
+                                     trim(s.substr(0, eq))));
+      continue;
+    }
+    IniEntry entry{section, trim(s.substr(0, eq)), strip_comment(std::string_view(s).substr(eq + 1)), line};
+    normalised << entry.key << "=" << entry.value << "\n";
+    ini.entries.push_back(std::move(entry));
+  }
+  // Boost.Program_options parses the normalised text; its options come back in file order, one per entry.
+  std::istringstream normalised_in(normalised.str());
+  po::options_description no_registered_options;
+  try {
+    po::parsed_options parsed = po::parse_config_file(normalised_in, no_registered_options, true);
+    std::size_t i = 0;
+    for (const po::option& option : parsed.options) {
+      if (i >= ini.entries.size()) break;
+      IniEntry& entry = ini.entries[i++];
+      std::string expected = entry.section + "." + entry.key;
+      if (option.string_key != expected || option.value.empty()) {
+        problems.push_back(fmt::format("{}:{}: cannot read key \"{}\"", file.string(), entry.line, entry.key));
+        continue;
+      }
+      entry.value = option.value.front();
+    }
+  } catch (const po::error& e) {
+    problems.push_back(fmt::format("{}: {}", file.string(), e.what()));
+  }
+  return ini;
+}
+
+std::string where(const Config& config, std::uint64_t line) { return fmt::format("{}:{}", config.file.string(), line); }
+
+// A key's handler: applies the value or returns a problem (empty when fine).
+using Apply = std::function<std::string(const std::string& value)>;
+struct KeyRule {
+  bool repeatable = false;
+  Apply apply;
+};
+
+std::string parse_name(const std::string& value, dns::Name& out) {
+  auto name = dns::Name::from_text(value);
+  if (!name) return name.error();
+  out = *name;
+  return {};
+}
+
+std::string parse_seconds(const std::string& value, std::uint32_t& out) {
+  auto seconds = dns::rdata::ttl_from_text(value);
+  if (!seconds) return seconds.error();
+  out = *seconds;
+  return {};
+}
+
+std::filesystem::path relative_to(const std::filesystem::path& config_file, const std::string& value) {
+  std::filesystem::path p(value);
+  if (p.is_absolute()) return p.lexically_normal();
+  return (std::filesystem::absolute(config_file).parent_path() / p).lexically_normal();
+}
+
+struct ZoneSettings {
+  ZoneConfig zone;
+  bool has_soa_mname = false;
+  bool has_soa_rname = false;
+  bool nameservers_set = false;
+  bool addresses_set = false;
+};
+
+std::map<std::string, KeyRule> zone_rules(ZoneSettings& s) {
+  builder::ZoneSpec& spec = s.zone.spec;
+  auto seconds = [](std::uint32_t& field) {
+    return KeyRule{false, [&field](const std::string& v) { return parse_seconds(v, field); }};
+  };
+  return {
+      {"soa-mname", {false, [&](const std::string& v) { s.has_soa_mname = true; return parse_name(v, spec.soa_mname); }}},
+      {"soa-rname",
+       {false,
+        [&](const std::string& v) {
+          s.has_soa_rname = true;
+          std::string mailbox = v;
+          // "hostmaster@example.net" is written as the name "hostmaster.example.net" (RFC 1035 §3.3.13).
+          if (auto at = mailbox.find('@'); at != std::string::npos) {
+            if (mailbox.substr(0, at).find('.') != std::string::npos) {
+              return std::string("a mailbox whose local part contains '.' cannot be written here");
+            }
+            mailbox[at] = '.';
+          }
+          return parse_name(mailbox, spec.soa_rname);
+        }}},
+      {"soa-refresh", seconds(spec.soa_refresh)},
+      {"soa-retry", seconds(spec.soa_retry)},
+      {"soa-expire", seconds(spec.soa_expire)},
+      {"soa-minimum", seconds(spec.soa_minimum)},
+      {"soa-ttl", seconds(spec.soa_ttl)},
+      {"ns-ttl", seconds(spec.ns_ttl)},
+      {"delegation-ttl", seconds(spec.delegation_ttl)},
+      {"ds-ttl", seconds(spec.ds_ttl)},
+      {"glue-ttl", seconds(spec.glue_ttl)},
+      {"cname-ttl", seconds(spec.cname_ttl)},
+      {"nameserver",
+       {true,
+        [&](const std::string& v) {
+          if (!s.nameservers_set) spec.nameservers.clear();  // a zone's own list replaces the defaults
+          s.nameservers_set = true;
+          dns::Name host;
+          std::string problem = parse_name(v, host);
+          if (problem.empty()) spec.nameservers.push_back(host);
+          return problem;
+        }}},
+      {"nameserver-address",
+       {true,
+        [&](const std::string& v) {
+          if (!s.addresses_set) spec.nameserver_addresses.clear();
+          s.addresses_set = true;
+          std::istringstream in(v);
+          std::string host_text, address_text, extra;
+          in >> host_text >> address_text >> extra;
+          if (host_text.empty() || address_text.empty() || !extra.empty()) {
+            return std::string("expected \"HOST ADDRESS\"");
+          }
+          dns::GlueAddress glue;
+          if (std::string problem = parse_name(host_text, glue.host); !problem.empty()) return problem;
+          auto address = dns::rdata::address_from_text(address_text, glue.type);
+          if (!address) return address.error();
+          glue.address = *address;
+          spec.nameserver_addresses.push_back(glue);
+          return std::string();
+        }}},
+      {"serial-policy",
+       {false,
+        [&](const std::string& v) {
+          if (v == "unixtime") s.zone.serial_policy = SerialPolicy::kUnixtime;
+          else if (v == "date") s.zone.serial_policy = SerialPolicy::kDate;
+          else if (v == "counter") s.zone.serial_policy = SerialPolicy::kCounter;
+          else return std::string("expected unixtime, date or counter");
+          return std::string();
+        }}},
+      {"observed-serial",
+       {false,
+        [&](const std::string& v) {
+          try {
+            std::size_t used = 0;
+            unsigned long long n = std::stoull(v, &used);
+            if (used != v.size() || n > 0xffffffffULL) throw std::out_of_range(v);
+            s.zone.observed_serial = static_cast<std::uint32_t>(n);
+            return std::string();
+          } catch (const std::exception&) {
+            return std::string("expected a serial from 0 to 4294967295");
+          }
+        }}},
+      {"dnssec-policy",
+       {false,
+        [&](const std::string& v) {
+          s.zone.dnssec_policy = v;
+          return std::string();
+        }}},
+  };
+}
+
+// Applies the entries of one section through its rules, recording problems with file:line.
+void apply_section(const Config& config, const std::string& section, const std::vector<const IniEntry*>& entries,
+                   const std::map<std::string, KeyRule>& rules, std::vector<std::string>& problems) {
+  std::set<std::string> seen;
+  for (const IniEntry* e : entries) {
+    auto rule = rules.find(e->key);
+    if (rule == rules.end()) {
+      problems.push_back(fmt::format("{}: [{}] unknown key \"{}\"", where(config, e->line), section, e->key));
+      continue;
+    }
+    if (!rule->second.repeatable && !seen.insert(e->key).second) {
+      problems.push_back(fmt::format("{}: [{}] key \"{}\" given twice", where(config, e->line), section, e->key));
+      continue;
+    }
+    if (std::string problem = rule->second.apply(e->value); !problem.empty()) {
+      problems.push_back(fmt::format("{}: [{}] {} = {}: {}", where(config, e->line), section, e->key, e->value, problem));
+    }
+  }
+}
+
+}  // namespace
+
+Config load_config(const std::filesystem::path& file) {
+  std::string text;
+  try {
+    text = dns::read_file(file);
+  } catch (const std::system_error& e) {
+    throw ConfigError(fmt::format("cannot read the configuration: {}", e.what()));
+  }
+  Config config;
+  config.file = file;
+  std::vector<std::string> problems;
+  IniFile ini = read_ini(file, text, problems);
+
+  std::map<std::string, std::vector<const IniEntry*>> by_section;
+  for (const IniEntry& e : ini.entries) by_section[e.section].push_back(&e);
+
+  // [zone-defaults] first: every zone starts from it.
+  ZoneSettings defaults;
+  std::set<std::string> section_names;
+  for (const IniSection& section : ini.sections) {
+    if (!section_names.insert(section.name).second) {
+      problems.push_back(fmt::format("{}: section [{}] appears twice", where(config, section.line), section.name));
+    }
+  }
+  {
+    auto rules = zone_rules(defaults);
+    apply_section(config, "zone-defaults", by_section["zone-defaults"], rules, problems);
+    defaults.nameservers_set = false;
+    defaults.addresses_set = false;
+  }
+
+  bool have_general = false;
+  std::set<dns::Name> apexes;
+  for (const IniSection& section : ini.sections) {
+    const std::string& name = section.name;
+    const auto& entries = by_section[name];
+    std::string location = where(config, section.line);
+    if (name == "zone-defaults") continue;
+    if (name == "general") {
+      have_general = true;
+      std::map<std::string, KeyRule> rules{
+          {"state", {false, [&](const std::string& v) { config.state = relative_to(file, v); return std::string(); }}},
+          {"registry",
+           {false,
+            [&](const std::string& v) {
+              if (v.empty() || v.find_first_of(" \t/\\;\"") != std::string::npos) {
+                return std::string("expected a registry name without spaces, slashes, quotes or ';'");
+              }
+              config.registry = v;
+              return std::string();
+            }}},
+          {"log-level",
+           {false,
+            [&](const std::string& v) {
+              static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+              if (!levels.count(v)) return std::string("expected trace, debug, info, warn or error");
+              config.log_level = v;
+              return std::string();
+            }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+    } else if (name.starts_with("source.")) {
+      SourceConfig source;
+      source.name = name.substr(7);
+      source.location = location;
+      if (source.name.empty() || source.name.find_first_of(" \t/\\;\"") != std::string::npos) {
+        problems.push_back(fmt::format("{}: [{}] a source name must not be empty or contain spaces, slashes or quotes",
+                                       location, name));
+      }
+      std::map<std::string, KeyRule> rules{
+          {"type",
+           {false,
+            [&](const std::string& v) {
+              if (v != "rpsl" && v != "postgres") return std::string("expected rpsl or postgres");
+              source.type = v;
+              return std::string();
+            }}},
+          {"path", {false, [&](const std::string& v) { source.path = relative_to(file, v); return std::string(); }}},
+          {"conninfo", {false, [&](const std::string& v) { source.conninfo = v; return std::string(); }}},
+          {"query", {false, [&](const std::string& v) { source.query = v; return std::string(); }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+      if (source.type.empty()) {
+        problems.push_back(fmt::format("{}: [{}] missing key \"type\" (rpsl or postgres)", location, name));
+      } else if (source.type == "rpsl" && source.path.empty()) {
+        problems.push_back(fmt::format("{}: [{}] type rpsl needs \"path\"", location, name));
+      } else if (source.type == "postgres" && (source.conninfo.empty() || source.query.empty())) {
+        problems.push_back(fmt::format("{}: [{}] type postgres needs \"conninfo\" and \"query\"", location, name));
+      }
+      if (source.type == "postgres" && source.conninfo.find("password=") != std::string::npos) {
+        problems.push_back(fmt::format(
+            "{}: [{}] conninfo must not hold a password: use PGPASSFILE or a service file", location, name));
+      }
+      config.sources.push_back(std::move(source));
+    } else if (name.starts_with("zone.")) {
+      ZoneSettings settings = defaults;
+      settings.zone.location = location;
+      auto apex = dns::Name::from_text(name.substr(5));
+      if (!apex) {
+        problems.push_back(fmt::format("{}: [{}] is not a zone name: {}", location, name, apex.error()));
+        continue;
+      }
+      settings.zone.spec.apex = *apex;
+      auto rules = zone_rules(settings);
+      apply_section(config, name, entries, rules, problems);
+      static const dns::Name in_addr = *dns::Name::from_text("in-addr.arpa");
+      static const dns::Name ip6 = *dns::Name::from_text("ip6.arpa");
+      if (!apex->is_at_or_below(in_addr) && !apex->is_at_or_below(ip6)) {
+        problems.push_back(fmt::format("{}: [{}] rdnsprov serves zones under in-addr.arpa and ip6.arpa only", location,
+                                       name));
+      }
+      if (!apexes.insert(*apex).second) {
+        problems.push_back(fmt::format("{}: [{}] zone {} is configured twice", location, name, apex->to_text()));
+      }
+      if (!settings.has_soa_mname) {
+        problems.push_back(fmt::format("{}: [{}] soa-mname is not set (here or in [zone-defaults])", location, name));
+      }
+      if (!settings.has_soa_rname) {
+        problems.push_back(fmt::format("{}: [{}] soa-rname is not set (here or in [zone-defaults])", location, name));
+      }
+      if (settings.zone.spec.nameservers.empty()) {
+        problems.push_back(fmt::format("{}: [{}] no nameserver (here or in [zone-defaults])", location, name));
+      }
+      config.zones.push_back(std::move(settings.zone));
+    } else if (name == "gates") {
+      safeguards::GateSettings& g = config.gates;
+      auto percent = [](double& field) {
+        return KeyRule{false, [&field](const std::string& v) {
+                         try {
+                           std::size_t used = 0;
+                           double x = std::stod(v, &used);
+                           if (used != v.size() || x < 0 || x > 100) throw std::out_of_range(v);
+                           field = x;
+                           return std::string();
+                         } catch (const std::exception&) {
+                           return std::string("expected a percentage from 0 to 100");
+                         }
+                       }};
+      };
+      auto count = [](std::uint64_t& field) {
+        return KeyRule{false, [&field](const std::string& v) {
+                         try {
+                           std::size_t used = 0;
+                           unsigned long long x = std::stoull(v, &used);
+                           if (used != v.size() || v[0] == '-') throw std::out_of_range(v);
+                           field = x;
+                           return std::string();
+                         } catch (const std::exception&) {
+                           return std::string("expected a whole number");
+                         }
+                       }};
+      };
+      std::map<std::string, KeyRule> rules{
+          {"max-drop-percent", percent(g.zone_delegations.percent)},
+          {"min-drop-delegations", count(g.zone_delegations.absolute)},
+          {"max-drop-records-percent", percent(g.zone_records.percent)},
+          {"min-drop-records", count(g.zone_records.absolute)},
+          {"total-max-drop-percent", percent(g.total_delegations.percent)},
+          {"total-min-drop-delegations", count(g.total_delegations.absolute)},
+          {"list-max-drop-percent", percent(g.list_entries.percent)},
+          {"list-min-drop", count(g.list_entries.absolute)},
+          {"allow-empty",
+           {false,
+            [&](const std::string& v) {
+              if (v == "yes" || v == "true") g.allow_empty = true;
+              else if (v == "no" || v == "false") g.allow_empty = false;
+              else return std::string("expected yes or no");
+              return std::string();
+            }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+    } else if (name == "snapshots") {
+      std::map<std::string, KeyRule> rules{
+          {"keep",
+           {false,
+            [&](const std::string& v) {
+              try {
+                std::size_t used = 0;
+                unsigned long x = std::stoul(v, &used);
+                if (used != v.size() || x < 1) throw std::out_of_range(v);
+                config.retention.keep = x;
+                return std::string();
+              } catch (const std::exception&) {
+                return std::string("expected a number of snapshots, at least 1");
+              }
+            }}},
+          {"max-age",
+           {false,
+            [&](const std::string& v) {
+              std::uint32_t seconds = 0;
+              std::string problem = parse_seconds(v, seconds);
+              config.retention.max_age = seconds;
+              return problem;
+            }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+    } else if (name.starts_with("target.")) {
+      TargetConfig target;
+      target.name = name.substr(7);
+      target.location = location;
+      if (target.name.empty() || target.name.find_first_of(" \t/\\;\"") != std::string::npos) {
+        problems.push_back(fmt::format("{}: [{}] a target name must not be empty or contain spaces, slashes or quotes",
+                                       location, name));
+      }
+      std::map<std::string, KeyRule> rules{
+          {"type",
+           {false,
+            [&](const std::string& v) {
+              if (v != "directory") return std::string("expected directory");
+              target.type = v;
+              return std::string();
+            }}},
+          {"path", {false, [&](const std::string& v) { target.path = relative_to(file, v); return std::string(); }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+      if (target.type.empty()) problems.push_back(fmt::format("{}: [{}] missing key \"type\"", location, name));
+      if (target.type == "directory" && target.path.empty()) {
+        problems.push_back(fmt::format("{}: [{}] type directory needs \"path\"", location, name));
+      }
+      config.targets.push_back(std::move(target));
+    } else {
+      problems.push_back(fmt::format("{}: unknown section [{}]", location, name));
+    }
+  }
+  if (!have_general) problems.push_back(fmt::format("{}: missing section [general]", file.string()));
+  if (config.state.empty()) problems.push_back(fmt::format("{}: [general] state is not set", file.string()));
+  if (config.sources.empty()) problems.push_back(fmt::format("{}: no [source.NAME] section", file.string()));
+  if (config.zones.empty()) problems.push_back(fmt::format("{}: no [zone.APEX] section", file.string()));
+  if (!problems.empty()) {
+    std::string message = problems.size() == 1 ? "configuration error:" : fmt::format("{} configuration errors:", problems.size());
+    for (const auto& p : problems) message += "\n  " + p;
+    throw ConfigError(message);
+  }
+  std::sort(config.zones.begin(), config.zones.end(),
+            [](const ZoneConfig& a, const ZoneConfig& b) { return a.spec.apex < b.spec.apex; });
+  return config;
+}
+
+}  // namespace rdnsprov::cli

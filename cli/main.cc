@@ -1,1 +1,110 @@
-int main() { return 0; }
+// rdnsprov: the reverse-DNS provisioning pipeline of a regional Internet registry.
+#include <chrono>
+#include <iostream>
+#include <system_error>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+#include "ingest/postgres_source.h"
+
+namespace po = boost::program_options;
+using namespace rdnsprov::cli;
+
+namespace {
+
+void print_usage(const po::options_description& global) {
+  std::cout << "Usage: rdnsprov [GLOBAL OPTIONS] COMMAND [COMMAND OPTIONS]\n\nCommands:\n";
+  for (const Command& c : commands()) std::cout << fmt::format("  {:<10} {}\n", c.name, c.summary);
+  std::cout << "\n" << global << "\n";
+  std::cout << "Exit codes (every command):\n"
+               "  0  success; for diff: no change\n"
+               "  1  error: nothing was published\n"
+               "  2  usage or configuration error\n"
+               "  3  diff only: there are changes, and all of them would publish\n"
+               "  4  held: at least one zone, zone list or export was held by a gate\n"
+               "  5  locked: another run holds the lock; this one did nothing\n"
+               "  6  published, but at least one server does not serve the new serial yet\n"
+               "  7  frozen: publication is frozen; nothing was published\n"
+               "\n`rdnsprov COMMAND --help` describes each command. docs/ holds the configuration reference.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description global("Global options");
+  std::string config_file = "/etc/rdnsprov/rdnsprov.conf";
+  std::string log_level;
+  std::int64_t now = 0;
+  global.add_options()("help,h", "this help")("version", "print the version")(
+      "config,c", po::value(&config_file), "configuration file (default /etc/rdnsprov/rdnsprov.conf)")(
+      "log-level", po::value(&log_level), "trace, debug, info, warn or error (default: [general] log-level, or info)")(
+      "now", po::value(&now), "the current time as Unix seconds (for tests and reproducible rebuilds)");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(global).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  std::vector<std::string> command_args;
+  std::string command;
+  try {
+    po::parsed_options parsed =
+        po::command_line_parser(argc, argv).options(all).positional(positional).allow_unregistered().run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    if (vm.count("command")) command = vm["command"].as<std::string>();
+    // Everything after the command name belongs to the command, options included.
+    command_args = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!command_args.empty() && command_args.front() == command) command_args.erase(command_args.begin());
+  } catch (const po::error& e) {
+    std::cerr << "rdnsprov: " << e.what() << "\n(rdnsprov --help lists the options)\n";
+    return kExitUsage;
+  }
+  if (vm.count("version")) {
+    std::cout << "rdnsprov 0.1.0\n";
+    return kExitOk;
+  }
+  if (vm.count("help") || command.empty()) {
+    print_usage(global);
+    return command.empty() && !vm.count("help") ? kExitUsage : kExitOk;
+  }
+
+  GlobalOptions options;
+  options.config_file = config_file;
+  options.log_level = log_level;
+  options.now = now ? static_cast<std::time_t>(now)
+                    : std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  setup_logging(log_level.empty() ? "info" : log_level);
+
+  for (const Command& c : commands()) {
+    if (command != c.name) continue;
+    try {
+      return c.run(options, command_args);
+    } catch (const po::error& e) {
+      std::cerr << fmt::format("rdnsprov {}: {}\n(rdnsprov {} --help lists the options)\n", command, e.what(), command);
+      return kExitUsage;
+    } catch (const ConfigError& e) {
+      spdlog::error("{}", e.what());
+      return kExitUsage;
+    } catch (const rdnsprov::ingest::SourceError& e) {
+      spdlog::error("{}; nothing was published", e.what());
+      return kExitError;
+    } catch (const std::system_error& e) {
+      spdlog::error("{}; nothing was published", e.what());
+      return kExitError;
+    } catch (const std::exception& e) {
+      spdlog::error("{}; nothing was published", e.what());
+      return kExitError;
+    }
+  }
+  std::cerr << fmt::format("rdnsprov: unknown command \"{}\" (rdnsprov --help lists the commands)\n", command);
+  return kExitUsage;
+}

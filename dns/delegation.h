@@ -59,6 +59,7 @@ struct Reject {
   Origin origin;
   std::string key;     // the object key ("2.0.193.in-addr.arpa") or what stands for it
   std::string reason;  // what an operator reads
+  std::string code;    // short stable category for counting ("too-many-octets", "glue-outside", …); may be empty
 };
 
 }  // namespace rdnsprov::dns

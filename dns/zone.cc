@@ -16,11 +16,17 @@ void Zone::canonicalise() {
     return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;
   };
   records_.erase(std::unique(records_.begin(), records_.end(), same_rr), records_.end());
-  // One TTL per RRset: the smallest (records are sorted by owner, type, so an RRset is a run).
+  // One TTL per RRset: the smallest (records are sorted by owner, type, so an RRset is a run). RRSIGs are
+  // grouped by the type they cover: each carries the TTL of its own RRset (RFC 4034 §3), and their rdata, by
+  // which they are sorted, starts with that type.
+  auto same_rrset = [](const Record& a, const Record& b) {
+    if (a.type != b.type || a.owner != b.owner) return false;
+    return a.type != RRType::kRrsig || a.rdata.compare(0, 2, b.rdata, 0, 2) == 0;
+  };
   for (std::size_t i = 0; i < records_.size();) {
     std::size_t j = i;
     std::uint32_t ttl = records_[i].ttl;
-    while (j < records_.size() && records_[j].type == records_[i].type && records_[j].owner == records_[i].owner) {
+    while (j < records_.size() && same_rrset(records_[j], records_[i])) {
       ttl = std::min(ttl, records_[j].ttl);
       ++j;
     }

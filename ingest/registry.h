@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -65,7 +66,30 @@ class RegistryCollector {
   IngestResult finish() &&;
 
  private:
-  IngestResult result_;
+  // One domain object in input order. An accepted one lives in delegations_ or classless_ (which hold its name
+  // and origin); any other in others_. finish() may still reject an accepted one (duplicate key, overlap).
+  struct Entry {
+    ObjectVerdict::Kind kind = ObjectVerdict::Kind::kRejected;
+    bool is_range = false;
+    std::uint8_t first = 0;
+    std::uint8_t last = 0;
+    std::size_t index = 0;
+    std::string key;  // as written, printable, bounded: the Reject key if it comes to that
+  };
+  struct Other {
+    dns::Origin origin;
+    std::optional<dns::Name> name;  // when the key is a delegable name: it still takes part in conflicts
+    std::string reason;             // kRejected
+  };
+  const dns::Origin& origin_of(const Entry& entry) const;
+  const dns::Name* name_of(const Entry& entry) const;
+
+  std::vector<Entry> entries_;
+  std::vector<dns::Delegation> delegations_;
+  std::vector<dns::ClasslessDelegation> classless_;
+  std::vector<Other> others_;
+  std::vector<std::pair<std::size_t, std::string>> warnings_;  // (entry, remark)
+  IngestCounts counts_;
 };
 
 }  // namespace rdnsprov::ingest

@@ -1,0 +1,291 @@
+#include "builder/placement.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace rdnsprov::builder {
+namespace {
+
+// A sort key whose byte order (memcmp) is the canonical order of names, RFC 4034 §6.1: the labels from the
+// right, each followed by a 0 octet. A label never contains a 0 octet (Name refuses it), so a shorter label sorts
+// before every longer one it is a prefix of, and an ancestor's key is a prefix of its descendants' keys.
+// Sorting a million names by key is several times faster than comparing Names label by label.
+std::string canonical_key(const dns::Name& name) {
+  std::string_view wire = name.wire();
+  std::array<std::uint8_t, 128> offsets{};
+  std::size_t count = 0;
+  for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
+    offsets[count++] = static_cast<std::uint8_t>(pos);
+  }
+  std::string key;
+  key.reserve(wire.size());
+  for (std::size_t i = count; i > 0; --i) {
+    std::size_t pos = offsets[i - 1];
+    key.append(wire.substr(pos + 1, static_cast<unsigned char>(wire[pos])));
+    key.push_back('\0');
+  }
+  return key;
+}
+
+// A label that is an address octet as the CNAME owners of RFC 2317 write it: decimal 0-255, no leading zero.
+std::optional<unsigned> octet_label(std::string_view label) {
+  if (label.empty() || label.size() > 3 || (label.size() > 1 && label[0] == '0')) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(label.data(), label.data() + label.size(), value);
+  if (ec != std::errc() || end != label.data() + label.size() || value > 255) return std::nullopt;
+  return value;
+}
+
+std::string text(const dns::Name& name) { return name.to_text_no_dot(); }
+
+// One delegation (plain or classless) on its way into a zone.
+struct Candidate {
+  std::string key;                                // canonical_key(child)
+  const dns::Delegation* delegation = nullptr;
+  const dns::ClasslessDelegation* range = nullptr;  // set for a classless range
+  std::size_t zone = 0;
+  bool placed = true;
+
+  const dns::Name& child() const { return delegation->child; }
+  const dns::Origin& origin() const { return delegation->origin; }
+  // "the delegation 2.0.193.in-addr.arpa from [dump] db.domain:12"
+  std::string describe() const {
+    return fmt::format("the {} {} from {}", range ? "classless range" : "delegation", text(child()),
+                       origin().to_string());
+  }
+};
+
+// RPSL.md "nserver": a name inside a delegation is at or below the delegated name; for a range A-B.Z.Y.X also
+// strictly below N.Z.Y.X for an address N of the range.
+bool is_inside(const dns::Name& host, const dns::Delegation& delegation, const dns::ClasslessDelegation* range) {
+  if (host.is_at_or_below(delegation.child)) return true;
+  if (!range) return false;
+  std::size_t block_labels = range->block.label_count();
+  std::size_t host_labels = host.label_count();
+  if (host_labels < block_labels + 2 || !host.is_below(range->block)) return false;
+  auto octet = octet_label(host.label(host_labels - block_labels - 1));
+  return octet && *octet >= range->first && *octet <= range->last;
+}
+
+// What is wrong with a delegation on its own (step 1 without the zone), or nothing.
+std::optional<std::string> own_problem(const dns::Delegation& delegation, const dns::ClasslessDelegation* range) {
+  if (range) {
+    std::string expected = fmt::format("{}-{}", range->first, range->last);
+    if (range->first >= range->last || delegation.child.label_count() != range->block.label_count() + 1 ||
+        !delegation.child.is_below(range->block) || delegation.child.first_label() != expected) {
+      return fmt::format("the classless range name does not match its block {} and range {}", text(range->block),
+                         expected);
+    }
+  }
+  if (delegation.nameservers.empty()) return std::string("has no nameserver");
+  for (const dns::GlueAddress& glue : delegation.glue) {
+    if (!is_inside(glue.host, delegation, range)) {
+      return fmt::format("glue address for {} is outside the delegated name: not glue", text(glue.host));
+    }
+  }
+  for (const dns::Name& nameserver : delegation.nameservers) {
+    if (!is_inside(nameserver, delegation, range)) continue;
+    bool has_glue = std::any_of(delegation.glue.begin(), delegation.glue.end(),
+                                [&](const dns::GlueAddress& glue) { return glue.host == nameserver; });
+    if (!has_glue) {
+      return fmt::format("nameserver {} is inside the delegated name and has no glue address", text(nameserver));
+    }
+  }
+  return std::nullopt;
+}
+
+// The RFC 2317 CNAME owner of address `octet` in `block`, in wire form, written into `out`.
+void cname_owner_wire(std::string& out, const dns::Name& block, unsigned octet) {
+  std::string label = std::to_string(octet);
+  out.clear();
+  out.push_back(static_cast<char>(label.size()));
+  out.append(label);
+  out.append(block.wire());
+}
+
+class Placer {
+ public:
+  Placer(const ServedZones& served, std::size_t expected) : served_(served) { candidates_.reserve(expected); }
+
+  // Step 1.
+  void add(const dns::Delegation& delegation, const dns::ClasslessDelegation* range) {
+    const dns::Name& child = delegation.child;
+    if (auto zone = served_.zone_at(child)) {
+      reject(delegation, fmt::format("is the apex of served zone {}: not a delegation", text(served_.apex(*zone))));
+      return;
+    }
+    auto zone = served_.closest_enclosing(child);
+    if (!zone) {
+      reject(delegation, "not inside any served zone");
+      return;
+    }
+    if (auto problem = own_problem(delegation, range)) {
+      reject(delegation, std::move(*problem));
+      return;
+    }
+    if (range) {
+      std::string owner;
+      for (unsigned octet = range->first; octet <= range->last; ++octet) {
+        cname_owner_wire(owner, range->block, octet);
+        if (auto apex = served_.zone_at_wire(owner)) {
+          reject(delegation, fmt::format("its RFC 2317 CNAME owner {} is the apex of a served zone",
+                                         text(served_.apex(*apex))));
+          return;
+        }
+      }
+    }
+    candidates_.push_back(Candidate{canonical_key(child), &delegation, range, *zone});
+  }
+
+  Placement finish() && {
+    std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.zone != b.zone) return a.zone < b.zone;
+      return a.key < b.key;
+    });
+    drop_same_child();
+    Placement result;
+    result.delegations.resize(served_.size());
+    result.classless.resize(served_.size());
+    for (std::size_t begin = 0; begin < candidates_.size();) {
+      std::size_t end = begin;
+      while (end < candidates_.size() && candidates_[end].zone == candidates_[begin].zone) ++end;
+      drop_covered(begin, end);
+      drop_cname_conflicts(begin, end);
+      std::size_t zone = candidates_[begin].zone;
+      for (std::size_t i = begin; i < end; ++i) {
+        const Candidate& c = candidates_[i];
+        if (!c.placed) continue;
+        if (c.range) result.classless[zone].push_back(c.range);
+        else result.delegations[zone].push_back(c.delegation);
+      }
+      begin = end;
+    }
+    result.errors = std::move(errors_);
+    return result;
+  }
+
+ private:
+  void reject(const dns::Delegation& delegation, std::string reason) {
+    errors_.push_back(dns::Reject{delegation.origin, text(delegation.child), std::move(reason)});
+  }
+
+  // Step 2: the same child name from several sources. Equal keys are adjacent after sorting.
+  void drop_same_child() {
+    for (std::size_t begin = 0; begin < candidates_.size();) {
+      std::size_t end = begin + 1;
+      while (end < candidates_.size() && candidates_[end].key == candidates_[begin].key) ++end;
+      if (end - begin > 1) {
+        for (std::size_t i = begin; i < end; ++i) {
+          for (std::size_t j = begin; j < end; ++j) {
+            if (i == j) continue;
+            reject(*candidates_[i].delegation,
+                   fmt::format("collides with {} (same name): both dropped", candidates_[j].describe()));
+          }
+          candidates_[i].placed = false;
+        }
+      }
+      begin = end;
+    }
+  }
+
+  // Step 3. In canonical order every name below a delegation follows it directly, so one sweep that remembers
+  // the topmost placed delegation finds everything it covers.
+  void drop_covered(std::size_t begin, std::size_t end) {
+    const Candidate* cover = nullptr;
+    for (std::size_t i = begin; i < end; ++i) {
+      Candidate& c = candidates_[i];
+      if (!c.placed) continue;
+      if (cover && c.child().is_below(cover->child())) {
+        reject(*c.delegation, fmt::format("below the delegation {} from {}: the DNS would never reach it",
+                                          text(cover->child()), cover->origin().to_string()));
+        c.placed = false;
+      } else {
+        cover = &c;
+      }
+    }
+  }
+
+  // Step 4 (RFC 2317 §4). Both sides of every conflict are dropped, whatever the order they were found in.
+  void drop_cname_conflicts(std::size_t begin, std::size_t end) {
+    std::unordered_map<std::string_view, std::vector<std::size_t>> ranges_by_block;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (candidates_[i].placed && candidates_[i].range) {
+        ranges_by_block[candidates_[i].range->block.wire()].push_back(i);
+      }
+    }
+    if (ranges_by_block.empty()) return;
+    std::vector<std::size_t> conflicting;
+
+    // Blocks come in hash order; the caller sorts the errors, so the report does not depend on it.
+    for (auto& [block, ranges] : ranges_by_block) {
+      for (std::size_t a = 0; a < ranges.size(); ++a) {
+        for (std::size_t b = a + 1; b < ranges.size(); ++b) {
+          const Candidate& x = candidates_[ranges[a]];
+          const Candidate& y = candidates_[ranges[b]];
+          if (x.range->first > y.range->last || y.range->first > x.range->last) continue;
+          std::string shared = fmt::format("{}-{}", std::max(x.range->first, y.range->first),
+                                           std::min(x.range->last, y.range->last));
+          reject(*x.delegation, fmt::format("its RFC 2317 CNAMEs for addresses {} collide with those of {}: both "
+                                            "dropped", shared, y.describe()));
+          reject(*y.delegation, fmt::format("its RFC 2317 CNAMEs for addresses {} collide with those of {}: both "
+                                            "dropped", shared, x.describe()));
+          conflicting.push_back(ranges[a]);
+          conflicting.push_back(ranges[b]);
+        }
+      }
+    }
+
+    // A delegation at or below a CNAME owner a.Z.Y.X: look at each ancestor-or-self N whose parent is a block.
+    for (std::size_t i = begin; i < end; ++i) {
+      const Candidate& c = candidates_[i];
+      if (!c.placed) continue;
+      std::string_view wire = c.child().wire();
+      for (std::size_t pos = 0; wire[pos] != 0;) {
+        std::size_t length = static_cast<unsigned char>(wire[pos]);
+        std::size_t parent = pos + 1 + length;
+        auto block = ranges_by_block.find(wire.substr(parent));
+        if (block != ranges_by_block.end()) {
+          if (auto octet = octet_label(wire.substr(pos + 1, length))) {
+            for (std::size_t r : block->second) {
+              const Candidate& range = candidates_[r];
+              if (r == i || *octet < range.range->first || *octet > range.range->last) continue;
+              std::string owner = fmt::format("{}.{}", *octet, text(range.range->block));
+              reject(*c.delegation, fmt::format("is at or below the RFC 2317 CNAME {} of {}: both dropped", owner,
+                                                range.describe()));
+              reject(*range.delegation, fmt::format("its RFC 2317 CNAME {} collides with {}: both dropped", owner,
+                                                    c.describe()));
+              conflicting.push_back(i);
+              conflicting.push_back(r);
+            }
+          }
+        }
+        pos = parent;
+      }
+    }
+    for (std::size_t i : conflicting) candidates_[i].placed = false;
+  }
+
+  const ServedZones& served_;
+  std::vector<Candidate> candidates_;
+  std::vector<dns::Reject> errors_;
+};
+
+}  // namespace
+
+Placement place_delegations(const ServedZones& served, std::span<const dns::Delegation> delegations,
+                            std::span<const dns::ClasslessDelegation> classless) {
+  Placer placer(served, delegations.size() + classless.size());
+  for (const dns::Delegation& delegation : delegations) placer.add(delegation, nullptr);
+  for (const dns::ClasslessDelegation& range : classless) placer.add(range.delegation, &range);
+  return std::move(placer).finish();
+}
+
+}  // namespace rdnsprov::builder

@@ -1,0 +1,75 @@
+// The configuration file (DESIGN.md "Configuration"; every key documented in docs/CONFIG.md).
+//
+//   Config config = load_config("/etc/rdnsprov/rdnsprov.conf");   // throws ConfigError listing every problem
+//   config.state;            // absolute path of the state directory
+//   config.sources;          // [source.NAME] sections, in file order
+//   config.zones;            // [zone.APEX] sections merged over [zone-defaults], in canonical order of apex
+//
+// The file is INI, read with Boost.Program_options after a first pass that records the line of every section
+// and key (so that an error names file:line and key), and strips `;` and `#` comments. Relative paths are relative
+// to the directory of the configuration file. An unknown section, an unknown key, a repeated single-valued key
+// or a bad value is an error naming file, line, section and key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "builder/zone_spec.h"
+#include "safeguards/gates.h"
+#include "safeguards/serial_policy.h"
+#include "safeguards/snapshot.h"
+
+namespace rdnsprov::cli {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SourceConfig {
+  std::string name;                 // NAME of [source.NAME]
+  std::string type;                 // "rpsl" or "postgres"
+  std::filesystem::path path;       // rpsl: the dump file
+  std::string conninfo;             // postgres: libpq connection string
+  std::string query;                // postgres: returns (id, RPSL text) rows
+  std::string location;             // "FILE:LINE" of the section header
+};
+
+using safeguards::SerialPolicy;
+
+struct ZoneConfig {
+  builder::ZoneSpec spec;
+  SerialPolicy serial_policy = SerialPolicy::kUnixtime;
+  std::string dnssec_policy;        // name of a [policy.NAME] section; empty = unsigned
+  std::optional<std::uint32_t> observed_serial;  // a serial a live server is known to serve (observed-serial)
+  std::string location;             // "FILE:LINE" of the [zone.APEX] header
+};
+
+struct TargetConfig {
+  std::string name;                 // NAME of [target.NAME]
+  std::string type;                 // "directory"
+  std::filesystem::path path;       // directory: where <zone>.zone files are written
+  std::string location;
+};
+
+struct Config {
+  std::filesystem::path file;       // the configuration file read
+  std::filesystem::path state;      // [general] state
+  std::string registry;             // [general] registry
+  std::string log_level = "info";   // [general] log-level
+  std::vector<SourceConfig> sources;
+  std::vector<ZoneConfig> zones;
+  std::vector<TargetConfig> targets;
+  safeguards::GateSettings gates;   // [gates]
+  safeguards::Retention retention;  // [snapshots]
+};
+
+Config load_config(const std::filesystem::path& file);
+
+
+}  // namespace rdnsprov::cli

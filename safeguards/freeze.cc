@@ -1,0 +1,39 @@
+#include "safeguards/freeze.h"
+
+#include <filesystem>
+
+#include "dns/atomic_file.h"
+
+namespace rdnsprov::safeguards {
+
+std::optional<FreezeInfo> frozen(const StateDir& state) {
+  if (!std::filesystem::exists(state.freeze_file())) return std::nullopt;
+  FreezeInfo info;
+  // An unreadable or hand-written freeze file still freezes: its presence is what counts.
+  auto j = nlohmann::json::parse(dns::read_file(state.freeze_file()), nullptr, false);
+  if (j.is_object()) {
+    info.reason = j.value("reason", "");
+    info.who = j.value("who", "");
+    info.since = j.value("since", static_cast<std::time_t>(0));
+  } else {
+    info.reason = "(freeze file present, not written by rdnsprov)";
+  }
+  return info;
+}
+
+void freeze(StateDir& state, const std::string& reason, const std::string& who, std::time_t now) {
+  nlohmann::json j{{"reason", reason}, {"who", who}, {"since", now}};
+  dns::write_file_atomically(state.freeze_file(), j.dump(2) + "\n");
+  state.journal().append("freeze", {{"reason", reason}, {"who", who}});
+}
+
+bool thaw(StateDir& state, const std::string& who) {
+  auto info = frozen(state);
+  if (!info) return false;
+  std::filesystem::remove(state.freeze_file());
+  dns::sync_directory(state.root());
+  state.journal().append("thaw", {{"who", who}, {"frozen_since", info->since}, {"reason_was", info->reason}});
+  return true;
+}
+
+}  // namespace rdnsprov::safeguards

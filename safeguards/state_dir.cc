@@ -1,0 +1,151 @@
+#include "safeguards/state_dir.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "dns/atomic_file.h"
+#include "dns/dnssec.h"
+#include "dns/encoding.h"
+
+namespace rdnsprov::safeguards {
+
+nlohmann::json PublishedMeta::to_json() const {
+  return {{"serial", serial},         {"records", records},
+          {"delegations", delegations}, {"file_sha256", file_sha256},
+          {"content_sha256", content_sha256}, {"published_at", published_at}};
+}
+
+PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
+  PublishedMeta m;
+  m.serial = j.at("serial").get<std::uint32_t>();
+  m.records = j.at("records").get<std::uint64_t>();
+  m.delegations = j.at("delegations").get<std::uint64_t>();
+  m.file_sha256 = j.at("file_sha256").get<std::string>();
+  m.content_sha256 = j.at("content_sha256").get<std::string>();
+  m.published_at = j.at("published_at").get<std::time_t>();
+  return m;
+}
+
+StateDir StateDir::open(const std::filesystem::path& root_in) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::absolute(root_in).lexically_normal();
+  std::error_code ec;
+  bool existed = fs::exists(root, ec);
+  if (!existed) {
+    fs::create_directories(root, ec);
+    if (ec) throw StateError(fmt::format("cannot create the state directory {}: {}", root.string(), ec.message()));
+    fs::permissions(root, fs::perms(0750), ec);
+  }
+  struct stat st{};
+  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw StateError(fmt::format("the state directory {} is not a directory", root.string()));
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    throw StateError(fmt::format(
+        "the state directory {} is group- or world-writable (mode {:o}): whoever can write it can publish zones; "
+        "chmod go-w it",
+        root.string(), st.st_mode & 07777));
+  }
+  fs::path format_file = root / "FORMAT";
+  if (fs::exists(format_file)) {
+    std::string text = dns::read_file(format_file);
+    int version = 0;
+    try {
+      version = std::stoi(text);
+    } catch (const std::exception&) {
+      throw StateError(fmt::format("{} does not hold a layout version", format_file.string()));
+    }
+    if (version > kStateFormat) {
+      throw StateError(fmt::format("the state directory {} has layout version {}, newer than this rdnsprov knows "
+                                   "({}): use the rdnsprov that wrote it",
+                                   root.string(), version, kStateFormat));
+    }
+  } else {
+    if (existed && !fs::is_empty(root)) {
+      throw StateError(fmt::format("{} is not empty and has no FORMAT file: it does not look like an rdnsprov state "
+                                   "directory; refusing to use it",
+                                   root.string()));
+    }
+    dns::write_file_atomically(format_file, fmt::format("{}\n", kStateFormat));
+  }
+  for (const char* sub : {"published", "keys", "zonelets/in", "zonelets/out", "snapshots", "staging"}) {
+    fs::create_directories(root / sub, ec);
+    if (ec) throw StateError(fmt::format("cannot create {}: {}", (root / sub).string(), ec.message()));
+  }
+  return StateDir(root, Journal(root / "journal.jsonl"));
+}
+
+StateDir StateDir::open_read_only(const std::filesystem::path& root_in) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::absolute(root_in).lexically_normal();
+  if (fs::exists(root / "FORMAT")) {
+    int version = 0;
+    try {
+      version = std::stoi(dns::read_file(root / "FORMAT"));
+    } catch (const std::exception&) {
+      throw StateError(fmt::format("{} does not hold a layout version", (root / "FORMAT").string()));
+    }
+    if (version > kStateFormat) {
+      throw StateError(fmt::format("the state directory {} has layout version {}, newer than this rdnsprov knows ({})",
+                                   root.string(), version, kStateFormat));
+    }
+  }
+  return StateDir(root, Journal(root / "journal.jsonl"));
+}
+
+std::optional<PublishedZone> StateDir::published(const dns::Name& apex) const {
+  namespace fs = std::filesystem;
+  std::string stem = zone_file_stem(apex);
+  fs::path zone_file = published_dir() / (stem + ".zone");
+  fs::path meta_file = published_dir() / (stem + ".json");
+  bool have_zone = fs::exists(zone_file);
+  bool have_meta = fs::exists(meta_file);
+  if (!have_zone && !have_meta) return std::nullopt;
+  PublishedZone zone;
+  if (have_meta) {
+    try {
+      zone.meta = PublishedMeta::from_json(nlohmann::json::parse(dns::read_file(meta_file)));
+    } catch (const nlohmann::json::exception& e) {
+      zone.problem = fmt::format("{} cannot be read: {}", meta_file.string(), e.what());
+    }
+  }
+  if (have_zone) {
+    zone.zone_file_present = true;
+    zone.text = dns::read_file(zone_file);
+  }
+  if (!zone.problem.empty()) return zone;
+  if (!have_meta) {
+    zone.problem = fmt::format("{} exists without its metadata {}", zone_file.string(), meta_file.string());
+  } else if (!have_zone) {
+    zone.problem = fmt::format("the published copy {} is missing (its metadata {} is there)", zone_file.string(),
+                               meta_file.string());
+  } else if (std::string digest = dns::to_hex(dns::sha256(zone.text), false); digest != zone.meta->file_sha256) {
+    zone.problem = fmt::format("{} does not match its recorded SHA-256 (file {}, recorded {})", zone_file.string(),
+                               digest, zone.meta->file_sha256);
+  }
+  return zone;
+}
+
+std::vector<dns::Name> StateDir::published_zones() const {
+  std::vector<dns::Name> zones;
+  if (!std::filesystem::exists(published_dir())) return zones;
+  for (const auto& entry : std::filesystem::directory_iterator(published_dir())) {
+    std::string file = entry.path().filename().string();
+    if (!file.ends_with(".json") || file.starts_with(".")) continue;
+    auto name = dns::Name::from_text(file.substr(0, file.size() - 5));
+    if (name) zones.push_back(*name);
+  }
+  std::sort(zones.begin(), zones.end());
+  return zones;
+}
+
+void StateDir::write_published(const dns::Name& apex, const std::string& text, const PublishedMeta& meta) const {
+  std::string stem = zone_file_stem(apex);
+  // Zone first, metadata second: a crash in between leaves a zone whose digest does not match the old metadata,
+  // which the next run reports and rebuilds (never a silently mixed state).
+  dns::write_file_atomically(published_dir() / (stem + ".zone"), text);
+  dns::write_file_atomically(published_dir() / (stem + ".json"), meta.to_json().dump(2) + "\n");
+}
+
+}  // namespace rdnsprov::safeguards

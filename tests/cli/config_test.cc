@@ -1,0 +1,123 @@
+#include "cli/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/support.h"
+
+namespace rdnsprov::cli {
+namespace {
+
+using rdnsprov::testing::TempDir;
+
+std::filesystem::path write(const TempDir& dir, const std::string& text) {
+  std::filesystem::path path = dir / "rdnsprov.conf";
+  std::ofstream(path) << text;
+  return path;
+}
+
+const char* kMinimal = R"(
+[general]
+state = state                 ; relative to the file
+registry = EXAMPLE-RIR
+
+[source.dump]
+type = rpsl
+path = db.domain.gz
+
+[zone-defaults]
+soa-mname = ns0.example.net
+soa-rname = hostmaster@example.net
+nameserver = ns1.example.net
+nameserver = ns2.example.net
+soa-expire = 2w
+
+[zone.193.in-addr.arpa]
+
+[zone.0.194.in-addr.arpa]   # own nameservers replace the defaults
+nameserver = ns9.example.org
+serial-policy = date
+delegation-ttl = 1d
+)";
+
+std::string load_error(const std::string& text) {
+  TempDir dir;
+  try {
+    load_config(write(dir, text));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(Config, ReadsSectionsDefaultsAndRelativePaths) {
+  TempDir dir;
+  Config config = load_config(write(dir, kMinimal));
+  EXPECT_EQ(config.state, dir.path() / "state");
+  EXPECT_EQ(config.registry, "EXAMPLE-RIR");
+  ASSERT_EQ(config.sources.size(), 1u);
+  EXPECT_EQ(config.sources[0].name, "dump");
+  EXPECT_EQ(config.sources[0].path, dir.path() / "db.domain.gz");
+  ASSERT_EQ(config.zones.size(), 2u);
+  // Canonical order of apex: 193.in-addr.arpa before 0.194.in-addr.arpa.
+  const ZoneConfig& z193 = config.zones[0];
+  const ZoneConfig& z194 = config.zones[1];
+  EXPECT_EQ(z193.spec.apex.to_text(), "193.in-addr.arpa.");
+  EXPECT_EQ(z193.spec.soa_rname.to_text(), "hostmaster.example.net.");
+  EXPECT_EQ(z193.spec.soa_expire, 14u * 86400);
+  EXPECT_EQ(z193.spec.nameservers.size(), 2u);
+  EXPECT_EQ(z193.serial_policy, SerialPolicy::kUnixtime);
+  EXPECT_EQ(z194.spec.apex.to_text(), "0.194.in-addr.arpa.");
+  ASSERT_EQ(z194.spec.nameservers.size(), 1u);
+  EXPECT_EQ(z194.spec.nameservers[0].to_text(), "ns9.example.org.");
+  EXPECT_EQ(z194.spec.delegation_ttl, 86400u);
+  EXPECT_EQ(z194.serial_policy, SerialPolicy::kDate);
+  EXPECT_EQ(z194.spec.soa_expire, 14u * 86400);  // inherited
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  std::string text = kMinimal;
+  text += "colour = blue\n";  // in [zone.0.194.in-addr.arpa], the last line
+  std::string message = load_error(text);
+  EXPECT_NE(message.find("rdnsprov.conf:25"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown key \"colour\""), std::string::npos) << message;
+  EXPECT_NE(message.find("[zone.0.194.in-addr.arpa]"), std::string::npos) << message;
+}
+
+TEST(Config, BadValuesNameTheKey) {
+  std::string message = load_error(std::string(kMinimal) + "soa-retry = soon\n");
+  EXPECT_NE(message.find("soa-retry = soon"), std::string::npos) << message;
+  message = load_error(std::string(kMinimal) + "serial-policy = random\n");
+  EXPECT_NE(message.find("expected unixtime, date or counter"), std::string::npos) << message;
+  message = load_error(std::string(kMinimal) + "[zone.example.com]\n");
+  EXPECT_NE(message.find("in-addr.arpa and ip6.arpa only"), std::string::npos) << message;
+  message = load_error(std::string(kMinimal) + "[zone.193.IN-ADDR.arpa.]\n");
+  EXPECT_NE(message.find("configured twice"), std::string::npos) << message;
+}
+
+TEST(Config, ListsEveryProblemAtOnce) {
+  std::string message = load_error("[general]\nregistry = A B\n[mystery]\nx = 1\nthis line is wrong\n");
+  EXPECT_NE(message.find("registry = A B"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown section [mystery]"), std::string::npos) << message;
+  EXPECT_NE(message.find(":5: expected \"key = value\""), std::string::npos) << message;
+  EXPECT_NE(message.find("state is not set"), std::string::npos) << message;
+  EXPECT_NE(message.find("no [source.NAME] section"), std::string::npos) << message;
+  EXPECT_NE(message.find("no [zone.APEX] section"), std::string::npos) << message;
+}
+
+TEST(Config, RefusesAPasswordInConninfoAndRepeatedKeys) {
+  std::string text = kMinimal;
+  text += "[source.db]\ntype = postgres\nconninfo = host=x password=secret\nquery = SELECT 1, 2\n";
+  std::string message = load_error(text);
+  EXPECT_NE(message.find("must not hold a password"), std::string::npos) << message;
+  message = load_error(std::string(kMinimal) + "soa-ttl = 1\nsoa-ttl = 2\n");
+  EXPECT_NE(message.find("given twice"), std::string::npos) << message;
+}
+
+TEST(Config, MissingFileIsAConfigError) {
+  EXPECT_THROW(load_config("/nonexistent/rdnsprov.conf"), ConfigError);
+}
+
+}  // namespace
+}  // namespace rdnsprov::cli
