@@ -4,27 +4,49 @@
 
 #include <fmt/format.h>
 
+#include "ingest/printable.h"
+
 namespace rdnsprov::cli {
 
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else out.push_back(static_cast<char>(c));
+std::string reject_category(const dns::Reject& reject) {
+  if (!reject.code.empty()) return reject.code;
+  // Ordered: the first phrase found names the category. Reasons are written by ingest/ and builder/.
+  static const std::pair<const char*, const char*> kPhrases[] = {
+      {"duplicate of", "duplicate-key"},
+      {"range overlaps", "overlapping-ranges"},
+      {"too many octets", "too-many-octets"},
+      {"too many labels", "too-many-nibbles"},
+      {"invalid use of dash notation", "dash-notation"},
+      {"needs a glue address", "glue-missing"},
+      {"given for", "glue-outside"},
+      {"octets, this one has", "ds-digest-length"},
+      {"ds-rdata", "ds-rdata"},
+      {"is not allowed", "unsafe-or-invalid-character"},
+      {"invalid name", "invalid-name"},
+      {"not a reverse DNS name", "not-reverse"},
+      {"nserver", "nserver"},
+      {"not inside any served zone", "outside-served-zones"},
+      {"apex of", "at-apex"},
+      {"below the delegation", "below-delegation"},
+      {"collide", "collision"},
+      {"domain (line", "domain-key"},
+      {"line ", "syntax"},
+  };
+  for (const auto& [phrase, code] : kPhrases) {
+    if (reject.reason.find(phrase) != std::string::npos) return code;
   }
-  return out;
+  return "other";
 }
 
 std::string rejects_report(const std::vector<dns::Reject>& rejects, const std::vector<dns::Reject>& placement_errors) {
   std::string out;
   for (const auto* list : {&rejects, &placement_errors}) {
     for (const dns::Reject& r : *list) {
-      out += printable(r.origin.to_string());
+      out += ingest::printable_excerpt(r.origin.to_string(), 4096);
       out += '\t';
-      out += printable(r.key);
+      out += ingest::printable_excerpt(r.key, 4096);
       out += '\t';
-      out += printable(r.reason);
+      out += ingest::printable_excerpt(r.reason, 4096);
       out += '\n';
     }
   }
@@ -46,9 +68,9 @@ nlohmann::json build_summary(const ingest::IngestResult& ingested, const builder
                      {"records", z.counts.records}});
   }
   std::map<std::string, std::uint64_t> by_reason;
-  for (const dns::Reject& r : ingested.rejects) by_reason[r.code.empty() ? "other" : r.code]++;
+  for (const dns::Reject& r : ingested.rejects) by_reason[reject_category(r)]++;
   std::map<std::string, std::uint64_t> placement_by_reason;
-  for (const dns::Reject& r : built.placement_errors) placement_by_reason[r.code.empty() ? "other" : r.code]++;
+  for (const dns::Reject& r : built.placement_errors) placement_by_reason[reject_category(r)]++;
   const ingest::IngestCounts& c = ingested.counts;
   return {
       {"ingest",

@@ -22,7 +22,7 @@ std::string rejects_report(const std::vector<dns::Reject>& rejects, const std::v
 // category.
 nlohmann::json build_summary(const ingest::IngestResult& ingested, const builder::BuildResult& built);
 
-// A printable, single-line form of text from outside.
-std::string printable(std::string_view text);
+// A short stable category of a reject for counting ("too-many-octets", "glue-outside", "below-delegation", …).
+std::string reject_category(const dns::Reject& reject);
 
 }  // namespace rdnsprov::cli
