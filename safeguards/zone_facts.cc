@@ -33,6 +33,7 @@ ZoneFacts zone_facts(const dns::Zone& zone) {
   for (const dns::Record& r : zone.records()) {
     if (!is_dnssec_type(r.type)) data.push_back(&r);
   }
+  std::vector<std::pair<dns::Name, std::string>> unattached;  // addresses not below any cut
   // Delegation points first, so glue can be attached to the cut above it.
   for (const dns::Record* r : data) {
     if (r->type == dns::RRType::kNs && r->owner != zone.apex()) {
@@ -47,16 +48,35 @@ ZoneFacts zone_facts(const dns::Zone& zone) {
       auto target = dns::Name::from_wire(r->rdata, offset);
       if (target) facts.cnames.emplace(r->owner, *target);
     } else if (r->type == dns::RRType::kA || r->type == dns::RRType::kAaaa) {
+      std::string glue = r->owner.to_text() + " " + std::string(dns::rrtype_to_text(r->type)) + " " +
+                         dns::rdata::to_text(r->type, r->rdata);
       // Glue belongs to the closest delegation at or above its owner.
-      for (dns::Name n = r->owner; n.is_below(zone.apex()) || n == zone.apex(); n = n.parent()) {
+      bool attached = false;
+      for (dns::Name n = r->owner; n.is_below(zone.apex()); n = n.parent()) {
         auto cut = facts.delegations.find(n);
         if (cut != facts.delegations.end()) {
-          cut->second.glue.insert(r->owner.to_text() + " " + std::string(dns::rrtype_to_text(r->type)) + " " +
-                                  dns::rdata::to_text(r->type, r->rdata));
+          cut->second.glue.insert(glue);
+          attached = true;
           break;
         }
-        if (n == zone.apex()) break;
       }
+      // The nameserver of an RFC 2317 range lies inside the range's addresses (ns.100.Z.Y.X for 64-127.Z.Y.X),
+      // not below the range's own cut: its address is authoritative data of this zone, for the range's sake.
+      if (!attached) unattached.push_back({r->owner, std::move(glue)});
+    }
+  }
+  if (!unattached.empty()) {
+    std::map<dns::Name, std::vector<DelegationFacts*>> by_host;
+    for (auto& [child, f] : facts.delegations) {
+      for (const std::string& ns : f.nameservers) {
+        auto host = dns::Name::from_text(ns);
+        if (host) by_host[*host].push_back(&f);
+      }
+    }
+    for (const auto& [owner, glue] : unattached) {
+      auto users = by_host.find(owner);
+      if (users == by_host.end()) continue;
+      for (DelegationFacts* f : users->second) f->glue.insert(glue);
     }
   }
   // Canonical digest of the data with the serial zeroed: "did the content change?"
