@@ -11,29 +11,10 @@
 
 #include <fmt/format.h>
 
+#include "builder/canonical_order.h"
+
 namespace rdnsprov::builder {
 namespace {
-
-// A sort key whose byte order (memcmp) is the canonical order of names, RFC 4034 §6.1: the labels from the
-// right, each followed by a 0 octet. A label never contains a 0 octet (Name refuses it), so a shorter label sorts
-// before every longer one it is a prefix of, and an ancestor's key is a prefix of its descendants' keys.
-// Sorting a million names by key is several times faster than comparing Names label by label.
-std::string canonical_key(const dns::Name& name) {
-  std::string_view wire = name.wire();
-  std::array<std::uint8_t, 128> offsets{};
-  std::size_t count = 0;
-  for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
-    offsets[count++] = static_cast<std::uint8_t>(pos);
-  }
-  std::string key;
-  key.reserve(wire.size());
-  for (std::size_t i = count; i > 0; --i) {
-    std::size_t pos = offsets[i - 1];
-    key.append(wire.substr(pos + 1, static_cast<unsigned char>(wire[pos])));
-    key.push_back('\0');
-  }
-  return key;
-}
 
 // A label that is an address octet as the CNAME owners of RFC 2317 write it: decimal 0-255, no leading zero.
 std::optional<unsigned> octet_label(std::string_view label) {

@@ -106,6 +106,10 @@ void journal_plan(safeguards::Journal& journal, const safeguards::Plan& plan) {
     }
   }
   journal.append("gate", plan.total_drop.to_json());
+  // I-1: the set published is compared with the set configured on every run; leaving a zone alone is a decision.
+  for (const std::string& z : plan.unconfigured) {
+    journal.append("zone-not-configured", {{"zone", z}, {"action", "left as it is"}});
+  }
 }
 
 void log_plan(const safeguards::Plan& plan) {
@@ -148,6 +152,20 @@ void publish_zone(safeguards::StateDir& state, const Config& config, const safeg
                                      {"sha256", meta.file_sha256},
                                      {"targets", config.targets.size()}});
   spdlog::info("published {} serial {} ({} delegations)", z.apex.to_text(), meta.serial, meta.delegations);
+}
+
+// A run killed between writing a temporary file and renaming it over its target leaves the temporary file behind
+// (dns::write_file_atomically names it ".<file>.tmp.XXXXXX"). Under the lock nobody else writes them: remove
+// those of zone files and their metadata, so that crashes do not pile up copies of whole zones.
+void remove_leftover_temporaries(const fs::path& directory) {
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) return;
+  for (const auto& entry : fs::directory_iterator(directory, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with(".") || !entry.is_regular_file(ec)) continue;
+    if (name.find(".zone.tmp.") == std::string::npos && name.find(".json.tmp.") == std::string::npos) continue;
+    if (fs::remove(entry.path(), ec)) spdlog::warn("removed {}, left by an interrupted run", entry.path().string());
+  }
 }
 
 std::string who() {
@@ -198,6 +216,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                   frozen->since, frozen->who, frozen->reason);
     return kExitFrozen;
   }
+  remove_leftover_temporaries(state.published_dir());
+  for (const TargetConfig& t : config.targets) remove_leftover_temporaries(t.path);
   state.journal().set_context(run_id(global.now), global.now);
   state.journal().append("run-start", {{"command", "run"}, {"pid", ::getpid()}, {"config", global.config_file.string()}});
   auto finish = [&](int code, const std::string& message) {
@@ -213,6 +233,11 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   log_plan(p.plan);
   journal_plan(state.journal(), p.plan);
+  // I-6: a delegation that cannot be placed is an error in the report, never a silent drop.
+  for (const dns::Reject& e : p.built.placement_errors) {
+    spdlog::error("{} {}: not placed in any zone: {}", e.origin.to_string(), e.key, e.reason);
+    state.journal().append("placement-error", {{"key", e.key}, {"origin", e.origin.to_string()}, {"reason", e.reason}});
+  }
   std::size_t published = 0;
   if (p.plan.any_publish()) {
     // The backup gate: nothing is published unless what it replaces is in a verified snapshot (I-2).

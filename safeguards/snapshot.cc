@@ -199,13 +199,20 @@ std::vector<std::string> apply_retention(StateDir& state, const Retention& reten
     const Snapshot& s = all[i];
     if (s.id == newest_verified) continue;
     if (s.created != 0 && now - s.created <= retention.max_age) continue;
-    fs::remove_all(state.snapshots_dir() / s.id);
+    // Out of sight first, then deleted: a run killed while deleting never leaves a half-deleted snapshot that
+    // `snapshots verify` would report as damaged.
+    fs::path doomed = state.snapshots_dir() / ("." + s.id + ".removing");
+    fs::remove_all(doomed);
+    fs::rename(state.snapshots_dir() / s.id, doomed);
+    fs::remove_all(doomed);
     removed.push_back(s.id);
   }
-  // Partial snapshots left by a killed run.
+  // Partial snapshots and deletions left by a killed run.
   for (const auto& entry : fs::directory_iterator(state.snapshots_dir())) {
     std::string name = entry.path().filename().string();
-    if (name.starts_with(".") && name.ends_with(".partial")) fs::remove_all(entry.path());
+    if (name.starts_with(".") && (name.ends_with(".partial") || name.ends_with(".removing"))) {
+      fs::remove_all(entry.path());
+    }
   }
   return removed;
 }

@@ -48,7 +48,23 @@ StateDir StateDir::open(const std::filesystem::path& root_in) {
         root.string(), st.st_mode & 07777));
   }
   fs::path format_file = root / "FORMAT";
-  if (fs::exists(format_file)) {
+  if (!fs::exists(format_file)) {
+    // A new or empty directory: this is the first run. Another first run started at the same moment may be
+    // creating it right now (its temporary FORMAT file, then FORMAT, then the subdirectories): that is not foreign
+    // content, and FORMAT exists by the time anything else does, hence the second look.
+    bool foreign = false;
+    for (const auto& entry : fs::directory_iterator(root)) {
+      std::string name = entry.path().filename().string();
+      if (name != "FORMAT" && !name.starts_with(".FORMAT.tmp.")) foreign = true;
+    }
+    if (foreign && !fs::exists(format_file)) {
+      throw StateError(fmt::format("{} is not empty and has no FORMAT file: it does not look like an rdnsprov state "
+                                   "directory; refusing to use it",
+                                   root.string()));
+    }
+    if (!fs::exists(format_file)) dns::write_file_atomically(format_file, fmt::format("{}\n", kStateFormat));
+  }
+  {
     std::string text = dns::read_file(format_file);
     int version = 0;
     try {
@@ -61,13 +77,6 @@ StateDir StateDir::open(const std::filesystem::path& root_in) {
                                    "({}): use the rdnsprov that wrote it",
                                    root.string(), version, kStateFormat));
     }
-  } else {
-    if (existed && !fs::is_empty(root)) {
-      throw StateError(fmt::format("{} is not empty and has no FORMAT file: it does not look like an rdnsprov state "
-                                   "directory; refusing to use it",
-                                   root.string()));
-    }
-    dns::write_file_atomically(format_file, fmt::format("{}\n", kStateFormat));
   }
   for (const char* sub : {"published", "keys", "zonelets/in", "zonelets/out", "snapshots", "staging"}) {
     fs::create_directories(root / sub, ec);

@@ -80,7 +80,7 @@ TEST(Config, UnknownKeyNamesFileLineAndKey) {
   std::string text = kMinimal;
   text += "colour = blue\n";  // in [zone.0.194.in-addr.arpa], the last line
   std::string message = load_error(text);
-  EXPECT_NE(message.find("rdnsprov.conf:25"), std::string::npos) << message;
+  EXPECT_NE(message.find("rdnsprov.conf:23"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown key \"colour\""), std::string::npos) << message;
   EXPECT_NE(message.find("[zone.0.194.in-addr.arpa]"), std::string::npos) << message;
 }
@@ -88,7 +88,7 @@ TEST(Config, UnknownKeyNamesFileLineAndKey) {
 TEST(Config, BadValuesNameTheKey) {
   std::string message = load_error(std::string(kMinimal) + "soa-retry = soon\n");
   EXPECT_NE(message.find("soa-retry = soon"), std::string::npos) << message;
-  message = load_error(std::string(kMinimal) + "serial-policy = random\n");
+  message = load_error(std::string(kMinimal) + "[zone.1.194.in-addr.arpa]\nserial-policy = random\n");
   EXPECT_NE(message.find("expected unixtime, date or counter"), std::string::npos) << message;
   message = load_error(std::string(kMinimal) + "[zone.example.com]\n");
   EXPECT_NE(message.find("in-addr.arpa and ip6.arpa only"), std::string::npos) << message;

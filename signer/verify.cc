@@ -1,0 +1,1094 @@
+#include "signer/verify.h"
+
+#include <algorithm>
+#include <ctime>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "dns/dnssec.h"
+#include "dns/encoding.h"
+#include "dns/rdata.h"
+#include "signer/verify_crypto.h"
+#include "signer/zonemd.h"
+
+namespace rdnsprov::signer {
+namespace {
+
+using dns::Name;
+using dns::Record;
+using dns::RRType;
+using verify_detail::SignatureChecker;
+using verify_detail::VerifyKey;
+
+// RRsets per parallel_for chunk: enough to amortise the chunk's OpenSSL contexts.
+constexpr std::size_t kRRsetsPerChunk = 512;
+// RFC 9276 §3.2: validators may treat NSEC3 with more iterations than this as insecure.
+constexpr std::uint16_t kMaxNsec3Iterations = 100;
+constexpr std::uint8_t kNsec3OptOutFlag = 0x01;
+constexpr std::uint8_t kNsec3HashSha1 = 1;
+
+std::uint16_t get16(std::string_view w, std::size_t pos) {
+  return static_cast<std::uint16_t>((static_cast<unsigned char>(w[pos]) << 8) | static_cast<unsigned char>(w[pos + 1]));
+}
+std::uint32_t get32(std::string_view w, std::size_t pos) {
+  return (static_cast<std::uint32_t>(get16(w, pos)) << 16) | get16(w, pos + 2);
+}
+void put16(std::string& out, std::uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+void put32(std::string& out, std::uint32_t v) {
+  put16(out, static_cast<std::uint16_t>(v >> 16));
+  put16(out, static_cast<std::uint16_t>(v & 0xffff));
+}
+
+// RFC 4034 §3.1.5: signature times are compared in serial-number arithmetic.
+bool time_before(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) < 0; }
+
+std::string utc_text(std::uint32_t seconds) {
+  std::time_t t = seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+// "3 days", "12 hours", "90 seconds"; with `adjective`, "3-day".
+std::string duration_text(std::uint32_t seconds, bool adjective = false) {
+  auto unit = [&](std::uint32_t n, std::string_view word) {
+    if (adjective) return fmt::format("{}-{}", n, word);
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+  };
+  if (seconds != 0 && seconds % 86400 == 0) return unit(seconds / 86400, "day");
+  if (seconds != 0 && seconds % 3600 == 0) return unit(seconds / 3600, "hour");
+  return unit(seconds, "second");
+}
+
+std::string type_text(std::uint16_t code) {
+  if (auto type = dns::rrtype_from_code(code)) return std::string(dns::rrtype_to_text(*type));
+  return fmt::format("TYPE{}", code);
+}
+
+std::string types_text(const std::vector<std::uint16_t>& codes) {
+  std::string out;
+  for (std::uint16_t code : codes) {
+    if (!out.empty()) out.push_back(' ');
+    out += type_text(code);
+  }
+  return out.empty() ? "no types" : out;
+}
+
+// Problems of one part of the work (a chunk of RRsets, the denial chain, ZONEMD). Keeps every problem counted
+// but only as many listed as can reach the final list: the first `limit` in (owner, type, emission) order.
+class ProblemList {
+ public:
+  explicit ProblemList(std::size_t limit) : limit_(limit) {}
+
+  void add(const Name& owner, std::uint16_t type_code, std::string reason) {
+    ++count_;
+    if (limit_ == 0) return;
+    entries_.push_back({VerifyProblem{owner, type_code == 0 ? std::string() : type_text(type_code), std::move(reason)},
+                        type_code});
+    if (entries_.size() >= 4 * limit_ + 64) trim();
+  }
+  void add(const Name& owner, RRType type, std::string reason) { add(owner, dns::rrtype_code(type), std::move(reason)); }
+
+  void append(ProblemList&& other) {
+    count_ += other.count_;
+    for (auto& e : other.entries_) entries_.push_back(std::move(e));
+    if (entries_.size() >= 4 * limit_ + 64) trim();
+  }
+
+  std::size_t count() const { return count_; }
+
+  std::vector<VerifyProblem> sorted() && {
+    trim();
+    std::vector<VerifyProblem> out;
+    out.reserve(entries_.size());
+    for (auto& e : entries_) out.push_back(std::move(e.problem));
+    return out;
+  }
+
+ private:
+  struct Entry {
+    VerifyProblem problem;
+    std::uint16_t type_code;
+  };
+  void trim() {
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      if (auto c = a.problem.owner <=> b.problem.owner; c != 0) return c < 0;
+      return a.type_code < b.type_code;
+    });
+    if (entries_.size() > limit_) entries_.resize(limit_);
+  }
+  std::size_t limit_;
+  std::size_t count_ = 0;
+  std::vector<Entry> entries_;
+};
+
+// Canonical order without the TTL: owner (RFC 4034 §6.1), type, rdata (§6.3).
+bool canonical_less(const Record* a, const Record* b) {
+  if (auto c = a->owner <=> b->owner; c != 0) return c < 0;
+  if (a->type != b->type) return dns::rrtype_code(a->type) < dns::rrtype_code(b->type);
+  return a->rdata < b->rdata;
+}
+
+bool same_rr(const Record* a, const Record* b) {
+  return a->type == b->type && a->owner == b->owner && a->rdata == b->rdata;
+}
+
+// Where a name stands in the zone, which decides what must be signed and what must not.
+enum class NameKind {
+  kApex,
+  kAuthoritative,  // ordinary authoritative data (CNAMEs of RFC 2317, ...)
+  kDelegation,     // a zone cut: NS (and glue) are the child's, DS and NSEC are ours
+  kBelowCut,       // glue or occluded data under a zone cut: never signed, never in the chain
+  kOutside,        // not at or below the apex
+  kHashedOwner,    // holds only NSEC3 (and its RRSIGs)
+};
+
+struct Owner {
+  std::size_t begin = 0;  // range in the sorted records
+  std::size_t end = 0;
+  NameKind kind = NameKind::kAuthoritative;
+  std::optional<std::size_t> cut;  // for kBelowCut: the owner index of the delegation point above
+};
+
+struct RRset {
+  std::size_t owner = 0;
+  std::size_t begin = 0;  // range in the sorted records
+  std::size_t end = 0;
+  RRType type = RRType::kA;
+  bool authoritative = false;
+  std::size_t sig_begin = 0;  // RRSIGs covering this RRset: a range in the sorted records
+  std::size_t sig_end = 0;
+};
+
+// RRSIG rdata fields (RFC 4034 §3.1).
+struct Rrsig {
+  std::uint16_t type_covered = 0;
+  std::uint8_t algorithm = 0;
+  std::uint8_t labels = 0;
+  std::uint32_t original_ttl = 0;
+  std::uint32_t expiration = 0;
+  std::uint32_t inception = 0;
+  std::uint16_t key_tag = 0;
+  Name signer;
+  std::string_view prefix;  // the rdata up to the signature: the start of the signed data
+  std::string_view signature;
+};
+
+std::optional<Rrsig> parse_rrsig(std::string_view rdata) {
+  if (rdata.size() < 19) return std::nullopt;
+  Rrsig sig;
+  sig.type_covered = get16(rdata, 0);
+  sig.algorithm = static_cast<std::uint8_t>(rdata[2]);
+  sig.labels = static_cast<std::uint8_t>(rdata[3]);
+  sig.original_ttl = get32(rdata, 4);
+  sig.expiration = get32(rdata, 8);
+  sig.inception = get32(rdata, 12);
+  sig.key_tag = get16(rdata, 16);
+  std::size_t pos = 18;
+  auto signer = Name::from_wire(rdata, pos);
+  if (!signer || pos >= rdata.size()) return std::nullopt;
+  sig.signer = std::move(*signer);
+  sig.prefix = rdata.substr(0, pos);
+  sig.signature = rdata.substr(pos);
+  return sig;
+}
+
+// NSEC3 rdata fields (RFC 5155 §3.2).
+struct Nsec3Fields {
+  std::uint8_t hash_algorithm = 0;
+  std::uint8_t flags = 0;
+  std::uint16_t iterations = 0;
+  std::string_view salt;
+  std::string_view next_hash;
+  std::string_view bitmap;
+};
+
+std::optional<Nsec3Fields> parse_nsec3(std::string_view rdata) {
+  if (rdata.size() < 5) return std::nullopt;
+  Nsec3Fields f;
+  f.hash_algorithm = static_cast<std::uint8_t>(rdata[0]);
+  f.flags = static_cast<std::uint8_t>(rdata[1]);
+  f.iterations = get16(rdata, 2);
+  std::size_t salt_length = static_cast<unsigned char>(rdata[4]);
+  if (5 + salt_length + 1 > rdata.size()) return std::nullopt;
+  f.salt = rdata.substr(5, salt_length);
+  std::size_t pos = 5 + salt_length;
+  std::size_t hash_length = static_cast<unsigned char>(rdata[pos]);
+  if (pos + 1 + hash_length > rdata.size()) return std::nullopt;
+  f.next_hash = rdata.substr(pos + 1, hash_length);
+  f.bitmap = rdata.substr(pos + 1 + hash_length);
+  return f;
+}
+
+// NSEC3PARAM rdata (RFC 5155 §4.2): the NSEC3 fields up to the salt.
+std::optional<Nsec3Fields> parse_nsec3param(std::string_view rdata) {
+  if (rdata.size() < 5 || rdata.size() != 5 + static_cast<std::size_t>(static_cast<unsigned char>(rdata[4]))) {
+    return std::nullopt;
+  }
+  Nsec3Fields f;
+  f.hash_algorithm = static_cast<std::uint8_t>(rdata[0]);
+  f.flags = static_cast<std::uint8_t>(rdata[1]);
+  f.iterations = get16(rdata, 2);
+  f.salt = rdata.substr(5);
+  return f;
+}
+
+std::string salt_text(std::string_view salt) { return salt.empty() ? "-" : dns::to_hex(salt); }
+
+// Differences between the types a bitmap lists and the types a name has, in operator terms.
+std::string bitmap_difference(const std::vector<std::uint16_t>& listed, const std::vector<std::uint16_t>& actual) {
+  std::vector<std::uint16_t> missing;
+  std::vector<std::uint16_t> extra;
+  std::set_difference(actual.begin(), actual.end(), listed.begin(), listed.end(), std::back_inserter(missing));
+  std::set_difference(listed.begin(), listed.end(), actual.begin(), actual.end(), std::back_inserter(extra));
+  std::string out = fmt::format("lists {} but the name has {}", types_text(listed), types_text(actual));
+  if (!missing.empty()) out += fmt::format(" (missing: {}", types_text(missing));
+  if (!extra.empty()) out += fmt::format("{}not present: {}", missing.empty() ? " (" : "; ", types_text(extra));
+  if (!missing.empty() || !extra.empty()) out += ")";
+  return out;
+}
+
+class ZoneVerifier {
+ public:
+  ZoneVerifier(const dns::Zone& zone, const VerifyOptions& options, dns::ThreadPool& pool)
+      : zone_(zone), apex_(zone.apex()), options_(options), pool_(pool), problems_(options.max_problems) {}
+
+  VerifyResult run() {
+    index_records();
+    check_structure();
+    load_keys();
+    check_signatures();
+    check_denial();
+    check_zonemd();
+    VerifyResult result;
+    result.problem_count = problems_.count();
+    result.ok = result.problem_count == 0;
+    result.signatures_checked = signatures_checked_;
+    result.denial = denial_;
+    result.problems = std::move(problems_).sorted();
+    return result;
+  }
+
+ private:
+  // ---- the zone's shape ---------------------------------------------------------------------------------
+
+  void index_records() {
+    records_.reserve(zone_.records().size());
+    for (const Record& r : zone_.records()) records_.push_back(&r);
+    if (!std::is_sorted(records_.begin(), records_.end(), canonical_less)) {
+      std::stable_sort(records_.begin(), records_.end(), canonical_less);
+    }
+    std::optional<std::size_t> cut;
+    for (std::size_t i = 0; i < records_.size();) {
+      const Name& name = records_[i]->owner;
+      std::size_t j = i;
+      bool has_ns = false;
+      bool only_nsec3 = true;
+      while (j < records_.size() && records_[j]->owner == name) {
+        RRType t = records_[j]->type;
+        has_ns = has_ns || t == RRType::kNs;
+        only_nsec3 = only_nsec3 && (t == RRType::kNsec3 || t == RRType::kRrsig);
+        ++j;
+      }
+      Owner owner{i, j};
+      if (!name.is_at_or_below(apex_)) {
+        owner.kind = NameKind::kOutside;
+      } else if (cut && name.is_below(records_[owners_[*cut].begin]->owner)) {
+        owner.kind = NameKind::kBelowCut;
+        owner.cut = cut;
+      } else if (name == apex_) {
+        owner.kind = NameKind::kApex;
+      } else if (has_ns) {
+        owner.kind = NameKind::kDelegation;
+        cut = owners_.size();
+      } else if (only_nsec3) {
+        owner.kind = NameKind::kHashedOwner;
+      }
+      owners_.push_back(owner);
+      i = j;
+    }
+    for (std::size_t o = 0; o < owners_.size(); ++o) index_rrsets(o);
+  }
+
+  void index_rrsets(std::size_t o) {
+    const Owner& owner = owners_[o];
+    std::size_t first = rrsets_.size();
+    std::size_t sig_begin = owner.end;
+    std::size_t sig_end = owner.end;
+    for (std::size_t i = owner.begin; i < owner.end;) {
+      RRType type = records_[i]->type;
+      std::size_t j = i;
+      while (j < owner.end && records_[j]->type == type) ++j;
+      if (type == RRType::kRrsig) {
+        sig_begin = i;
+        sig_end = j;
+      } else {
+        rrsets_.push_back(RRset{o, i, j, type, is_authoritative(owner.kind, type)});
+      }
+      i = j;
+    }
+    // RRSIGs sort by rdata, which starts with the type covered: one run per covered type.
+    for (std::size_t i = sig_begin; i < sig_end;) {
+      std::string_view rdata = records_[i]->rdata;
+      std::uint16_t covered = rdata.size() >= 2 ? get16(rdata, 0) : 0;
+      std::size_t j = i + 1;
+      while (j < sig_end && records_[j]->rdata.size() >= 2 && get16(records_[j]->rdata, 0) == covered) ++j;
+      bool matched = false;
+      for (std::size_t r = first; r < rrsets_.size(); ++r) {
+        if (dns::rrtype_code(rrsets_[r].type) == covered) {
+          rrsets_[r].sig_begin = i;
+          rrsets_[r].sig_end = j;
+          matched = true;
+        }
+      }
+      if (!matched && owner.kind != NameKind::kOutside) {
+        problems_.add(records_[i]->owner, covered,
+                      fmt::format("RRSIG over {}/{}, but the name has no {} records", records_[i]->owner.to_text(),
+                                  type_text(covered), type_text(covered)));
+      }
+      i = j;
+    }
+  }
+
+  static bool is_authoritative(NameKind kind, RRType type) {
+    switch (kind) {
+      case NameKind::kApex:
+      case NameKind::kAuthoritative:
+      case NameKind::kHashedOwner: return true;
+      // RFC 4035 §2.2: at a delegation point only DS and NSEC are the parent's.
+      case NameKind::kDelegation: return type == RRType::kDs || type == RRType::kNsec;
+      case NameKind::kBelowCut:
+      case NameKind::kOutside: return false;
+    }
+    return false;
+  }
+
+  const Name& owner_name(std::size_t o) const { return records_[owners_[o].begin]->owner; }
+
+  void check_structure() {
+    if (const Record* soa = find_apex(RRType::kSoa)) {
+      if (auto parsed = dns::rdata::parse_soa(soa->rdata)) {
+        soa_ = *parsed;
+        soa_ttl_ = soa->ttl;
+      }
+    }
+    if (!soa_) problems_.add(apex_, RRType::kSoa, "the zone has no SOA record at the apex");
+    for (const Owner& owner : owners_) {
+      const Name& name = records_[owner.begin]->owner;
+      if (owner.kind == NameKind::kOutside) {
+        problems_.add(name, 0, fmt::format("{} is outside the zone {}", name.to_text(), apex_.to_text()));
+      }
+    }
+    for (const RRset& rrset : rrsets_) {
+      const Name& name = owner_name(rrset.owner);
+      for (std::size_t i = rrset.begin + 1; i < rrset.end; ++i) {
+        if (records_[i]->ttl != records_[rrset.begin]->ttl) {
+          problems_.add(name, rrset.type,
+                        fmt::format("the records of {}/{} have different TTLs ({} and {}); an RRset has one TTL",
+                                    name.to_text(), dns::rrtype_to_text(rrset.type), records_[rrset.begin]->ttl,
+                                    records_[i]->ttl));
+          break;
+        }
+      }
+      NameKind kind = owners_[rrset.owner].kind;
+      if (rrset.type == RRType::kDs && (kind == NameKind::kApex || kind == NameKind::kAuthoritative)) {
+        problems_.add(name, rrset.type,
+                      fmt::format("DS at {}, which is not a delegation point (RFC 4035 §2.4)", name.to_text()));
+      }
+    }
+  }
+
+  const Record* find_apex(RRType type) const {
+    for (const Owner& owner : owners_) {
+      if (owner.kind != NameKind::kApex) continue;
+      for (std::size_t i = owner.begin; i < owner.end; ++i) {
+        if (records_[i]->type == type) return records_[i];
+      }
+    }
+    return nullptr;
+  }
+
+  // ---- keys and signatures ------------------------------------------------------------------------------
+
+  void load_keys() {
+    std::optional<std::size_t> apex;
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      if (owners_[o].kind == NameKind::kApex) apex = o;
+    }
+    const RRset* dnskeys = apex ? find_rrset_after(*apex, RRType::kDnskey) : nullptr;
+    if (!dnskeys) {
+      problems_.add(apex_, RRType::kDnskey, "the zone has no DNSKEY RRset at the apex: nothing can be validated");
+      return;
+    }
+    for (std::size_t i = dnskeys->begin; i < dnskeys->end; ++i) {
+      if (i > dnskeys->begin && same_rr(records_[i - 1], records_[i])) continue;
+      std::string_view rdata = records_[i]->rdata;
+      std::uint16_t tag = dns::key_tag(rdata);
+      auto key = VerifyKey::from_dnskey(rdata);
+      if (!key) {
+        problems_.add(apex_, RRType::kDnskey, fmt::format("DNSKEY {}: {}", tag, key.error()));
+        continue;
+      }
+      // RFC 4034 §2.1.1: only a key with the Zone Key flag may verify RRSIGs.
+      if (!(key->flags() & dns::kDnskeyZoneFlag)) {
+        problems_.add(apex_, RRType::kDnskey, fmt::format("DNSKEY {} has no Zone Key flag (flags {})", tag, key->flags()));
+        continue;
+      }
+      if (key->flags() & dns::kDnskeySepFlag) any_sep_key_ = true;
+      if (std::find(algorithms_.begin(), algorithms_.end(), key->algorithm()) == algorithms_.end()) {
+        algorithms_.push_back(key->algorithm());
+      }
+      keys_.push_back(std::move(*key));
+    }
+    std::sort(algorithms_.begin(), algorithms_.end());
+    if (keys_.empty()) {
+      problems_.add(apex_, RRType::kDnskey, "the DNSKEY RRset holds no usable key: nothing can be validated");
+    }
+  }
+
+  struct ChunkResult {
+    explicit ChunkResult(std::size_t limit) : problems(limit) {}
+    ProblemList problems;
+    std::size_t signatures_checked = 0;
+  };
+
+  void check_signatures() {
+    if (keys_.empty()) return;
+    std::size_t chunks = (rrsets_.size() + kRRsetsPerChunk - 1) / kRRsetsPerChunk;
+    std::vector<std::unique_ptr<ChunkResult>> results(chunks);
+    pool_.parallel_for(rrsets_.size(), kRRsetsPerChunk, [&](std::size_t begin, std::size_t end) {
+      auto result = std::make_unique<ChunkResult>(options_.max_problems);
+      SignatureChecker checker(keys_);
+      std::string signed_data;
+      for (std::size_t r = begin; r < end; ++r) check_rrset(rrsets_[r], checker, signed_data, *result);
+      results[begin / kRRsetsPerChunk] = std::move(result);
+    });
+    // Chunks in index order: the same output whatever thread did which chunk.
+    for (auto& result : results) {
+      if (!result) continue;
+      signatures_checked_ += result->signatures_checked;
+      problems_.append(std::move(result->problems));
+    }
+  }
+
+  void check_rrset(const RRset& rrset, SignatureChecker& checker, std::string& signed_data, ChunkResult& out) const {
+    const Owner& owner = owners_[rrset.owner];
+    const Name& name = records_[rrset.begin]->owner;
+    std::string where = fmt::format("{}/{}", name.to_text(), dns::rrtype_to_text(rrset.type));
+    if (!rrset.authoritative) {
+      if (rrset.sig_begin == rrset.sig_end || owner.kind == NameKind::kOutside) return;
+      // RFC 4035 §2.2: the delegation NS RRset and glue are not signed by the parent.
+      std::string what = owner.kind == NameKind::kDelegation && rrset.type == RRType::kNs ? "the delegation NS RRset"
+                         : owner.kind == NameKind::kBelowCut ? fmt::format("glue or occluded data below the cut {}",
+                                                                            owner_name(*owner.cut).to_text())
+                                                              : "data at a zone cut that belongs to the child";
+      out.problems.add(name, rrset.type,
+                       fmt::format("RRSIG over {} must not exist: {} is not signed by the parent zone", where, what));
+      return;
+    }
+    if (rrset.sig_begin == rrset.sig_end) {
+      out.problems.add(name, rrset.type, fmt::format("{} has no RRSIG", where));
+      return;
+    }
+    std::uint32_t rrset_ttl = records_[rrset.begin]->ttl;
+    std::vector<std::uint8_t> valid_algorithms;
+    std::vector<std::uint8_t> signed_algorithms;
+    bool valid_by_sep = false;
+    for (std::size_t s = rrset.sig_begin; s < rrset.sig_end; ++s) {
+      const Record& sig_record = *records_[s];
+      if (s > rrset.sig_begin && same_rr(records_[s - 1], &sig_record)) continue;
+      auto sig = parse_rrsig(sig_record.rdata);
+      if (!sig) {
+        out.problems.add(name, rrset.type, fmt::format("RRSIG over {} is malformed", where));
+        continue;
+      }
+      signed_algorithms.push_back(sig->algorithm);
+      std::string by = fmt::format("RRSIG by key {} ({})", sig->key_tag, verify_detail::algorithm_name(sig->algorithm));
+      if (sig->signer != apex_) {
+        out.problems.add(name, rrset.type,
+                         fmt::format("{} over {} names the signer {}, not the zone apex {}", by, where,
+                                     sig->signer.to_text(), apex_.to_text()));
+        continue;
+      }
+      if (sig->labels != name.label_count()) {
+        // RFC 4034 §3.1.3; rdnsprov zones have no wildcards, so the count must be the owner's.
+        out.problems.add(name, rrset.type,
+                         fmt::format("{} over {} has a labels field of {}, but the owner has {} labels", by, where,
+                                     sig->labels, name.label_count()));
+        continue;
+      }
+      // RFC 4034 §3: the RRSIG's TTL and original TTL are the TTL of the RRset it covers.
+      if (sig_record.ttl != rrset_ttl) {
+        out.problems.add(name, rrset.type,
+                         fmt::format("{} over {} has TTL {}, but the RRset has TTL {}", by, where, sig_record.ttl,
+                                     rrset_ttl));
+      }
+      if (sig->original_ttl != rrset_ttl) {
+        out.problems.add(name, rrset.type,
+                         fmt::format("{} over {} has original TTL {}, but the RRset has TTL {}", by, where,
+                                     sig->original_ttl, rrset_ttl));
+      }
+      build_signed_data(rrset, *sig, signed_data);
+      bool key_found = false;
+      bool valid = false;
+      bool by_sep = false;
+      for (std::size_t k = 0; k < keys_.size() && !valid; ++k) {
+        if (keys_[k].key_tag() != sig->key_tag || keys_[k].algorithm() != sig->algorithm) continue;
+        key_found = true;
+        ++out.signatures_checked;
+        valid = checker.verify(k, signed_data, sig->signature);
+        by_sep = valid && (keys_[k].flags() & dns::kDnskeySepFlag);
+      }
+      if (!key_found) {
+        out.problems.add(name, rrset.type,
+                         fmt::format("{} over {}: the DNSKEY RRset has no such key", by, where));
+        continue;
+      }
+      if (!valid) {
+        out.problems.add(name, rrset.type, fmt::format("{} over {} does not validate", by, where));
+        continue;
+      }
+      bool in_window = true;
+      if (time_before(options_.now, sig->inception)) {
+        in_window = false;
+        out.problems.add(name, rrset.type,
+                         fmt::format("signature over {} by key {} is not valid before {} (inception in the future)",
+                                     where, sig->key_tag, utc_text(sig->inception)));
+      } else if (time_before(sig->expiration, options_.now)) {
+        in_window = false;
+        out.problems.add(name, rrset.type,
+                         fmt::format("signature over {} by key {} expired {}", where, sig->key_tag,
+                                     utc_text(sig->expiration)));
+      } else if (time_before(sig->expiration, options_.now + options_.validity_margin)) {
+        out.problems.add(name, rrset.type,
+                         fmt::format("signature over {} by key {} expires {}, within the {} margin", where,
+                                     sig->key_tag, utc_text(sig->expiration),
+                                     duration_text(options_.validity_margin, true)));
+      } else if (options_.check_expire_interval && soa_ &&
+                 time_before(sig->expiration, options_.now + soa_->expire)) {
+        // RFC 6781 §4.4.1: a secondary that loses its primary serves the zone for EXPIRE; its signatures must
+        // outlive that, or resolvers get bogus answers instead of the secondary going lame.
+        out.problems.add(name, rrset.type,
+                         fmt::format("signature over {} by key {} expires {}, before the SOA EXPIRE interval ({}) "
+                                     "has passed",
+                                     where, sig->key_tag, utc_text(sig->expiration), duration_text(soa_->expire)));
+      }
+      if (in_window) {
+        valid_algorithms.push_back(sig->algorithm);
+        valid_by_sep = valid_by_sep || by_sep;
+      }
+    }
+    auto contains = [](const std::vector<std::uint8_t>& v, std::uint8_t a) {
+      return std::find(v.begin(), v.end(), a) != v.end();
+    };
+    if (options_.require_every_algorithm) {
+      // RFC 4035 §2.2. An algorithm whose signatures were present but bad was reported above.
+      for (std::uint8_t algorithm : algorithms_) {
+        if (!contains(signed_algorithms, algorithm)) {
+          out.problems.add(name, rrset.type,
+                           fmt::format("{} has no RRSIG of algorithm {}, which the DNSKEY RRset uses", where,
+                                       verify_detail::algorithm_name(algorithm)));
+        }
+      }
+    }
+    if (rrset.type == RRType::kDnskey && owner.kind == NameKind::kApex && any_sep_key_ && !valid_by_sep) {
+      out.problems.add(name, rrset.type,
+                       fmt::format("{} has no valid RRSIG by a key with the SEP flag (KSK): resolvers following "
+                                   "the DS from the parent cannot validate it",
+                                   where));
+    }
+  }
+
+  // RFC 4034 §3.1.8.1: RRSIG rdata without the signature, then each RR in canonical form and order with the
+  // original TTL. Names are already lower case (dns::Name) and the records sorted by rdata.
+  void build_signed_data(const RRset& rrset, const Rrsig& sig, std::string& out) const {
+    out.assign(sig.prefix);
+    for (std::size_t i = rrset.begin; i < rrset.end; ++i) {
+      const Record& r = *records_[i];
+      if (i > rrset.begin && records_[i - 1]->rdata == r.rdata) continue;  // duplicates count once (§6.3)
+      out.append(r.owner.wire());
+      put16(out, dns::rrtype_code(r.type));
+      put16(out, dns::kClassIn);
+      put32(out, sig.original_ttl);
+      put16(out, static_cast<std::uint16_t>(r.rdata.size()));
+      out.append(r.rdata);
+    }
+  }
+
+  // ---- denial of existence ------------------------------------------------------------------------------
+
+  // RFC 9077 §3: NSEC and NSEC3 TTLs are the smaller of the SOA TTL and the SOA MINIMUM.
+  void check_denial_ttl(const Name& name, RRType type, std::uint32_t ttl) {
+    if (!soa_) return;
+    std::uint32_t wanted = std::min(soa_ttl_, soa_->minimum);
+    if (ttl != wanted) {
+      problems_.add(name, type,
+                    fmt::format("{} TTL is {}, but it must be {}, the smaller of the SOA TTL and the SOA MINIMUM "
+                                "(RFC 9077)",
+                                dns::rrtype_to_text(type), ttl, wanted));
+    }
+  }
+
+  // Types at a name, sorted, without RRSIG/NSEC/NSEC3 (those are the chain's own).
+  std::vector<std::uint16_t> data_types(std::size_t o) const {
+    std::vector<std::uint16_t> types;
+    for (std::size_t i = owners_[o].begin; i < owners_[o].end; ++i) {
+      RRType t = records_[i]->type;
+      if (t == RRType::kRrsig || t == RRType::kNsec || t == RRType::kNsec3) continue;
+      if (types.empty() || types.back() != dns::rrtype_code(t)) types.push_back(dns::rrtype_code(t));
+    }
+    return types;
+  }
+
+  bool has_authoritative_data(std::size_t o) const {
+    auto it = std::lower_bound(rrsets_.begin(), rrsets_.end(), o,
+                               [](const RRset& r, std::size_t owner) { return r.owner < owner; });
+    for (; it != rrsets_.end() && it->owner == o; ++it) {
+      if (it->authoritative && it->type != RRType::kNsec && it->type != RRType::kNsec3) return true;
+    }
+    return false;
+  }
+
+  void check_denial() {
+    bool has_nsec = false;
+    bool has_nsec3 = false;
+    for (const RRset& rrset : rrsets_) {
+      if (owners_[rrset.owner].kind == NameKind::kOutside) continue;
+      has_nsec = has_nsec || rrset.type == RRType::kNsec;
+      has_nsec3 = has_nsec3 || rrset.type == RRType::kNsec3;
+    }
+    bool has_param = find_apex(RRType::kNsec3param) != nullptr;
+    if (has_nsec && has_nsec3) {
+      problems_.add(apex_, 0, "the zone has both NSEC and NSEC3 records; a zone uses one denial method");
+    }
+    if (!has_nsec && !has_nsec3) {
+      problems_.add(apex_, 0, "the zone has neither NSEC nor NSEC3 records: no authenticated denial of existence");
+      if (!has_param) return;
+    }
+    if (has_nsec3 || has_param) {
+      denial_ = "nsec3";
+      check_nsec3_chain();
+    } else {
+      denial_ = "nsec";
+      check_nsec_chain();
+    }
+  }
+
+  void check_nsec_chain() {
+    // The chain holds every authoritative name and every delegation point (RFC 4035 §2.3), in canonical order.
+    std::vector<std::size_t> names;
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      NameKind kind = owners_[o].kind;
+      if (kind == NameKind::kApex || kind == NameKind::kAuthoritative || kind == NameKind::kDelegation) {
+        names.push_back(o);
+      }
+    }
+    auto exists = [&](const Name& name) {
+      auto it = std::lower_bound(names.begin(), names.end(), name,
+                                 [&](std::size_t o, const Name& n) { return owner_name(o) < n; });
+      return it != names.end() && owner_name(*it) == name;
+    };
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      if (owners_[o].kind != NameKind::kBelowCut) continue;
+      if (find_rrset_after(o, RRType::kNsec)) {
+        problems_.add(owner_name(o), RRType::kNsec,
+                      fmt::format("NSEC at {}, which is glue or occluded data below the cut {}; it must not be in "
+                                  "the chain",
+                                  owner_name(o).to_text(), owner_name(*owners_[o].cut).to_text()));
+      }
+    }
+    for (std::size_t n = 0; n < names.size(); ++n) {
+      std::size_t o = names[n];
+      const Name& name = owner_name(o);
+      const RRset* nsec = find_rrset_after(o, RRType::kNsec);
+      if (!nsec) {
+        problems_.add(name, RRType::kNsec, fmt::format("{} has no NSEC record: the NSEC chain skips it", name.to_text()));
+        continue;
+      }
+      if (nsec->end - nsec->begin > 1) {
+        problems_.add(name, RRType::kNsec,
+                      fmt::format("{} has {} NSEC records; it must have exactly one", name.to_text(),
+                                  nsec->end - nsec->begin));
+      }
+      const Record& record = *records_[nsec->begin];
+      check_denial_ttl(name, RRType::kNsec, record.ttl);
+      std::size_t pos = 0;
+      auto next = Name::from_wire(record.rdata, pos);
+      auto listed = next ? dns::rdata::parse_type_bitmap(std::string_view(record.rdata).substr(pos))
+                         : dns::Result<std::vector<std::uint16_t>>(dns::error("bad next name"));
+      if (!next || !listed) {
+        problems_.add(name, RRType::kNsec, fmt::format("NSEC at {} is malformed", name.to_text()));
+        continue;
+      }
+      const Name& expected = owner_name(names[(n + 1) % names.size()]);
+      if (*next != expected) {
+        if (n + 1 == names.size()) {
+          problems_.add(name, RRType::kNsec,
+                        fmt::format("NSEC chain not closed: the last name {} points to {} instead of back to the apex "
+                                    "{}",
+                                    name.to_text(), next->to_text(), expected.to_text()));
+        } else if (expected < *next || *next == apex_) {
+          problems_.add(name, RRType::kNsec,
+                        fmt::format("NSEC chain broken: {} points to {} but {} exists", name.to_text(),
+                                    next->to_text(), expected.to_text()));
+        } else if (!exists(*next)) {
+          problems_.add(name, RRType::kNsec,
+                        fmt::format("NSEC chain broken: {} points to {}, which is not a name of the zone; the next "
+                                    "name is {}",
+                                    name.to_text(), next->to_text(), expected.to_text()));
+        } else {
+          problems_.add(name, RRType::kNsec,
+                        fmt::format("NSEC chain broken: {} points to {}; the next name in canonical order is {}",
+                                    name.to_text(), next->to_text(), expected.to_text()));
+        }
+      }
+      // RFC 4034 §4.1.2: the bitmap lists every type at the name, NSEC and RRSIG included.
+      std::vector<std::uint16_t> actual = data_types(o);
+      actual.push_back(dns::rrtype_code(RRType::kNsec));
+      actual.push_back(dns::rrtype_code(RRType::kRrsig));
+      std::sort(actual.begin(), actual.end());
+      if (*listed != actual) {
+        problems_.add(name, RRType::kNsec,
+                      fmt::format("NSEC bitmap at {} {}", name.to_text(), bitmap_difference(*listed, actual)));
+      }
+    }
+  }
+
+  // find_rrset for an owner, using the owner's position in rrsets_ (rrsets_ is in owner order).
+  const RRset* find_rrset_after(std::size_t o, RRType type) const {
+    auto it = std::lower_bound(rrsets_.begin(), rrsets_.end(), o,
+                               [](const RRset& r, std::size_t owner) { return r.owner < owner; });
+    for (; it != rrsets_.end() && it->owner == o; ++it) {
+      if (it->type == type) return &*it;
+    }
+    return nullptr;
+  }
+
+  // A name the NSEC3 chain must (or, under opt-out, may) hold.
+  struct HashedName {
+    Name name;
+    std::optional<std::size_t> owner;  // nothing for an empty non-terminal
+    bool required = true;              // false: an insecure delegation, or an ENT leading only to them
+    std::string hash;
+  };
+
+  struct Nsec3Entry {
+    std::string hash;  // from the owner's first label
+    std::size_t owner = 0;
+    const Record* record = nullptr;
+    Nsec3Fields fields;
+  };
+
+  void check_nsec3_chain() {
+    // Parameters: the apex NSEC3PARAM (RFC 5155 §4), flags 0.
+    std::optional<Nsec3Fields> params;
+    if (const RRset* rrset = apex_owner() ? find_rrset_after(*apex_owner(), RRType::kNsec3param) : nullptr) {
+      for (std::size_t i = rrset->begin; i < rrset->end; ++i) {
+        auto fields = parse_nsec3param(records_[i]->rdata);
+        if (!fields) {
+          problems_.add(apex_, RRType::kNsec3param, "NSEC3PARAM is malformed");
+          continue;
+        }
+        if (fields->flags != 0) {
+          problems_.add(apex_, RRType::kNsec3param,
+                        fmt::format("NSEC3PARAM flags are {}; they must be 0 (RFC 5155 §4.1.2)", fields->flags));
+        }
+        if (fields->hash_algorithm != kNsec3HashSha1) {
+          problems_.add(apex_, RRType::kNsec3param,
+                        fmt::format("NSEC3PARAM hash algorithm {} is not SHA-1 (1)", fields->hash_algorithm));
+          continue;
+        }
+        if (!params) params = *fields;
+      }
+    } else {
+      problems_.add(apex_, RRType::kNsec3param,
+                    "the zone has NSEC3 records but no NSEC3PARAM at the apex: servers cannot find the chain");
+    }
+
+    // The NSEC3 records, each at base32hex(hash).apex.
+    std::vector<Nsec3Entry> chain;
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      const RRset* rrset = find_rrset_after(o, RRType::kNsec3);
+      if (!rrset) continue;
+      const Name& name = owner_name(o);
+      if (owners_[o].kind != NameKind::kHashedOwner) {
+        problems_.add(name, RRType::kNsec3,
+                      fmt::format("NSEC3 at {}, which also owns other data; NSEC3 records live at hashed names of "
+                                  "their own",
+                                  name.to_text()));
+        continue;
+      }
+      if (name.parent() != apex_) {
+        problems_.add(name, RRType::kNsec3,
+                      fmt::format("NSEC3 at {}, which is not a hashed name directly below the apex", name.to_text()));
+        continue;
+      }
+      auto hash = dns::from_base32hex(name.first_label());
+      if (!hash || hash->size() != 20) {
+        problems_.add(name, RRType::kNsec3,
+                      fmt::format("NSEC3 owner label {} is not a base32hex SHA-1 hash", name.first_label()));
+        continue;
+      }
+      if (rrset->end - rrset->begin > 1) {
+        problems_.add(name, RRType::kNsec3,
+                      fmt::format("{} has {} NSEC3 records; it must have exactly one", name.to_text(),
+                                  rrset->end - rrset->begin));
+      }
+      const Record& record = *records_[rrset->begin];
+      auto fields = parse_nsec3(record.rdata);
+      if (!fields || fields->next_hash.size() != 20) {
+        problems_.add(name, RRType::kNsec3, fmt::format("NSEC3 at {} is malformed", name.to_text()));
+        continue;
+      }
+      check_denial_ttl(name, RRType::kNsec3, record.ttl);
+      if (!params) {
+        params = *fields;  // no usable NSEC3PARAM (reported): the first NSEC3 sets the chain's parameters
+      }
+      if (fields->hash_algorithm != params->hash_algorithm || fields->iterations != params->iterations ||
+          fields->salt != params->salt) {
+        problems_.add(name, RRType::kNsec3,
+                      fmt::format("NSEC3 at {} has parameters (algorithm {}, {} iterations, salt {}) unlike the "
+                                  "NSEC3PARAM (algorithm {}, {} iterations, salt {})",
+                                  name.to_text(), fields->hash_algorithm, fields->iterations,
+                                  salt_text(fields->salt), params->hash_algorithm, params->iterations,
+                                  salt_text(params->salt)));
+        continue;
+      }
+      chain.push_back(Nsec3Entry{std::move(*hash), o, &record, *fields});
+    }
+    if (!params) return;
+    if (params->iterations > kMaxNsec3Iterations) {
+      problems_.add(apex_, RRType::kNsec3param,
+                    fmt::format("NSEC3 uses {} iterations; validators may treat more than {} as insecure "
+                                "(RFC 9276 §3.2)",
+                                params->iterations, kMaxNsec3Iterations));
+    }
+    std::string salt(params->salt);
+
+    std::vector<HashedName> names = nsec3_names();
+    pool_.parallel_for(names.size(), 4096, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) names[i].hash = dns::nsec3_hash(names[i].name, salt, params->iterations);
+    });
+    std::unordered_map<std::string, std::size_t> by_hash;
+    by_hash.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) by_hash.emplace(names[i].hash, i);
+
+    std::sort(chain.begin(), chain.end(), [](const Nsec3Entry& a, const Nsec3Entry& b) { return a.hash < b.hash; });
+    auto hashed_owner = [&](std::string_view hash) { return dns::to_base32hex(hash) + "." + apex_.to_text(); };
+    auto for_name = [&](std::string_view hash) {
+      auto it = by_hash.find(std::string(hash));
+      return it == by_hash.end() ? std::string(" (which matches no name)")
+                                 : fmt::format(" (for {})", names[it->second].name.to_text());
+    };
+    std::vector<bool> covered(names.size(), false);
+    for (std::size_t c = 0; c < chain.size(); ++c) {
+      const Nsec3Entry& entry = chain[c];
+      const Name& owner = owner_name(entry.owner);
+      const std::string& expected = chain[(c + 1) % chain.size()].hash;
+      if (entry.fields.next_hash != expected) {
+        if (c + 1 == chain.size()) {
+          problems_.add(owner, RRType::kNsec3,
+                        fmt::format("NSEC3 chain not closed: the last NSEC3 {}{} points to {} instead of the first, {}",
+                                    owner.to_text(), for_name(entry.hash), dns::to_base32hex(entry.fields.next_hash),
+                                    hashed_owner(expected)));
+        } else {
+          problems_.add(owner, RRType::kNsec3,
+                        fmt::format("NSEC3 chain broken: {}{} points to {} but {}{} exists", owner.to_text(),
+                                    for_name(entry.hash), dns::to_base32hex(entry.fields.next_hash),
+                                    hashed_owner(expected), for_name(expected)));
+        }
+      }
+      auto it = by_hash.find(entry.hash);
+      if (it == by_hash.end()) {
+        problems_.add(owner, RRType::kNsec3,
+                      fmt::format("NSEC3 at {} matches no name of the zone (no owner name or empty non-terminal "
+                                  "hashes to it)",
+                                  owner.to_text()));
+        continue;
+      }
+      covered[it->second] = true;
+      const HashedName& hashed = names[it->second];
+      std::vector<std::uint16_t> actual;
+      if (hashed.owner) {
+        actual = data_types(*hashed.owner);
+        // RFC 5155 §3.2.1: RRSIG is listed when the name has signatures, i.e. authoritative data of ours.
+        if (has_authoritative_data(*hashed.owner)) actual.push_back(dns::rrtype_code(RRType::kRrsig));
+        std::sort(actual.begin(), actual.end());
+      }
+      auto listed = dns::rdata::parse_type_bitmap(entry.fields.bitmap);
+      if (!listed) {
+        problems_.add(owner, RRType::kNsec3, fmt::format("NSEC3 at {}: {}", owner.to_text(), listed.error()));
+      } else if (*listed != actual) {
+        problems_.add(owner, RRType::kNsec3,
+                      fmt::format("NSEC3 bitmap at {} (for {}) {}", owner.to_text(), hashed.name.to_text(),
+                                  bitmap_difference(*listed, actual)));
+      }
+    }
+
+    // Every name has its NSEC3, unless it may be left out under an opt-out NSEC3 that covers it (RFC 5155 §6).
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (covered[i]) continue;
+      const HashedName& hashed = names[i];
+      std::string what = hashed.owner ? (owners_[*hashed.owner].kind == NameKind::kDelegation
+                                             ? (hashed.required ? "secure delegation" : "insecure delegation")
+                                             : "name")
+                                      : "empty non-terminal";
+      if (!hashed.required && !chain.empty()) {
+        auto it = std::lower_bound(chain.begin(), chain.end(), hashed.hash,
+                                   [](const Nsec3Entry& e, const std::string& h) { return e.hash < h; });
+        const Nsec3Entry& cover = it == chain.begin() ? chain.back() : *(it - 1);
+        if (cover.fields.flags & kNsec3OptOutFlag) continue;
+        problems_.add(hashed.name, RRType::kNsec3,
+                      fmt::format("{} {} has no NSEC3 (expected at {}), and the NSEC3 covering it, {}, has no "
+                                  "opt-out flag",
+                                  what, hashed.name.to_text(), hashed_owner(hashed.hash),
+                                  owner_name(cover.owner).to_text()));
+        continue;
+      }
+      problems_.add(hashed.name, RRType::kNsec3,
+                    fmt::format("{} {} has no NSEC3 (expected at {})", what, hashed.name.to_text(),
+                                hashed_owner(hashed.hash)));
+    }
+  }
+
+  std::optional<std::size_t> apex_owner() const {
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      if (owners_[o].kind == NameKind::kApex) return o;
+    }
+    return std::nullopt;
+  }
+
+  // The names of the NSEC3 chain (RFC 5155 §7.1): authoritative names, delegation points (those without DS
+  // only under opt-out optional), and the empty non-terminals above them, in canonical order.
+  std::vector<HashedName> nsec3_names() const {
+    std::vector<HashedName> names;
+    std::unordered_map<Name, std::size_t> index;  // name → position in `names`
+    for (std::size_t o = 0; o < owners_.size(); ++o) {
+      NameKind kind = owners_[o].kind;
+      if (kind != NameKind::kApex && kind != NameKind::kAuthoritative && kind != NameKind::kDelegation) continue;
+      bool required = kind != NameKind::kDelegation || find_rrset_after(o, RRType::kDs) != nullptr;
+      index.emplace(owner_name(o), names.size());
+      names.push_back(HashedName{owner_name(o), o, required, {}});
+    }
+    std::size_t real = names.size();
+    for (std::size_t i = 0; i < real; ++i) {
+      bool required = names[i].required;
+      for (Name ancestor = names[i].name.parent(); ancestor.is_below(apex_); ancestor = ancestor.parent()) {
+        auto [it, inserted] = index.emplace(ancestor, names.size());
+        if (inserted) {
+          names.push_back(HashedName{ancestor, std::nullopt, required, {}});
+          continue;
+        }
+        HashedName& existing = names[it->second];
+        if (existing.owner || existing.required || !required) break;  // nothing above changes
+        existing.required = true;
+      }
+    }
+    std::sort(names.begin(), names.end(), [](const HashedName& a, const HashedName& b) { return a.name < b.name; });
+    return names;
+  }
+
+  // ---- ZONEMD (RFC 8976) --------------------------------------------------------------------------------
+
+  void check_zonemd() {
+    std::optional<std::size_t> apex = apex_owner();
+    const RRset* zonemd = apex ? find_rrset_after(*apex, RRType::kZonemd) : nullptr;
+    if (!zonemd) {
+      if (options_.require_zonemd) problems_.add(apex_, RRType::kZonemd, "the zone has no ZONEMD record");
+      return;
+    }
+    bool any_supported = false;
+    std::map<std::uint8_t, std::string> digests;  // hash algorithm → digest of the zone
+    std::map<std::pair<std::uint8_t, std::uint8_t>, int> seen;
+    for (std::size_t i = zonemd->begin; i < zonemd->end; ++i) {
+      std::string_view rdata = records_[i]->rdata;
+      if (rdata.size() < 7) {
+        problems_.add(apex_, RRType::kZonemd, "ZONEMD is malformed");
+        continue;
+      }
+      std::uint32_t serial = get32(rdata, 0);
+      auto scheme = static_cast<std::uint8_t>(rdata[4]);
+      auto algorithm = static_cast<std::uint8_t>(rdata[5]);
+      std::string_view digest = rdata.substr(6);
+      if (soa_ && serial != soa_->serial) {
+        problems_.add(apex_, RRType::kZonemd,
+                      fmt::format("ZONEMD serial {} is not the SOA serial {}", serial, soa_->serial));
+      }
+      if (++seen[{scheme, algorithm}] == 2) {
+        problems_.add(apex_, RRType::kZonemd,
+                      fmt::format("more than one ZONEMD with scheme {} and hash algorithm {} (RFC 8976 §2)", scheme,
+                                  algorithm));
+      }
+      if (scheme != kZonemdSchemeSimple || (algorithm != kZonemdHashSha384 && algorithm != kZonemdHashSha512)) continue;
+      any_supported = true;
+      if (!digests.contains(algorithm)) {
+        // The one piece shared with the signer, by design: RFC 8976 §3.3 has a single correct answer, and the
+        // tests check it against ldns-signzone's ZONEMD.
+        auto computed = zonemd_digest(zone_, scheme, algorithm);
+        if (!computed) throw std::runtime_error("ZONEMD digest: " + computed.error());
+        digests[algorithm] = std::move(*computed);
+      }
+      if (digest != digests[algorithm]) {
+        problems_.add(apex_, RRType::kZonemd,
+                      fmt::format("ZONEMD digest ({}) does not match the zone's contents: the zone was changed after "
+                                  "the digest was computed",
+                                  algorithm == kZonemdHashSha384 ? "SIMPLE, SHA-384" : "SIMPLE, SHA-512"));
+      }
+    }
+    if (!any_supported) {
+      problems_.add(apex_, RRType::kZonemd,
+                    "no ZONEMD uses a scheme and hash the verifier knows (SIMPLE with SHA-384 or SHA-512)");
+    }
+  }
+
+  const dns::Zone& zone_;
+  const Name& apex_;
+  const VerifyOptions& options_;
+  dns::ThreadPool& pool_;
+  ProblemList problems_;
+
+  std::vector<const Record*> records_;  // canonical order
+  std::vector<Owner> owners_;           // canonical order
+  std::vector<RRset> rrsets_;           // owner order, then type
+  std::optional<dns::rdata::Soa> soa_;
+  std::uint32_t soa_ttl_ = 0;
+  std::vector<VerifyKey> keys_;
+  std::vector<std::uint8_t> algorithms_;  // of the usable keys, sorted
+  bool any_sep_key_ = false;
+  std::size_t signatures_checked_ = 0;
+  std::string denial_;
+};
+
+}  // namespace
+
+std::string VerifyResult::summary() const {
+  if (ok) {
+    return fmt::format("DNSSEC verified: {} signatures valid, {} chain complete", signatures_checked,
+                       denial == "nsec3" ? "NSEC3" : "NSEC");
+  }
+  std::string first;
+  if (!problems.empty()) {
+    const VerifyProblem& p = problems.front();
+    first = fmt::format("; first: {}{}{}: {}", p.owner.to_text(), p.type.empty() ? "" : "/", p.type, p.reason);
+  }
+  return fmt::format("DNSSEC verification failed: {} problem{}{}", problem_count, problem_count == 1 ? "" : "s", first);
+}
+
+VerifyResult verify_signed_zone(const dns::Zone& zone, const VerifyOptions& options, dns::ThreadPool& pool) {
+  return ZoneVerifier(zone, options, pool).run();
+}
+
+}  // namespace rdnsprov::signer

@@ -1,0 +1,459 @@
+#include "signer/signer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "dns/atomic_file.h"
+#include "dns/dnssec.h"
+#include "dns/encoding.h"
+#include "dns/rdata.h"
+#include "signer/zonemd.h"
+#include "tests/signer/signer_test_zones.h"
+#include "tests/support/support.h"
+
+namespace rdnsprov::signer {
+namespace {
+
+using rdnsprov::testing::TempDir;
+using testing::external_verifier_failures;
+using testing::make_keys;
+using testing::name;
+
+using dns::Record;
+using dns::RRType;
+
+std::uint32_t wall_clock() { return static_cast<std::uint32_t>(std::time(nullptr)); }
+
+std::vector<const Record*> records_of(const dns::Zone& zone, std::string_view owner, RRType type) {
+  std::vector<const Record*> out;
+  dns::Name n = name(owner);
+  for (const Record& r : zone.records()) {
+    if (r.owner == n && r.type == type) out.push_back(&r);
+  }
+  return out;
+}
+
+std::uint16_t covered(const Record& rrsig) {
+  return static_cast<std::uint16_t>((static_cast<unsigned char>(rrsig.rdata[0]) << 8) |
+                                    static_cast<unsigned char>(rrsig.rdata[1]));
+}
+
+std::set<std::string> covered_types(const dns::Zone& zone, std::string_view owner) {
+  std::set<std::string> out;
+  for (const Record* r : records_of(zone, owner, RRType::kRrsig)) {
+    out.insert(std::string(dns::rrtype_to_text(*dns::rrtype_from_code(covered(*r)))));
+  }
+  return out;
+}
+
+class SignerStructure : public ::testing::Test {
+ protected:
+  dns::ThreadPool pool{2};
+  std::uint32_t now = 1700000000;
+};
+
+// RFC 4035 §2.2 and §2.3: what is signed and what the NSEC bitmaps say, at the apex, at delegations with and
+// without DS, at glue and below a cut; RFC 9077 for the NSEC TTL.
+TEST_F(SignerStructure, NsecChainAndSignaturesFollowRfc4035) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy;
+  auto keys = make_keys(zone.apex(), policy);
+  SignResult result = sign_zone(zone, keys, policy, now, nullptr, pool);
+  const dns::Zone& z = result.zone;
+
+  std::vector<std::string> nsec_owners;
+  for (const Record& r : z.records()) {
+    if (r.type == RRType::kNsec) {
+      nsec_owners.push_back(r.owner.to_text());
+      EXPECT_EQ(r.ttl, 600u) << "RFC 9077: min(SOA MINIMUM 600, SOA TTL 3600)";
+    }
+  }
+  EXPECT_EQ(nsec_owners, (std::vector<std::string>{
+                             // Canonical order: label "10" sorts between "1" and "2" (RFC 4034 §6.1).
+                             "193.in-addr.arpa.", "1.193.in-addr.arpa.", "0-63.20.10.193.in-addr.arpa.",
+                             "1.20.10.193.in-addr.arpa.", "2.20.10.193.in-addr.arpa.", "3.20.10.193.in-addr.arpa.",
+                             "2.193.in-addr.arpa.", "5.4.193.in-addr.arpa.", "6.4.193.in-addr.arpa.",
+                             "7.8.193.in-addr.arpa.", "9.193.in-addr.arpa."}));
+  EXPECT_EQ(result.stats.denial_records, nsec_owners.size());
+  auto nsec_text = [&](std::string_view owner) {
+    return dns::rdata::to_text(RRType::kNsec, records_of(z, owner, RRType::kNsec).at(0)->rdata);
+  };
+  EXPECT_EQ(nsec_text("193.in-addr.arpa"), "1.193.in-addr.arpa. NS SOA RRSIG NSEC DNSKEY");
+  EXPECT_EQ(nsec_text("1.193.in-addr.arpa"), "0-63.20.10.193.in-addr.arpa. NS DS RRSIG NSEC");
+  EXPECT_EQ(nsec_text("2.193.in-addr.arpa"), "5.4.193.in-addr.arpa. NS RRSIG NSEC");
+  EXPECT_EQ(nsec_text("9.193.in-addr.arpa"), "193.in-addr.arpa. NS RRSIG NSEC");
+  EXPECT_EQ(nsec_text("3.20.10.193.in-addr.arpa"), "2.193.in-addr.arpa. CNAME RRSIG NSEC");
+
+  EXPECT_EQ(covered_types(z, "193.in-addr.arpa"), (std::set<std::string>{"SOA", "NS", "DNSKEY", "NSEC"}));
+  EXPECT_EQ(covered_types(z, "1.193.in-addr.arpa"), (std::set<std::string>{"DS", "NSEC"}));
+  EXPECT_EQ(covered_types(z, "2.193.in-addr.arpa"), (std::set<std::string>{"NSEC"}));
+  EXPECT_EQ(covered_types(z, "1.20.10.193.in-addr.arpa"), (std::set<std::string>{"CNAME", "NSEC"}));
+  EXPECT_TRUE(covered_types(z, "ns1.1.193.in-addr.arpa").empty()) << "glue is never signed";
+  EXPECT_TRUE(covered_types(z, "deep.ns.9.193.in-addr.arpa").empty()) << "occluded data is never signed";
+  // DNSKEY by the KSK only; everything else by the ZSK only.
+  for (const Record* r : records_of(z, "193.in-addr.arpa", RRType::kRrsig)) {
+    std::uint16_t tag = static_cast<std::uint16_t>((static_cast<unsigned char>(r->rdata[16]) << 8) |
+                                                   static_cast<unsigned char>(r->rdata[17]));
+    EXPECT_EQ(tag, covered(*r) == 48 ? keys[0].key.key_tag() : keys[1].key.key_tag());
+  }
+  // Glue and delegation NS records are still in the zone.
+  EXPECT_EQ(records_of(z, "ns1.1.193.in-addr.arpa", RRType::kA).size(), 1u);
+  EXPECT_EQ(records_of(z, "2.193.in-addr.arpa", RRType::kNs).size(), 1u);
+}
+
+std::set<std::string> nsec3_owners_for(const std::vector<std::string>& names, const dns::Name& apex) {
+  std::set<std::string> out;
+  for (const auto& n : names) {
+    dns::Name full = n.empty() ? apex : *dns::Name::from_text(n, apex);
+    out.insert(apex.prepend(dns::to_base32hex(dns::nsec3_hash(full, "", 0)))->to_text());
+  }
+  return out;
+}
+
+std::set<std::string> nsec3_owners(const dns::Zone& zone) {
+  std::set<std::string> out;
+  for (const Record& r : zone.records()) {
+    if (r.type == RRType::kNsec3) out.insert(r.owner.to_text());
+  }
+  return out;
+}
+
+// RFC 5155 §7.1: every empty non-terminal gets an NSEC3; glue and occluded names do not.
+TEST_F(SignerStructure, Nsec3CoversEmptyNonTerminals) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy{.denial = Denial::kNsec3};
+  SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
+  EXPECT_EQ(nsec3_owners(result.zone),
+            nsec3_owners_for({"", "1", "2", "5.4", "6.4", "7.8", "9", "0-63.20.10", "1.20.10", "2.20.10", "3.20.10",
+                              "4", "8", "10", "20.10"},
+                             zone.apex()));
+  auto param = records_of(result.zone, "193.in-addr.arpa", RRType::kNsec3param);
+  ASSERT_EQ(param.size(), 1u);
+  EXPECT_EQ(dns::rdata::to_text(RRType::kNsec3param, param[0]->rdata), "1 0 0 -");
+  for (const Record& r : result.zone.records()) {
+    if (r.type != RRType::kNsec3) continue;
+    EXPECT_EQ(r.rdata[1], 0) << "no Opt-Out flag";
+    EXPECT_EQ(r.ttl, 600u);
+  }
+  // An unsigned delegation's NSEC3 lists NS only (nothing at that name is signed); an ENT lists nothing.
+  dns::Name two = *dns::Name::from_text("2", zone.apex());
+  dns::Name hashed_two = *zone.apex().prepend(dns::to_base32hex(dns::nsec3_hash(two, "", 0)));
+  auto nsec3 = records_of(result.zone, hashed_two.to_text(), RRType::kNsec3);
+  ASSERT_EQ(nsec3.size(), 1u);
+  std::string text = dns::rdata::to_text(RRType::kNsec3, nsec3[0]->rdata);
+  EXPECT_TRUE(text.ends_with(" NS")) << text;
+}
+
+// RFC 5155 §6 and §7.1: with Opt-Out, unsigned delegations and the ENTs that lead only to them are left out;
+// the flag is set on every NSEC3, not on NSEC3PARAM.
+TEST_F(SignerStructure, Nsec3OptOutLeavesOutUnsignedDelegationsAndTheirEnts) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy{.denial = Denial::kNsec3, .nsec3_opt_out = true};
+  SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
+  EXPECT_EQ(nsec3_owners(result.zone),
+            nsec3_owners_for({"", "1", "5.4", "0-63.20.10", "1.20.10", "2.20.10", "3.20.10", "4", "10", "20.10"},
+                             zone.apex()));
+  for (const Record& r : result.zone.records()) {
+    if (r.type == RRType::kNsec3) {
+      EXPECT_EQ(r.rdata[1], 1) << "Opt-Out flag";
+    }
+  }
+  EXPECT_EQ(records_of(result.zone, "193.in-addr.arpa", RRType::kNsec3param)[0]->rdata[1], 0);
+}
+
+TEST_F(SignerStructure, Nsec3SaltAndIterationsFromThePolicy) {
+  dns::Zone zone = testing::reverse_v6_zone();
+  SigningPolicy policy{.denial = Denial::kNsec3, .nsec3_iterations = 5, .nsec3_salt = std::string("\xab\xcd", 2)};
+  SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
+  auto param = records_of(result.zone, zone.apex().to_text(), RRType::kNsec3param);
+  ASSERT_EQ(param.size(), 1u);
+  EXPECT_EQ(dns::rdata::to_text(RRType::kNsec3param, param[0]->rdata), "1 0 5 ABCD");
+  std::string apex_hash = dns::to_base32hex(dns::nsec3_hash(zone.apex(), "\xab\xcd", 5));
+  EXPECT_EQ(records_of(result.zone, zone.apex().prepend(apex_hash)->to_text(), RRType::kNsec3).size(), 1u);
+}
+
+TEST_F(SignerStructure, SignatureTimesFollowThePolicy) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy;
+  SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
+  std::set<std::uint32_t> expirations;
+  for (const Record& r : result.zone.records()) {
+    if (r.type != RRType::kRrsig) continue;
+    std::string_view w = r.rdata;
+    auto get32 = [&](std::size_t p) {
+      return (static_cast<std::uint32_t>(static_cast<unsigned char>(w[p])) << 24) |
+             (static_cast<std::uint32_t>(static_cast<unsigned char>(w[p + 1])) << 16) |
+             (static_cast<std::uint32_t>(static_cast<unsigned char>(w[p + 2])) << 8) |
+             static_cast<std::uint32_t>(static_cast<unsigned char>(w[p + 3]));
+    };
+    EXPECT_EQ(get32(12), now - 3600) << "inception one hour back";
+    EXPECT_LE(get32(8), now + 14 * 86400);
+    EXPECT_GE(get32(8), now + 13 * 86400);
+    EXPECT_EQ(get32(4), r.ttl) << "original TTL";
+    expirations.insert(get32(8));
+  }
+  EXPECT_GT(expirations.size(), 5u) << "jitter spreads expirations";
+  // Jitter is a function of owner and type: a second run gives the same times.
+  EXPECT_EQ(signature_expiration(policy, now, name("1.193.in-addr.arpa"), RRType::kDs),
+            signature_expiration(policy, now, name("1.193.in-addr.arpa"), RRType::kDs));
+}
+
+TEST_F(SignerStructure, CdsCdnskeyAndZonemd) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy{.cds_cdnskey = true, .zonemd = true};
+  auto keys = make_keys(zone.apex(), policy);
+  SignResult result = sign_zone(zone, keys, policy, wall_clock(), nullptr, pool);
+  auto cds = records_of(result.zone, "193.in-addr.arpa", RRType::kCds);
+  ASSERT_EQ(cds.size(), 1u);
+  EXPECT_EQ(cds[0]->rdata, *dns::ds_rdata(zone.apex(), keys[0].key.dnskey_rdata(), 2));
+  auto cdnskey = records_of(result.zone, "193.in-addr.arpa", RRType::kCdnskey);
+  ASSERT_EQ(cdnskey.size(), 1u);
+  EXPECT_EQ(cdnskey[0]->rdata, keys[0].key.dnskey_rdata());
+  auto zonemd = records_of(result.zone, "193.in-addr.arpa", RRType::kZonemd);
+  ASSERT_EQ(zonemd.size(), 1u);
+  auto digest = zonemd_digest(result.zone);
+  ASSERT_TRUE(digest.ok());
+  EXPECT_EQ(zonemd[0]->rdata, zonemd_rdata(2024010101, 1, 1, *digest));
+  EXPECT_EQ(covered_types(result.zone, "193.in-addr.arpa"),
+            (std::set<std::string>{"SOA", "NS", "DNSKEY", "NSEC", "CDS", "CDNSKEY", "ZONEMD"}));
+  EXPECT_TRUE(std::is_sorted(result.zone.records().begin(), result.zone.records().end()));
+
+  TempDir dir;
+  dns::write_file_atomically(dir / "zone", dns::to_master_file(result.zone));
+  EXPECT_TRUE(external_verifier_failures(zone.apex(), dir / "zone").empty());
+  auto ldns = rdnsprov::testing::run_command({"ldns-verify-zone", "-ZZ", (dir / "zone").string()});
+  EXPECT_EQ(ldns.exit_code, 0) << "ZONEMD checked by ldns: " << ldns.all();
+}
+
+TEST_F(SignerStructure, RefusesZonesWithoutSoaAndKeysOfOtherZones) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy;
+  auto other_keys = make_keys(name("example"), policy);
+  EXPECT_THROW(sign_zone(zone, other_keys, policy, now, nullptr, pool), std::invalid_argument);
+  auto keys = make_keys(zone.apex(), policy);
+  std::vector<SigningKey> zsk_only = {keys[1]};
+  EXPECT_THROW(sign_zone(zone, zsk_only, policy, now, nullptr, pool), std::invalid_argument);
+  dns::Zone no_soa(zone.apex());
+  no_soa.add({zone.apex(), RRType::kNs, 3600, dns::rdata::ns(name("ns.example"))});
+  EXPECT_THROW(sign_zone(no_soa, keys, policy, now, nullptr, pool), std::invalid_argument);
+}
+
+// ---- cross-verification: dnssec-verify, ldns-verify-zone and kzonecheck --------------------------------------
+
+enum class Mode { kNsec, kNsec3, kNsec3OptOut };
+using CrossParam = std::tuple<int, Mode>;
+
+class CrossVerification : public ::testing::TestWithParam<CrossParam> {};
+
+TEST_P(CrossVerification, AcceptedByEveryVerifierAndTamperingCaught) {
+  auto [algorithm, mode] = GetParam();
+  SigningPolicy policy{.algorithm = static_cast<std::uint8_t>(algorithm),
+                       .key_layout = algorithm == 15 ? KeyLayout::kCsk : KeyLayout::kKskZsk,
+                       .denial = mode == Mode::kNsec ? Denial::kNsec : Denial::kNsec3,
+                       .nsec3_opt_out = mode == Mode::kNsec3OptOut};
+  dns::ThreadPool pool(2);
+  TempDir dir;
+  for (const dns::Zone& zone : {testing::reverse_v4_zone(), testing::reverse_v6_zone()}) {
+    SCOPED_TRACE(zone.apex().to_text());
+    auto keys = make_keys(zone.apex(), policy);
+    SignResult result = sign_zone(zone, keys, policy, wall_clock(), nullptr, pool);
+    auto file = dir / (zone.apex().to_text_no_dot() + ".zone");
+    dns::write_file_atomically(file, dns::to_master_file(result.zone));
+    bool csk = policy.key_layout == KeyLayout::kCsk;
+    for (const auto& failure : external_verifier_failures(zone.apex(), file, csk)) ADD_FAILURE() << failure;
+
+    // One DS digest altered: every verifier must now refuse the zone.
+    dns::Zone tampered = result.zone;
+    auto ds = std::find_if(tampered.mutable_records().begin(), tampered.mutable_records().end(),
+                           [](const Record& r) { return r.type == RRType::kDs; });
+    ASSERT_NE(ds, tampered.mutable_records().end());
+    ds->rdata.back() ^= 0x01;
+    auto tampered_file = dir / (zone.apex().to_text_no_dot() + ".tampered");
+    dns::write_file_atomically(tampered_file, dns::to_master_file(tampered));
+    EXPECT_EQ(external_verifier_failures(zone.apex(), tampered_file, csk).size(), 3u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AlgorithmsAndDenial, CrossVerification,
+                         ::testing::Combine(::testing::Values(13, 15, 8),
+                                            ::testing::Values(Mode::kNsec, Mode::kNsec3, Mode::kNsec3OptOut)),
+                         [](const auto& param_info) {
+                           Mode mode = std::get<1>(param_info.param);
+                           return fmt::format("Algorithm{}_{}", std::get<0>(param_info.param),
+                                              mode == Mode::kNsec    ? "Nsec"
+                                              : mode == Mode::kNsec3 ? "Nsec3"
+                                                                     : "Nsec3OptOut");
+                         });
+
+// ---- incremental re-signing --------------------------------------------------------------------------------
+
+// Owner + type → the RRset's records (TTL and rdata), and owner + covered type + key tag → RRSIG rdata.
+struct ZoneIndex {
+  std::map<std::pair<std::string, RRType>, std::vector<std::pair<std::uint32_t, std::string>>> rrsets;
+  std::map<std::tuple<std::string, std::uint16_t, std::string>, std::string> signatures;
+  explicit ZoneIndex(const dns::Zone& zone) {
+    for (const Record& r : zone.records()) {
+      if (r.type == RRType::kRrsig) {
+        signatures[{r.owner.to_text(), covered(r), r.rdata.substr(16, 2)}] = r.rdata;
+      } else {
+        rrsets[{r.owner.to_text(), r.type}].push_back({r.ttl, r.rdata});
+      }
+    }
+  }
+};
+
+// Changes `count` delegations spread over the zone: half get a new DS digest or a DS where they had none, the
+// other half new nameservers.
+dns::Zone changed_copy(const dns::Zone& zone, std::size_t count, std::uint32_t serial) {
+  dns::Zone out = zone;
+  out.set_serial(dns::Serial(serial));
+  std::vector<dns::Name> cuts = zone.delegation_points();
+  std::set<std::string> chosen;
+  for (std::size_t i = 0; i < count; ++i) chosen.insert(cuts[(i * 7919 + 13) % cuts.size()].to_text());
+  std::vector<Record> extra;
+  std::size_t n = 0;
+  for (const std::string& cut : chosen) {
+    dns::Name child = name(cut);
+    if (n++ % 2 == 0) {
+      bool had_ds = false;
+      for (Record& r : out.mutable_records()) {
+        if (r.owner == child && r.type == RRType::kDs) {
+          r.rdata.back() ^= 0x5a;
+          had_ds = true;
+        }
+      }
+      if (!had_ds) extra.push_back({child, RRType::kDs, 86400, dns::rdata::ds(1, 13, 2, dns::sha256(cut))});
+    } else {
+      for (Record& r : out.mutable_records()) {
+        if (r.owner == child && r.type == RRType::kNs) r.rdata = dns::rdata::ns(name("ns.changed.example"));
+      }
+    }
+  }
+  for (auto& r : extra) out.add(std::move(r));
+  out.canonicalise();
+  return out;
+}
+
+TEST(IncrementalSigning, UnchangedRrsetsKeepTheirSignatureBytes) {
+  dns::ThreadPool pool(2);
+  SigningPolicy policy;
+  dns::Zone v1 = testing::generated_zone(6000);
+  auto keys = make_keys(v1.apex(), policy);
+  std::uint32_t now = wall_clock();
+  SignResult first = sign_zone(v1, keys, policy, now, nullptr, pool);
+  EXPECT_EQ(first.stats.signatures_reused, 0u);
+
+  dns::Zone v2 = changed_copy(v1, 6, 2);  // 0.1% of the delegations
+  SignResult second = sign_zone(v2, keys, policy, now + 3600, &first.zone, pool);
+  ZoneIndex before(first.zone);
+  ZoneIndex after(second.zone);
+  std::size_t same = 0;
+  std::size_t changed = 0;
+  for (const auto& [key, rdata] : after.signatures) {
+    auto [owner, type_code, tag] = key;
+    auto type = *dns::rrtype_from_code(type_code);
+    auto old_rrset = before.rrsets.find({owner, type});
+    auto old_signature = before.signatures.find(key);
+    if (old_rrset != before.rrsets.end() && old_rrset->second == after.rrsets.at({owner, type})) {
+      ++same;
+      ASSERT_NE(old_signature, before.signatures.end()) << owner;
+      EXPECT_EQ(rdata, old_signature->second) << "unchanged RRset " << owner << " " << dns::rrtype_to_text(type);
+    } else {
+      ++changed;
+      if (old_signature != before.signatures.end()) {
+        EXPECT_NE(rdata, old_signature->second) << owner;
+      }
+    }
+  }
+  EXPECT_EQ(second.stats.signatures_created, changed);
+  EXPECT_EQ(second.stats.signatures_reused, same);
+  EXPECT_GT(changed, 3u);   // SOA, new or changed DS, the NSECs whose bitmap gained DS
+  EXPECT_LT(changed, 20u);  // proportional to the change, not to the zone
+
+  TempDir dir;
+  dns::write_file_atomically(dir / "zone", dns::to_master_file(second.zone));
+  for (const auto& failure : external_verifier_failures(v2.apex(), dir / "zone")) ADD_FAILURE() << failure;
+}
+
+TEST(IncrementalSigning, SignaturesNearExpiryOrByRetiredKeysAreReplaced) {
+  dns::ThreadPool pool(2);
+  SigningPolicy policy;
+  dns::Zone zone = testing::reverse_v6_zone();
+  auto keys = make_keys(zone.apex(), policy);
+  std::uint32_t now = 1700000000;
+  SignResult first = sign_zone(zone, keys, policy, now, nullptr, pool);
+
+  // Same zone, same keys, a day later: everything reused.
+  SignResult same = sign_zone(zone, keys, policy, now + 86400, &first.zone, pool);
+  EXPECT_EQ(same.stats.signatures_created, 0u);
+  EXPECT_EQ(dns::to_master_file(same.zone), dns::to_master_file(first.zone));
+
+  // Within the refresh window of every expiration (the latest is now + validity): everything re-signed.
+  std::uint32_t late = now + policy.signature_validity - policy.refresh + 60;
+  SignResult refreshed = sign_zone(zone, keys, policy, late, &first.zone, pool);
+  EXPECT_EQ(refreshed.stats.signatures_reused, 0u);
+
+  // A new ZSK active and the old one published but inactive: no zone signature by the old one survives.
+  auto rolled = keys;
+  rolled[1].active = false;
+  rolled.push_back({DnssecKey::generate(zone.apex(), 13, KeyRole::kZsk), KeyRole::kZsk, true});
+  SignResult after_roll = sign_zone(zone, rolled, policy, now + 86400, &first.zone, pool);
+  for (const Record& r : after_roll.zone.records()) {
+    if (r.type != RRType::kRrsig) continue;
+    std::uint16_t tag = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[16]) << 8) |
+                                                   static_cast<unsigned char>(r.rdata[17]));
+    EXPECT_NE(tag, keys[1].key.key_tag());
+  }
+  EXPECT_EQ(records_of(after_roll.zone, zone.apex().to_text(), RRType::kDnskey).size(), 3u);
+}
+
+// ---- throughput (figures for docs/BENCHMARKS.md; the assertions are on counts, not on time) -------------------
+
+TEST(SigningThroughput, SixtyFiveThousandDelegationsOnTwoThreads) {
+  dns::ThreadPool pool(2);
+  dns::Zone zone = testing::generated_zone(65536);
+  for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
+    SigningPolicy policy{.denial = denial, .nsec3_opt_out = denial == Denial::kNsec3};
+    auto keys = make_keys(zone.apex(), policy);
+    std::uint32_t now = wall_clock();
+    auto start = std::chrono::steady_clock::now();
+    SignResult full = sign_zone(zone, keys, policy, now, nullptr, pool);
+    double full_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    dns::Zone changed = changed_copy(zone, 66, 2);
+    start = std::chrono::steady_clock::now();
+    SignResult incremental = sign_zone(changed, keys, policy, now + 60, &full.zone, pool);
+    double incremental_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    std::size_t with_ds = 0;
+    for (const Record& r : zone.records()) with_ds += r.type == RRType::kDs;
+    std::size_t expected = denial == Denial::kNsec ? 3 + with_ds + (65536 + 1) : 4 + with_ds + full.stats.denial_records;
+    EXPECT_EQ(full.stats.signatures_created, expected);
+    EXPECT_LT(incremental.stats.signatures_created, 300u);
+    // The raw rate of the same keys on the same pool, measured now, for the ratio (the machine may be busy).
+    constexpr std::size_t kRaw = 20000;
+    std::vector<std::string> raw(kRaw);
+    start = std::chrono::steady_clock::now();
+    pool.parallel_for(kRaw, 2048, [&](std::size_t b, std::size_t e) {
+      KeySigningContext context(keys.back().key);
+      for (std::size_t i = b; i < e; ++i) raw[i] = context.sign(std::string_view("0123456789abcdef0123456789abcdef"));
+    });
+    double raw_rate = kRaw / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(raw[kRaw - 1].size(), 64u);
+    std::printf("[ figures  ] raw signing on the pool: %.0f/s; zone signing reaches %.0f%% of it\n", raw_rate,
+                100.0 * full.stats.signatures_created / full_seconds / raw_rate);
+    std::printf("[ figures  ] %s: %zu signatures in %.3f s (%.0f/s incl. chain and merge); "
+                "incremental after 66 changes: %zu new, %zu reused in %.3f s\n",
+                denial == Denial::kNsec ? "NSEC" : "NSEC3 opt-out", full.stats.signatures_created, full_seconds,
+                full.stats.signatures_created / full_seconds, incremental.stats.signatures_created,
+                incremental.stats.signatures_reused, incremental_seconds);
+  }
+}
+
+}  // namespace
+}  // namespace rdnsprov::signer
