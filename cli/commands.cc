@@ -12,6 +12,8 @@ const std::vector<Command>& commands() {
       {"snapshots", "list | verify [ID] | show ID", run_snapshots},
       {"freeze", "stop every publication (--reason TEXT) until thaw", run_freeze},
       {"thaw", "end a freeze", run_thaw},
+      {"sign", "sign a master file with a zone's keys and policy, verified (--zone --in --out)", run_sign},
+      {"keys", "DNSSEC keys of the signed zones: list | generate | import", run_keys},
   };
   return all;
 }

@@ -31,5 +31,7 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
 int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_freeze(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_thaw(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_sign(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_keys(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace rdnsprov::cli

@@ -10,7 +10,10 @@
 #include <fmt/format.h>
 
 #include "dns/atomic_file.h"
+#include "dns/dnssec.h"
+#include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "signer/key.h"
 
 namespace rdnsprov::cli {
 namespace {
@@ -239,6 +242,125 @@ std::map<std::string, KeyRule> zone_rules(ZoneSettings& s) {
   };
 }
 
+std::string parse_yes_no(const std::string& value, bool& out) {
+  if (value == "yes" || value == "true") out = true;
+  else if (value == "no" || value == "false") out = false;
+  else return "expected yes or no";
+  return {};
+}
+
+// What a [policy.NAME] section set, beyond the values themselves (for the checks across keys).
+struct PolicySettings {
+  PolicyConfig policy;
+  std::vector<std::string> nsec3_keys;  // nsec3-* keys given (they need denial = nsec3)
+  bool rsa_bits_set = false;
+};
+
+std::map<std::string, KeyRule> policy_rules(PolicySettings& s) {
+  signer::SigningPolicy& p = s.policy.signing;
+  auto seconds = [](std::uint32_t& field) {
+    return KeyRule{false, [&field](const std::string& v) { return parse_seconds(v, field); }};
+  };
+  auto yes_no = [](bool& field) {
+    return KeyRule{false, [&field](const std::string& v) { return parse_yes_no(v, field); }};
+  };
+  auto nsec3 = [&s](const char* key, Apply apply) {
+    return KeyRule{false, [&s, key, apply](const std::string& v) {
+                     s.nsec3_keys.push_back(key);
+                     return apply(v);
+                   }};
+  };
+  return {
+      {"algorithm",
+       {false,
+        [&](const std::string& v) {
+          if (v == "ecdsap256sha256" || v == "13") p.algorithm = dns::kAlgorithmEcdsaP256Sha256;
+          else if (v == "ed25519" || v == "15") p.algorithm = dns::kAlgorithmEd25519;
+          else if (v == "rsasha256" || v == "8") p.algorithm = dns::kAlgorithmRsaSha256;
+          else return std::string("expected ecdsap256sha256 (13), ed25519 (15) or rsasha256 (8)");
+          return std::string();
+        }}},
+      {"rsa-bits",
+       {false,
+        [&](const std::string& v) {
+          s.rsa_bits_set = true;
+          try {
+            std::size_t used = 0;
+            unsigned long bits = std::stoul(v, &used);
+            if (used != v.size() || bits < signer::kMinimumRsaBits || bits > 4096) throw std::out_of_range(v);
+            p.rsa_bits = static_cast<unsigned>(bits);
+            return std::string();
+          } catch (const std::exception&) {
+            return fmt::format("expected a modulus size from {} to 4096 bits", signer::kMinimumRsaBits);
+          }
+        }}},
+      {"keys",
+       {false,
+        [&](const std::string& v) {
+          if (v == "ksk-zsk") p.key_layout = signer::KeyLayout::kKskZsk;
+          else if (v == "csk") p.key_layout = signer::KeyLayout::kCsk;
+          else return std::string("expected ksk-zsk or csk");
+          return std::string();
+        }}},
+      {"denial",
+       {false,
+        [&](const std::string& v) {
+          if (v == "nsec") p.denial = signer::Denial::kNsec;
+          else if (v == "nsec3") p.denial = signer::Denial::kNsec3;
+          else return std::string("expected nsec or nsec3");
+          return std::string();
+        }}},
+      {"nsec3-iterations", nsec3("nsec3-iterations", [&](const std::string& v) {
+         try {
+           std::size_t used = 0;
+           unsigned long n = std::stoul(v, &used);
+           // RFC 9276 §3.2: validators may treat more iterations as insecure (and 0 is what §3.1 asks for).
+           if (used != v.size() || v[0] == '-' || n > 150) throw std::out_of_range(v);
+           p.nsec3_iterations = static_cast<std::uint16_t>(n);
+           return std::string();
+         } catch (const std::exception&) {
+           return std::string("expected a number from 0 to 150 (RFC 9276 recommends 0)");
+         }
+       })},
+      {"nsec3-salt", nsec3("nsec3-salt", [&](const std::string& v) {
+         if (v == "-") {
+           p.nsec3_salt.clear();
+           return std::string();
+         }
+         auto salt = dns::from_hex(v);
+         if (!salt || salt->empty() || salt->size() > 255) {
+           return std::string("expected up to 255 octets in hex, or - for none (RFC 9276 recommends none)");
+         }
+         p.nsec3_salt = *salt;
+         return std::string();
+       })},
+      {"nsec3-opt-out", nsec3("nsec3-opt-out", [&](const std::string& v) { return parse_yes_no(v, p.nsec3_opt_out); })},
+      {"signature-validity", seconds(p.signature_validity)},
+      {"inception-offset", seconds(p.inception_offset)},
+      {"refresh", seconds(p.refresh)},
+      {"jitter", seconds(p.jitter)},
+      {"dnskey-ttl",
+       {false,
+        [&](const std::string& v) {
+          std::uint32_t ttl = 0;
+          std::string problem = parse_seconds(v, ttl);
+          if (problem.empty()) p.dnskey_ttl = ttl;
+          return problem;
+        }}},
+      {"cds", yes_no(p.cds_cdnskey)},
+      {"zonemd", yes_no(p.zonemd)},
+      {"ksk-lifetime", seconds(p.ksk_lifetime)},
+      {"zsk-lifetime", seconds(p.zsk_lifetime)},
+      {"validity-margin", seconds(s.policy.validity_margin)},
+  };
+}
+
+// A duration as an operator wrote it: whole days when it is whole days.
+std::string duration_text(std::uint32_t seconds) {
+  if (seconds % 86400 == 0) return fmt::format("{}d", seconds / 86400);
+  return fmt::format("{}s", seconds);
+}
+
 // Applies the entries of one section through its rules, recording problems with file:line.
 void apply_section(const Config& config, const std::string& section, const std::vector<const IniEntry*>& entries,
                    const std::map<std::string, KeyRule>& rules, std::vector<std::string>& problems) {
@@ -456,6 +578,41 @@ Config load_config(const std::filesystem::path& file) {
             }}},
       };
       apply_section(config, name, entries, rules, problems);
+    } else if (name.starts_with("policy.")) {
+      PolicySettings settings;
+      // A configured policy's timing defaults fit the zone defaults (soa-expire 14d): a reused signature keeps
+      // more than `refresh` = 15d, longer than secondaries keep serving without the primary (RFC 6781 §4.4.1).
+      settings.policy.signing.signature_validity = 30 * 86400;
+      settings.policy.signing.refresh = 15 * 86400;
+      settings.policy.name = name.substr(7);
+      settings.policy.location = location;
+      if (settings.policy.name.empty() || settings.policy.name.find_first_of(" \t/\\;\"") != std::string::npos) {
+        problems.push_back(fmt::format("{}: [{}] a policy name must not be empty or contain spaces, slashes or quotes",
+                                       location, name));
+      }
+      auto rules = policy_rules(settings);
+      apply_section(config, name, entries, rules, problems);
+      const signer::SigningPolicy& p = settings.policy.signing;
+      if (p.denial != signer::Denial::kNsec3) {
+        for (const std::string& key : settings.nsec3_keys) {
+          problems.push_back(fmt::format("{}: [{}] {} needs denial = nsec3", location, name, key));
+        }
+      }
+      if (settings.rsa_bits_set && p.algorithm != dns::kAlgorithmRsaSha256) {
+        problems.push_back(fmt::format("{}: [{}] rsa-bits needs algorithm = rsasha256", location, name));
+      }
+      if (p.signature_validity <= p.jitter + p.refresh) {
+        // A signature made now would already be due for refresh: every run would re-sign everything.
+        problems.push_back(fmt::format(
+            "{}: [{}] signature-validity ({}) must exceed jitter ({}) + refresh ({})", location, name,
+            duration_text(p.signature_validity), duration_text(p.jitter), duration_text(p.refresh)));
+      }
+      if (p.refresh < settings.policy.validity_margin) {
+        // A reused signature may have just over `refresh` left; the dnssec gate wants `validity-margin`.
+        problems.push_back(fmt::format("{}: [{}] refresh ({}) must be at least validity-margin ({})", location, name,
+                                       duration_text(p.refresh), duration_text(settings.policy.validity_margin)));
+      }
+      config.policies[settings.policy.name] = std::move(settings.policy);
     } else if (name.starts_with("target.")) {
       TargetConfig target;
       target.name = name.substr(7);
@@ -488,6 +645,26 @@ Config load_config(const std::filesystem::path& file) {
   if (config.state.empty()) problems.push_back(fmt::format("{}: [general] state is not set", file.string()));
   if (config.sources.empty()) problems.push_back(fmt::format("{}: no [source.NAME] section", file.string()));
   if (config.zones.empty()) problems.push_back(fmt::format("{}: no [zone.APEX] section", file.string()));
+  for (const ZoneConfig& zone : config.zones) {
+    if (zone.dnssec_policy.empty()) continue;
+    std::string section = "zone." + zone.spec.apex.to_text_no_dot();
+    auto policy = config.policies.find(zone.dnssec_policy);
+    if (policy == config.policies.end()) {
+      problems.push_back(fmt::format("{}: [{}] dnssec-policy = {}: there is no section [policy.{}]", zone.location,
+                                     section, zone.dnssec_policy, zone.dnssec_policy));
+      continue;
+    }
+    // RFC 6781 §4.4.1: no signature may expire before a secondary that lost the primary stops serving (SOA
+    // EXPIRE). Reused signatures keep just over `refresh`, so refresh must cover the EXPIRE interval.
+    const signer::SigningPolicy& p = policy->second.signing;
+    if (p.refresh < zone.spec.soa_expire) {
+      problems.push_back(fmt::format(
+          "{}: [{}] soa-expire ({}) is longer than the refresh ({}) of [policy.{}]: signatures could expire before "
+          "secondaries stop serving (RFC 6781 §4.4.1); raise refresh (and signature-validity) or lower soa-expire",
+          zone.location, section, duration_text(zone.spec.soa_expire), duration_text(p.refresh),
+          zone.dnssec_policy));
+    }
+  }
   if (!problems.empty()) {
     std::string message = problems.size() == 1 ? "configuration error:" : fmt::format("{} configuration errors:", problems.size());
     for (const auto& p : problems) message += "\n  " + p;
@@ -496,6 +673,12 @@ Config load_config(const std::filesystem::path& file) {
   std::sort(config.zones.begin(), config.zones.end(),
             [](const ZoneConfig& a, const ZoneConfig& b) { return a.spec.apex < b.spec.apex; });
   return config;
+}
+
+const PolicyConfig* zone_policy(const Config& config, const ZoneConfig& zone) {
+  if (zone.dnssec_policy.empty()) return nullptr;
+  auto policy = config.policies.find(zone.dnssec_policy);
+  return policy == config.policies.end() ? nullptr : &policy->second;
 }
 
 }  // namespace rdnsprov::cli

@@ -4,6 +4,7 @@
 //   config.state;            // absolute path of the state directory
 //   config.sources;          // [source.NAME] sections, in file order
 //   config.zones;            // [zone.APEX] sections merged over [zone-defaults], in canonical order of apex
+//   config.policies.at(zone.dnssec_policy);   // [policy.NAME]: how a signed zone is signed and verified
 //
 // The file is INI, read with Boost.Program_options after a first pass that records the line of every section
 // and key (so that an error names file:line and key), and strips `;` and `#` comments. Relative paths are relative
@@ -23,6 +24,7 @@
 #include "safeguards/gates.h"
 #include "safeguards/serial_policy.h"
 #include "safeguards/snapshot.h"
+#include "signer/policy.h"
 
 namespace rdnsprov::cli {
 
@@ -50,6 +52,14 @@ struct ZoneConfig {
   std::string location;             // "FILE:LINE" of the [zone.APEX] header
 };
 
+// [policy.NAME]: a signing policy and the margin the `dnssec` gate holds signed zones to.
+struct PolicyConfig {
+  std::string name;                 // NAME of [policy.NAME]
+  signer::SigningPolicy signing;
+  std::uint32_t validity_margin = 3 * 86400;  // every signature valid at least this long past now (verifier)
+  std::string location;             // "FILE:LINE" of the section header
+};
+
 struct TargetConfig {
   std::string name;                 // NAME of [target.NAME]
   std::string type;                 // "directory"
@@ -65,11 +75,14 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<ZoneConfig> zones;
   std::vector<TargetConfig> targets;
+  std::map<std::string, PolicyConfig> policies;  // [policy.NAME] by NAME
   safeguards::GateSettings gates;   // [gates]
   safeguards::Retention retention;  // [snapshots]
 };
 
 Config load_config(const std::filesystem::path& file);
 
+// The policy of a signed zone; nullptr for an unsigned one. load_config guarantees the name resolves.
+const PolicyConfig* zone_policy(const Config& config, const ZoneConfig& zone);
 
 }  // namespace rdnsprov::cli

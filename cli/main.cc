@@ -45,25 +45,25 @@ int main(int argc, char** argv) {
       "config,c", po::value(&config_file), "configuration file (default /etc/rdnsprov/rdnsprov.conf)")(
       "log-level", po::value(&log_level), "trace, debug, info, warn or error (default: [general] log-level, or info)")(
       "now", po::value(&now), "the current time as Unix seconds (for tests and reproducible rebuilds)");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(global).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1).add("args", -1);
-
   po::variables_map vm;
   std::vector<std::string> command_args;
   std::string command;
   try {
-    po::parsed_options parsed =
-        po::command_line_parser(argc, argv).options(all).positional(positional).allow_unregistered().run();
-    po::store(parsed, vm);
+    // Global options come before the command; everything from the command name on belongs to the command
+    // (so `rdnsprov run --help` is the command's help, and `--config` after the command is an error there).
+    std::vector<std::string> global_args;
+    int i = 1;
+    for (; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg.empty() || arg[0] != '-') break;
+      global_args.push_back(arg);
+      bool takes_value = arg == "--config" || arg == "-c" || arg == "--log-level" || arg == "--now";
+      if (takes_value && i + 1 < argc) global_args.push_back(argv[++i]);
+    }
+    if (i < argc) command = argv[i++];
+    for (; i < argc; ++i) command_args.emplace_back(argv[i]);
+    po::store(po::command_line_parser(global_args).options(global).run(), vm);
     po::notify(vm);
-    if (vm.count("command")) command = vm["command"].as<std::string>();
-    // Everything after the command name belongs to the command, options included.
-    command_args = po::collect_unrecognized(parsed.options, po::include_positional);
-    if (!command_args.empty() && command_args.front() == command) command_args.erase(command_args.begin());
   } catch (const po::error& e) {
     std::cerr << "rdnsprov: " << e.what() << "\n(rdnsprov --help lists the options)\n";
     return kExitUsage;

@@ -79,6 +79,10 @@ class Name {
 // Checks one label of presentation text against the rules Name applies; empty result when valid.
 std::string label_problem(std::string_view label);
 
+// Appends the presentation form of a wire-format name that is known to be valid (rdata built by rdnsprov or
+// checked on input) starting at wire[offset]; advances offset past it. No allocation, no validation.
+void append_wire_name_text(std::string& out, std::string_view wire, std::size_t& offset);
+
 }  // namespace rdnsprov::dns
 
 template <>

@@ -31,15 +31,23 @@ struct Origin {
   // "[dump] ops/examples/db.domain:12", "[db] row 42", "[config]" …
   std::string to_string() const {
     std::string out;
-    if (source) out += "[" + *source + "]";
+    if (source) {
+      out.push_back('[');
+      out.append(*source);
+      out.push_back(']');
+    }
     if (file) {
-      if (!out.empty()) out += ' ';
-      out += *file;
-      if (line) out += ":" + std::to_string(line);
+      if (!out.empty()) out.push_back(' ');
+      out.append(*file);
+      if (line) {
+        out.push_back(':');
+        out.append(std::to_string(line));
+      }
     }
     if (!row.empty()) {
-      if (!out.empty()) out += ' ';
-      out += "row " + row;
+      if (!out.empty()) out.push_back(' ');
+      out.append("row ");
+      out.append(row);
     }
     return out.empty() ? std::string("(unknown origin)") : out;
   }

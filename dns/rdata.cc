@@ -405,12 +405,9 @@ std::string to_text(RRType type, std::string_view wire) {
         out += rrsig_time_to_text(get32(wire, pos));
         pos += 4;
         break;
-      case Field::kName: {
-        auto name = Name::from_wire(wire, pos);
-        assert(name.ok());
-        name->append_text(out);
+      case Field::kName:
+        append_wire_name_text(out, wire, pos);
         break;
-      }
       case Field::kAddr4: {
         char buf[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, wire.data() + pos, buf, sizeof buf);

@@ -10,7 +10,8 @@
 namespace rdnsprov::dns {
 
 void Zone::canonicalise() {
-  std::sort(records_.begin(), records_.end());
+  // The builder and the signer hand over records already in canonical order; checking is linear.
+  if (!std::is_sorted(records_.begin(), records_.end())) std::sort(records_.begin(), records_.end());
   // Merge identical records (owner, type, rdata) whatever their TTLs.
   auto same_rr = [](const Record& a, const Record& b) {
     return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;

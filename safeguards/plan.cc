@@ -87,7 +87,9 @@ Plan make_plan(const StateDir& state, const std::vector<ZoneCandidate>& candidat
     z.first_publication = !published;
     z.diff = diff_zone(before ? &*before : nullptr, after, built.delegations, built.classless);
 
-    bool unchanged = before && published->intact() && published->meta->content_sha256 == after.content_sha256;
+    bool unchanged = before && published->intact() && published->meta->content_sha256 == after.content_sha256 &&
+                     c.republish_reason.empty();
+    if (before && published->intact()) z.republish_reason = c.republish_reason;
     if (unchanged) {
       z.action = Action::kUnchanged;
       z.serial = *z.published_serial;
@@ -172,6 +174,7 @@ nlohmann::json plan_json(const Plan& plan) {
                      {"action", action_name(z.action)},
                      {"first_publication", z.first_publication},
                      {"published_problem", z.published_problem},
+                     {"republish_reason", z.republish_reason},
                      {"published_serial", z.published_serial ? nlohmann::json(z.published_serial->value()) : nlohmann::json()},
                      {"serial", z.serial.value()},
                      {"diff", diff_json(z.diff)},
@@ -196,6 +199,7 @@ std::string plan_text(const Plan& plan, std::size_t max_diff_lines) {
                        serial, z.diff.delegations_before, z.diff.delegations_after, z.diff.added(), z.diff.removed(),
                        z.diff.changed());
     if (!z.published_problem.empty()) out += fmt::format("  ! published copy: {} — it is rebuilt\n", z.published_problem);
+    if (!z.republish_reason.empty()) out += fmt::format("  republished: {}\n", z.republish_reason);
     out += diff_text(z.diff, max_diff_lines);
     for (const GateResult& g : z.gates) {
       if (g.verdict != Verdict::kPass || z.action != Action::kUnchanged) {

@@ -33,6 +33,9 @@ struct ZoneCandidate {
   const builder::BuiltZone* built = nullptr;      // the candidate and what was placed in it
   SerialPolicy serial_policy = SerialPolicy::kUnixtime;
   std::vector<std::pair<std::string, dns::Serial>> live_serials;  // server → serial it serves now
+  // Non-empty: publish even if the content is unchanged (signatures due for refresh, keys or signing policy
+  // changed); the serial moves forward as for a change.
+  std::string republish_reason;
 };
 
 enum class Action { kUnchanged, kPublish, kHold };
@@ -43,6 +46,7 @@ struct ZonePlan {
   Action action = Action::kUnchanged;
   bool first_publication = false;
   std::string published_problem;           // the published copy is missing or damaged (I-1)
+  std::string republish_reason;            // published although its content is unchanged, and why
   std::optional<dns::Serial> published_serial;
   dns::Serial serial;                      // the serial it gets (the published one when unchanged)
   ZoneDiff diff;

@@ -96,32 +96,5 @@ TEST(Scale, HundredThousandDelegationsAllPlace) {
   EXPECT_EQ(glue, 2'000u);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-TEST(Scale, DISABLED_MillionDelegationsBenchmark) {
-  Input input = generate(1'000'000, 5'000);
-  std::vector<dns::Name> apexes;
-  for (const ZoneSpec& s : input.specs) apexes.push_back(s.apex);
-
-  auto start = std::chrono::steady_clock::now();
-  ServedZones served(apexes);
-  Placement placement = place_delegations(served, input.delegations, input.classless);
-  double place = seconds_since(start);
-  EXPECT_TRUE(placement.errors.empty());
-
-  start = std::chrono::steady_clock::now();
-  BuildResult result = build_zones(input.specs, input.delegations, input.classless, dns::Serial(1));
-  double build = seconds_since(start);
-  std::uint64_t records = 0;
-  for (const BuiltZone& z : result.zones) records += z.counts.records;
-  EXPECT_TRUE(result.placement_errors.empty());
-  std::printf("placement of %zu delegations + %zu ranges in %zu zones: %.3f s\n", input.delegations.size(),
-              input.classless.size(), input.specs.size(), place);
-  std::printf("build_zones (placement + records + canonical sort), %llu records: %.3f s\n",
-              static_cast<unsigned long long>(records), build);
-}
-
 }  // namespace
 }  // namespace rdnsprov::builder

@@ -1,0 +1,377 @@
+// `rdnsprov sign` (any master file in, signed and verified master file out) and `rdnsprov keys list|generate|import`.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <set>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/exit_codes.h"
+#include "cli/signing.h"
+#include "dns/atomic_file.h"
+#include "dns/thread_pool.h"
+#include "safeguards/lock.h"
+#include "safeguards/state_dir.h"
+#include "signer/key_store.h"
+#include "signer/signer.h"
+#include "signer/verify.h"
+
+namespace rdnsprov::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+std::string algorithm_text(std::uint8_t algorithm) {
+  switch (algorithm) {
+    case dns::kAlgorithmRsaSha256: return "RSASHA256(8)";
+    case dns::kAlgorithmEcdsaP256Sha256: return "ECDSAP256SHA256(13)";
+    case dns::kAlgorithmEd25519: return "ED25519(15)";
+  }
+  return fmt::format("algorithm {}", algorithm);
+}
+
+std::string time_or_dash(const std::optional<std::int64_t>& t) { return t ? utc_text(*t) : "-"; }
+
+std::string journal_run_id(std::time_t now) { return fmt::format("{}-{}", utc_text(now), ::getpid()); }
+
+Config load(const GlobalOptions& global) {
+  Config config = load_config(global.config_file);
+  if (global.log_level.empty()) spdlog::set_level(spdlog::level::from_str(config.log_level));
+  return config;
+}
+
+dns::Name zone_argument(const std::string& text) {
+  auto name = dns::Name::from_text(text);
+  if (!name) throw po::error(fmt::format("--zone {}: {}", text, name.error()));
+  return *name;
+}
+
+// The signed zones a keys subcommand works on: every one, or the one of --zone.
+std::vector<const ZoneConfig*> signed_zones(const Config& config, const std::string& zone_text) {
+  std::vector<const ZoneConfig*> out;
+  std::optional<dns::Name> only;
+  if (!zone_text.empty()) only = zone_argument(zone_text);
+  for (const ZoneConfig& z : config.zones) {
+    if (only && z.spec.apex != *only) continue;
+    if (!zone_policy(config, z)) {
+      if (only) throw po::error(fmt::format("zone {} has no dnssec-policy", only->to_text()));
+      continue;
+    }
+    out.push_back(&z);
+  }
+  if (only && out.empty()) throw po::error(fmt::format("zone {} is not configured", only->to_text()));
+  return out;
+}
+
+void print_keys(const dns::Name& apex, const std::string& policy, const std::vector<signer::StoredKey>& keys,
+                std::time_t now) {
+  std::cout << fmt::format("zone {}  policy {}  {} keys\n", apex.to_text(), policy, keys.size());
+  for (const signer::StoredKey& k : keys) {
+    std::cout << fmt::format("  {:05}  {:<19}  {:<3}  {:<9}  published {}  active {}  inactive {}  delete {}  {}\n",
+                             k.key.key_tag(), algorithm_text(k.key.algorithm()), signer::key_role_to_text(k.state.role),
+                             k.active(now) ? "active" : (k.published(now) ? "published" : "retired"),
+                             time_or_dash(k.state.timing.publish ? k.state.timing.publish : k.state.timing.activate),
+                             time_or_dash(k.state.timing.activate), time_or_dash(k.state.timing.inactive),
+                             time_or_dash(k.state.timing.deletion), k.key_file.filename().string());
+  }
+}
+
+int keys_list(const GlobalOptions& global, const std::string& zone_text) {
+  Config config = load(global);
+  safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
+  int code = kExitOk;
+  for (const ZoneConfig* z : signed_zones(config, zone_text)) {
+    signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
+    auto keys = store.load();
+    if (!keys) {
+      spdlog::error("keys of zone {}: {}", z->spec.apex.to_text(), keys.error());
+      code = kExitError;
+      continue;
+    }
+    print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+  }
+  return code;
+}
+
+int keys_generate(const GlobalOptions& global, const std::string& zone_text) {
+  Config config = load(global);
+  auto zones = signed_zones(config, zone_text);
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+  if (!lock) {
+    spdlog::error("another run holds the lock ({}); no key generated", safeguards::RunLock::holder(state.lock_file()));
+    return kExitLocked;
+  }
+  state.journal().set_context(journal_run_id(global.now), global.now);
+  for (const ZoneConfig* z : zones) {
+    signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
+    auto before = store.load();
+    if (!before) {
+      spdlog::error("keys of zone {}: {}", z->spec.apex.to_text(), before.error());
+      return kExitError;
+    }
+    std::set<std::uint16_t> old_tags;
+    for (const auto& k : *before) old_tags.insert(k.key.key_tag());
+    auto keys = store.ensure_keys(zone_policy(config, *z)->signing, global.now);
+    if (!keys) {
+      spdlog::error("keys of zone {}: {}", z->spec.apex.to_text(), keys.error());
+      return kExitError;
+    }
+    std::size_t made = 0;
+    for (const auto& k : *keys) {
+      if (old_tags.count(k.key.key_tag())) continue;
+      ++made;
+      state.journal().append("key-generated", {{"zone", z->spec.apex.to_text()},
+                                               {"key_tag", k.key.key_tag()},
+                                               {"algorithm", k.key.algorithm()},
+                                               {"role", signer::key_role_to_text(k.state.role)}});
+    }
+    std::cout << fmt::format("{} key{} generated\n", made, made == 1 ? "" : "s");
+    print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+  }
+  return kExitOk;
+}
+
+// Copies BIND key pairs K<zone>.+<alg>+<tag>.{key,private} from `from` into the zone's key directory, with a
+// state file each. Every key is read and checked before anything is written.
+int keys_import(const GlobalOptions& global, const std::string& zone_text, const fs::path& from) {
+  if (zone_text.empty() || from.empty()) throw po::error("keys import needs --zone ZONE and --from DIR");
+  Config config = load(global);
+  const ZoneConfig* zone = signed_zones(config, zone_text).front();
+  const PolicyConfig* policy = zone_policy(config, *zone);
+  const dns::Name& apex = zone->spec.apex;
+  std::string prefix = "K" + apex.to_text() + "+";
+  std::vector<signer::StoredKey> imported;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(from)) {
+    std::string name = entry.path().filename().string();
+    // Key file names keep the zone's case; compare without it.
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lower_prefix = prefix;
+    std::transform(lower_prefix.begin(), lower_prefix.end(), lower_prefix.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (lower.starts_with(lower_prefix) && name.ends_with(".key")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    spdlog::error("no key file {}*.key in {}", prefix, from.string());
+    return kExitError;
+  }
+  for (const fs::path& file : files) {
+    signer::KeyTiming timing;
+    auto key = signer::DnssecKey::load_bind_files(file, &timing);
+    if (!key) {
+      spdlog::error("{}: {}; nothing imported", file.string(), key.error());
+      return kExitError;
+    }
+    signer::KeyState key_state;
+    key_state.timing = timing;
+    bool csk = policy->signing.key_layout == signer::KeyLayout::kCsk;
+    key_state.role = key->is_sep() ? (csk ? signer::KeyRole::kCsk : signer::KeyRole::kKsk) : signer::KeyRole::kZsk;
+    imported.push_back(signer::StoredKey{std::move(*key), key_state, file});
+  }
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+  if (!lock) {
+    spdlog::error("another run holds the lock ({}); nothing imported", safeguards::RunLock::holder(state.lock_file()));
+    return kExitLocked;
+  }
+  signer::KeyStore store(zone_keys_dir(state.keys_dir(), apex), apex);
+  auto existing = store.load();
+  if (!existing) {
+    spdlog::error("keys of zone {}: {}; nothing imported", apex.to_text(), existing.error());
+    return kExitError;
+  }
+  for (const signer::StoredKey& k : imported) {
+    for (const signer::StoredKey& e : *existing) {
+      if (e.key.key_tag() == k.key.key_tag() && e.key.dnskey_rdata() != k.key.dnskey_rdata()) {
+        spdlog::error("{}: key tag {} is already used by another key of zone {}; nothing imported",
+                      k.key_file.string(), k.key.key_tag(), apex.to_text());
+        return kExitError;
+      }
+    }
+  }
+  fs::create_directories(store.directory());
+  ::chmod(store.directory().c_str(), 0700);
+  state.journal().set_context(journal_run_id(global.now), global.now);
+  for (signer::StoredKey& k : imported) {
+    k.key_file = k.key.write_bind_files(store.directory(), k.state.timing);
+    store.save_state(k);
+    state.journal().append("key-imported", {{"zone", apex.to_text()},
+                                            {"key_tag", k.key.key_tag()},
+                                            {"algorithm", k.key.algorithm()},
+                                            {"role", signer::key_role_to_text(k.state.role)},
+                                            {"from", from.string()}});
+    std::cout << fmt::format("imported {} as {} {}\n", k.key.bind_file_stem(), signer::key_role_to_text(k.state.role),
+                             algorithm_text(k.key.algorithm()));
+  }
+  auto keys = store.load();
+  if (!keys) {
+    spdlog::error("keys of zone {}: {}", apex.to_text(), keys.error());
+    return kExitError;
+  }
+  print_keys(apex, zone->dnssec_policy, *keys, global.now);
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("rdnsprov sign");
+  std::string zone_text, in, out, policy_name, keys_dir;
+  options.add_options()("help,h", "this help")("zone", po::value(&zone_text)->required(), "the zone's apex")(
+      "in", po::value(&in)->required(), "the master file to sign")(
+      "out", po::value(&out)->required(), "where the signed master file goes (written atomically)")(
+      "policy", po::value(&policy_name), "a [policy.NAME] of the configuration (default: the zone's dnssec-policy)")(
+      "keys", po::value(&keys_dir), "key directory (default STATE/keys/<zone>/); keys the policy lacks are made");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "Usage: rdnsprov [--config FILE] sign --zone ZONE --in ZONEFILE --out SIGNED [--policy NAME]\n"
+                 "                                    [--keys DIR]\n"
+                 "Signs any master file with the zone's keys and policy: DNSKEY, RRSIG, NSEC or NSEC3, and CDS/CDNSKEY\n"
+                 "and ZONEMD when the policy asks. Keys come from STATE/keys/<zone>/ or --keys DIR and are generated\n"
+                 "there when the policy lacks them. Signatures of an existing SIGNED file are reused where still good.\n"
+                 "The policy is --policy NAME, else the zone's dnssec-policy, else the built-in defaults (with --keys\n"
+                 "and no configuration file). The result is verified independently before it is written; SIGNED is\n"
+                 "left alone when verification fails.\n"
+                 "Exit: 0 signed and written, 1 error (unreadable input, unusable key), 2 usage/config, 4 the signed\n"
+                 "zone does not verify (nothing written), 5 locked (keys in STATE).\n\n"
+              << options;
+    return kExitOk;
+  }
+  po::notify(vm);
+  dns::Name apex = zone_argument(zone_text);
+
+  std::optional<Config> config;
+  if (!policy_name.empty() || keys_dir.empty() || fs::exists(global.config_file)) config = load(global);
+  PolicyConfig policy;
+  policy.name = "built-in defaults";
+  if (!policy_name.empty()) {
+    auto found = config->policies.find(policy_name);
+    if (found == config->policies.end()) throw po::error(fmt::format("--policy {}: no [policy.{}] section", policy_name, policy_name));
+    policy = found->second;
+  } else if (config) {
+    for (const ZoneConfig& z : config->zones) {
+      if (z.spec.apex == apex && zone_policy(*config, z)) policy = *zone_policy(*config, z);
+    }
+  }
+
+  std::optional<safeguards::RunLock> lock;
+  fs::path directory;
+  if (!keys_dir.empty()) {
+    directory = keys_dir;
+  } else {
+    // Keys in the state: the run lock keeps a concurrent run from generating the same zone's keys.
+    safeguards::StateDir state = safeguards::StateDir::open(config->state);
+    auto acquired = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+    if (!acquired) {
+      spdlog::error("another run holds the lock ({}); nothing signed", safeguards::RunLock::holder(state.lock_file()));
+      return kExitLocked;
+    }
+    lock.emplace(std::move(*acquired));
+    directory = zone_keys_dir(state.keys_dir(), apex);
+  }
+
+  dns::MasterFile parsed = dns::read_master_file(dns::read_file(in), apex);
+  if (!parsed.errors.empty()) {
+    for (std::size_t i = 0; i < parsed.errors.size() && i < 20; ++i) {
+      spdlog::error("{}:{}: {}", in, parsed.errors[i].line, parsed.errors[i].reason);
+    }
+    spdlog::error("{}: {} bad lines; nothing signed", in, parsed.errors.size());
+    return kExitError;
+  }
+  dns::Zone zone(apex);
+  zone.reserve(parsed.records.size());
+  for (dns::Record& r : parsed.records) zone.add(std::move(r));
+  zone.canonicalise();
+  std::optional<dns::Zone> previous;
+  if (fs::exists(out)) {
+    dns::MasterFile old = dns::read_master_file(dns::read_file(out), apex);
+    if (old.errors.empty()) {
+      previous.emplace(apex);
+      for (dns::Record& r : old.records) previous->add(std::move(r));
+      previous->canonicalise();
+    }
+  }
+
+  signer::KeyStore store(directory, apex);
+  auto keys = store.ensure_keys(policy.signing, global.now);
+  if (!keys) {
+    spdlog::error("keys of zone {} ({}): {}; nothing signed", apex.to_text(), directory.string(), keys.error());
+    return kExitError;
+  }
+  dns::ThreadPool pool;
+  std::uint32_t now = static_cast<std::uint32_t>(global.now);
+  std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
+  std::optional<signer::SignResult> result;
+  try {
+    result = signer::sign_zone(zone, signing, policy.signing, now, previous ? &*previous : nullptr, pool);
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("{}: cannot sign: {}", in, e.what());
+    return kExitError;
+  }
+  signer::VerifyOptions verify;
+  verify.now = now;
+  verify.validity_margin = policy.validity_margin;
+  verify.require_zonemd = policy.signing.zonemd;
+  signer::VerifyResult check = signer::verify_signed_zone(result->zone, verify, pool);
+  std::cout << fmt::format(
+      "zone {}  policy {}  keys {}\n  {} records, {} RRsets signed, {} signatures created, {} reused, {} {} records\n",
+      apex.to_text(), policy.name, directory.string(), result->zone.records().size(), result->stats.rrsets_signed,
+      result->stats.signatures_created, result->stats.signatures_reused, result->stats.denial_records,
+      policy.signing.denial == signer::Denial::kNsec3 ? "NSEC3" : "NSEC");
+  if (!check.ok) {
+    for (const signer::VerifyProblem& p : check.problems) {
+      spdlog::error("{}{}: {}", p.owner.to_text(), p.type.empty() ? "" : " " + p.type, p.reason);
+    }
+    spdlog::error("the signed zone does not verify ({} problems); {} not written", check.problem_count, out);
+    return kExitHeld;
+  }
+  dns::write_file_atomically(out, dns::to_master_file(result->zone));
+  std::cout << fmt::format("  verified: {} signatures checked, {} chain complete\n  written {}\n",
+                           check.signatures_checked, check.denial, out);
+  return kExitOk;
+}
+
+int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("rdnsprov keys");
+  std::string zone_text, from;
+  options.add_options()("help,h", "this help")("zone", po::value(&zone_text), "one zone (default: every signed zone)")(
+      "from", po::value(&from), "import: the directory holding BIND key files K<zone>.+<alg>+<tag>.{key,private}");
+  bool help = args.empty() || args[0] == "--help" || args[0] == "-h";
+  if (help) {
+    std::cout << "Usage: rdnsprov [--config FILE] keys list [--zone ZONE]\n"
+                 "       rdnsprov [--config FILE] keys generate [--zone ZONE]\n"
+                 "       rdnsprov [--config FILE] keys import --zone ZONE --from DIR\n"
+                 "DNSSEC keys of the signed zones, in STATE/keys/<zone>/ as BIND key files (.private mode 0600).\n"
+                 "list: every key with its tag, algorithm, role, state and timing. generate: makes the keys each\n"
+                 "zone's policy lacks (what run would make). import: copies BIND key pairs (dnssec-keygen's files)\n"
+                 "into the zone's key directory with a state file each; a .private readable by others is refused.\n"
+                 "Exit: 0 ok, 1 error (unreadable or unusable key; nothing imported), 2 usage/config, 5 locked.\n\n"
+              << options;
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  po::variables_map vm;
+  po::store(po::command_line_parser(rest).options(options).run(), vm);
+  po::notify(vm);
+  const std::string& verb = args[0];
+  if (verb == "list") return keys_list(global, zone_text);
+  if (verb == "generate") return keys_generate(global, zone_text);
+  if (verb == "import") return keys_import(global, zone_text, from);
+  throw po::error(fmt::format("keys: expected list, generate or import, not \"{}\"", verb));
+}
+
+}  // namespace rdnsprov::cli

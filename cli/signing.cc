@@ -1,0 +1,252 @@
+#include "cli/signing.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "safeguards/zone_facts.h"
+#include "signer/signer.h"
+#include "signer/verify.h"
+
+namespace rdnsprov::cli {
+namespace {
+
+using dns::RRType;
+using safeguards::Action;
+using safeguards::GateResult;
+using safeguards::Verdict;
+
+std::uint32_t read_u32(std::string_view wire, std::size_t offset) {
+  return (std::uint32_t{static_cast<unsigned char>(wire[offset])} << 24) |
+         (std::uint32_t{static_cast<unsigned char>(wire[offset + 1])} << 16) |
+         (std::uint32_t{static_cast<unsigned char>(wire[offset + 2])} << 8) |
+         std::uint32_t{static_cast<unsigned char>(wire[offset + 3])};
+}
+
+// Seconds from `now` to an RRSIG time, in serial number arithmetic (RFC 4034 §3.1.5).
+std::int64_t seconds_until(std::uint32_t rrsig_time, std::time_t now) {
+  return static_cast<std::int32_t>(rrsig_time - static_cast<std::uint32_t>(now));
+}
+
+bool has_active(const std::vector<signer::StoredKey>& keys, signer::KeyRole role, std::uint8_t algorithm,
+                std::time_t now) {
+  return std::any_of(keys.begin(), keys.end(), [&](const signer::StoredKey& k) {
+    return k.state.role == role && k.key.algorithm() == algorithm && k.active(now);
+  });
+}
+
+// The keys ensure_keys would add: the same rule as signer::KeyStore::ensure_keys, without writing.
+bool layout_incomplete(const std::vector<signer::StoredKey>& keys, const signer::SigningPolicy& policy,
+                       std::time_t now) {
+  if (policy.key_layout == signer::KeyLayout::kCsk) return !has_active(keys, signer::KeyRole::kCsk, policy.algorithm, now);
+  return !has_active(keys, signer::KeyRole::kKsk, policy.algorithm, now) ||
+         !has_active(keys, signer::KeyRole::kZsk, policy.algorithm, now);
+}
+
+std::string problems_text(const signer::VerifyResult& result, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < result.problems.size() && i < count; ++i) {
+    const signer::VerifyProblem& p = result.problems[i];
+    out += fmt::format("{}{}{}: {}", i ? "; " : "", p.owner.to_text(), p.type.empty() ? "" : " " + p.type, p.reason);
+  }
+  if (result.problem_count > count) out += fmt::format("; … {} problems in all", result.problem_count);
+  return out;
+}
+
+}  // namespace
+
+std::string utc_text(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+}
+
+std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  return keys_root / apex.to_text_no_dot();
+}
+
+ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
+                           KeyAccess access) {
+  ZoneKeyring keyring;
+  for (const ZoneConfig& zone : config.zones) {
+    const PolicyConfig* policy = zone_policy(config, zone);
+    if (!policy) continue;
+    ZoneKeys entry;
+    entry.policy = policy;
+    entry.directory = zone_keys_dir(keys_root, zone.spec.apex);
+    signer::KeyStore store(entry.directory, zone.spec.apex);
+    auto existing = store.load();
+    if (existing && access == KeyAccess::kCreate && layout_incomplete(*existing, policy->signing, now)) {
+      std::set<std::uint16_t> before;
+      for (const signer::StoredKey& k : *existing) before.insert(k.key.key_tag());
+      existing = store.ensure_keys(policy->signing, now);
+      if (existing) {
+        for (const signer::StoredKey& k : *existing) {
+          if (!before.count(k.key.key_tag())) entry.generated.push_back(k.key.key_tag());
+        }
+      }
+    }
+    if (!existing) {
+      throw std::runtime_error(fmt::format("DNSSEC keys of zone {} ({}): {}", zone.spec.apex.to_text(),
+                                           entry.directory.string(), existing.error()));
+    }
+    entry.keys = std::move(*existing);
+    entry.would_generate = access == KeyAccess::kReadOnly && layout_incomplete(entry.keys, policy->signing, now);
+    keyring.emplace(zone.spec.apex, std::move(entry));
+  }
+  return keyring;
+}
+
+std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex) {
+  std::optional<safeguards::PublishedZone> published = state.published(apex);
+  if (!published || !published->intact()) return std::nullopt;
+  dns::MasterFile parsed = dns::read_master_file(published->text, apex);
+  if (!parsed.errors.empty()) return std::nullopt;
+  dns::Zone zone(apex);
+  zone.reserve(parsed.records.size());
+  for (dns::Record& r : parsed.records) zone.add(std::move(r));
+  zone.canonicalise();
+  return zone;
+}
+
+std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring, const dns::Zone& published,
+                             std::time_t now) {
+  bool has_dnssec = false;
+  bool has_rrsig = false;
+  std::optional<std::uint32_t> earliest_expiration;
+  std::set<std::string> dnskeys;
+  bool has_nsec3param = false;
+  std::string nsec3param;
+  std::optional<bool> opt_out;
+  bool has_cds = false;
+  bool has_zonemd = false;
+  for (const dns::Record& r : published.records()) {
+    if (!safeguards::is_dnssec_type(r.type)) continue;
+    has_dnssec = true;
+    bool at_apex = r.owner == published.apex();
+    switch (r.type) {
+      case RRType::kRrsig:
+        has_rrsig = true;
+        if (r.rdata.size() >= 12) {
+          std::uint32_t expiration = read_u32(r.rdata, 8);
+          if (!earliest_expiration || seconds_until(expiration, now) < seconds_until(*earliest_expiration, now)) {
+            earliest_expiration = expiration;
+          }
+        }
+        break;
+      case RRType::kDnskey:
+        if (at_apex) dnskeys.insert(r.rdata);
+        break;
+      case RRType::kNsec3param:
+        if (at_apex) {
+          has_nsec3param = true;
+          nsec3param = r.rdata;
+        }
+        break;
+      case RRType::kNsec3:
+        if (!opt_out && r.rdata.size() >= 2) opt_out = (static_cast<unsigned char>(r.rdata[1]) & 1) != 0;
+        break;
+      case RRType::kCds:
+        if (at_apex) has_cds = true;
+        break;
+      case RRType::kZonemd:
+        if (at_apex) has_zonemd = true;
+        break;
+      default:
+        break;
+    }
+  }
+  auto keys = keyring.find(zone.spec.apex);
+  if (keys == keyring.end()) {
+    return has_dnssec ? "dnssec-policy removed: the zone is republished unsigned (remove its DS from the parent first)"
+                      : std::string();
+  }
+  const signer::SigningPolicy& policy = keys->second.policy->signing;
+  if (!has_rrsig) return fmt::format("dnssec-policy {}: the zone is signed for the first time", zone.dnssec_policy);
+  if (earliest_expiration && seconds_until(*earliest_expiration, now) <= static_cast<std::int64_t>(policy.refresh)) {
+    return fmt::format("signatures expire from {}, within the refresh window of {} days: re-signed",
+                       utc_text(now + seconds_until(*earliest_expiration, now)), policy.refresh / 86400.0);
+  }
+  if (keys->second.would_generate) return "keys would be generated for the zone's policy";
+  std::set<std::string> expected;
+  for (const signer::StoredKey& k : signer::published_keys(keys->second.keys, now)) expected.insert(k.key.dnskey_rdata());
+  if (expected != dnskeys) return "the set of published DNSKEYs changes (key generated, imported or retired)";
+  if ((policy.denial == signer::Denial::kNsec3) != has_nsec3param) {
+    return fmt::format("denial of existence changes to {}", policy.denial == signer::Denial::kNsec3 ? "NSEC3" : "NSEC");
+  }
+  if (has_nsec3param) {
+    std::string wanted{'\x01', '\x00', static_cast<char>(policy.nsec3_iterations >> 8),
+                       static_cast<char>(policy.nsec3_iterations & 0xff), static_cast<char>(policy.nsec3_salt.size())};
+    wanted += policy.nsec3_salt;
+    if (nsec3param != wanted) return "NSEC3 parameters (iterations or salt) change";
+    if (opt_out && *opt_out != policy.nsec3_opt_out) return "NSEC3 opt-out changes";
+  }
+  if (has_cds != policy.cds_cdnskey) return policy.cds_cdnskey ? "CDS/CDNSKEY are added" : "CDS/CDNSKEY are removed";
+  if (has_zonemd != policy.zonemd) return policy.zonemd ? "ZONEMD is added" : "ZONEMD is removed";
+  return {};
+}
+
+void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,
+                        safeguards::Plan& plan, std::time_t now, const SigningOptions& options,
+                        dns::ThreadPool& pool) {
+  for (safeguards::ZonePlan& z : plan.zones) {
+    bool wanted = z.action == Action::kPublish || (options.sign_unchanged && z.action == Action::kUnchanged);
+    auto keys = keyring.find(z.apex);
+    if (!wanted || keys == keyring.end()) continue;
+    const PolicyConfig& policy = *keys->second.policy;
+    if (keys->second.would_generate) {
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
+                                     fmt::format("not signed in this dry run: keys would be generated in {}",
+                                                 keys->second.directory.string()),
+                                     {{"signed", false}}});
+      continue;
+    }
+    std::optional<dns::Zone> previous = published_zone(published_state, z.apex);
+    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
+    std::optional<signer::SignResult> signed_zone;
+    try {
+      signed_zone = signer::sign_zone(z.candidate, signing, policy.signing, static_cast<std::uint32_t>(now),
+                                      previous ? &*previous : nullptr, pool);
+    } catch (const std::invalid_argument& e) {
+      // No usable key for a role, a zone the signer cannot take: this zone keeps its published version.
+      bool was_unchanged = z.action == Action::kUnchanged;
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kError, fmt::format("cannot sign: {}", e.what()),
+                                     {{"policy", policy.name}}});
+      if (was_unchanged) z.action = Action::kHold;
+      continue;
+    }
+    signer::SignResult& result = *signed_zone;
+    signer::VerifyOptions verify;
+    verify.now = static_cast<std::uint32_t>(now);
+    verify.validity_margin = policy.validity_margin;
+    verify.require_zonemd = policy.signing.zonemd;
+    signer::VerifyResult check = signer::verify_signed_zone(result.zone, verify, pool);
+    nlohmann::json figures{{"policy", policy.name},
+                           {"denial", check.denial},
+                           {"signatures_checked", check.signatures_checked},
+                           {"signatures_created", result.stats.signatures_created},
+                           {"signatures_reused", result.stats.signatures_reused},
+                           {"denial_records", result.stats.denial_records},
+                           {"problems", check.problem_count}};
+    if (!check.ok) {
+      bool was_unchanged = z.action == Action::kUnchanged;
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kHold,
+                                     "the signed zone does not verify: " + problems_text(check, 5), figures});
+      if (was_unchanged) z.action = Action::kHold;
+      continue;
+    }
+    safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
+                                   fmt::format("{} signatures verified ({} created, {} reused), {} chain complete",
+                                               check.signatures_checked, result.stats.signatures_created,
+                                               result.stats.signatures_reused, check.denial),
+                                   figures});
+    z.candidate = std::move(result.zone);
+  }
+}
+
+}  // namespace rdnsprov::cli

@@ -1,0 +1,74 @@
+// Signing inside the pipeline: the keys of each signed zone, incremental signing of the zones a run publishes, and
+// the `dnssec` gate that verifies them independently before publication (INCIDENTS.md I-8).
+//
+//   dns::ThreadPool pool;                                         // one for the whole run
+//   ZoneKeyring keyring = load_zone_keys(config, state.keys_dir(), now, KeyAccess::kCreate);   // throws
+//   candidate.republish_reason = republish_reason(config, zone_config, keyring, published_copy, now);
+//   Plan plan = make_plan(…);
+//   sign_planned_zones(config, keyring, published_state, plan, now, {}, pool);   // candidates signed, gate added
+//
+// The signing itself is signer::sign_zone, the check signer::verify_signed_zone; this file only wires them.
+#pragma once
+
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/config.h"
+#include "dns/name.h"
+#include "dns/thread_pool.h"
+#include "dns/zone.h"
+#include "safeguards/plan.h"
+#include "safeguards/state_dir.h"
+#include "signer/key_store.h"
+
+namespace rdnsprov::cli {
+
+enum class KeyAccess {
+  kCreate,    // run, rebuild, sign: keys the policy lacks are generated (and written)
+  kReadOnly,  // diff: keys are only read; a zone without keys is not signed
+};
+
+struct ZoneKeys {
+  const PolicyConfig* policy = nullptr;
+  std::filesystem::path directory;      // STATE/keys/<zone>/
+  std::vector<signer::StoredKey> keys;  // every key of the zone (after generation with KeyAccess::kCreate)
+  bool would_generate = false;          // kReadOnly: the policy's layout lacks keys that run would generate
+  std::vector<std::uint16_t> generated; // kCreate: tags of the keys made now (to be journaled)
+};
+using ZoneKeyring = std::map<dns::Name, ZoneKeys>;
+
+// STATE/keys/<zone without trailing dot>/
+std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, const dns::Name& apex);
+
+// The keys of every signed zone. A key that cannot be used (a .private readable by others, a damaged file) is
+// a broken environment: std::runtime_error naming the zone and the file.
+ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
+                           KeyAccess access);
+
+// The published copy of a zone when it is intact and parses; nothing otherwise (make_plan rebuilds it then).
+std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex);
+
+// Why a zone whose delegation data did not change must still be published, or empty: its signatures are due for
+// refresh, its keys or signing policy changed, or it was signed and no longer has a policy (or the reverse).
+std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring, const dns::Zone& published,
+                             std::time_t now);
+
+struct SigningOptions {
+  bool sign_unchanged = false;  // rebuild: sign unchanged zones too, so that their text compares with the state
+};
+
+// Signs every planned publication of a signed zone (previous signatures reused from `published_state`'s copy),
+// verifies it, and adds the `dnssec` gate: a zone that does not verify is held with the first problems. The
+// candidate is replaced by the signed zone. In a keyring read with KeyAccess::kReadOnly a zone without keys is
+// left unsigned and the gate says so.
+void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,
+                        safeguards::Plan& plan, std::time_t now, const SigningOptions& options, dns::ThreadPool& pool);
+
+// UTC text of a unix time for operators ("2026-11-24T23:00:00Z").
+std::string utc_text(std::int64_t seconds);
+
+}  // namespace rdnsprov::cli

@@ -1,0 +1,300 @@
+// DNSSEC in the product (INCIDENTS.md I-8): `run` signs the zones that have a dnssec-policy, verifies them before
+// publishing, re-signs them when their signatures come due; `rdnsprov sign` and `rdnsprov keys` driven as an
+// operator would. Published zones are checked by dnssec-verify and ldns-verify-zone, not only by our verifier.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <ctime>
+#include <regex>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "cli/config.h"
+#include "dns/atomic_file.h"
+#include "tests/support/support.h"
+
+namespace rdnsprov::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using rdnsprov::testing::CommandResult;
+using rdnsprov::testing::run_command;
+using rdnsprov::testing::run_rdnsprov;
+using rdnsprov::testing::source_dir;
+using rdnsprov::testing::TempDir;
+
+constexpr const char* kNsecZone = "193.in-addr.arpa";
+constexpr const char* kOptOutZone = "8.b.d.0.1.0.0.2.ip6.arpa";
+constexpr const char* kUnsignedZone = "0.194.in-addr.arpa";
+
+// The bundled example export; two signed zones (NSEC; NSEC3 opt-out with ZONEMD) and one unsigned. Signature
+// timing fits the SOA EXPIRE interval (RFC 6781 §4.4.1): refresh 12d ≥ soa-expire 7d.
+std::string signed_config() {
+  return fmt::format(
+      "[general]\nstate = state\nregistry = TEST-RIR\n"
+      "[source.dump]\ntype = rpsl\npath = {}\n"
+      "[zone-defaults]\nsoa-mname = ns0.test-rir.net\nsoa-rname = hostmaster@test-rir.net\nsoa-expire = 7d\n"
+      "nameserver = ns1.test-rir.net\nnameserver = ns2.test-rir.net\n"
+      "[policy.nsec]\nsignature-validity = 21d\nrefresh = 12d\njitter = 1d\n"
+      "[policy.optout]\nalgorithm = ed25519\nkeys = csk\ndenial = nsec3\nnsec3-opt-out = yes\nnsec3-salt = -\n"
+      "signature-validity = 21d\nrefresh = 12d\nzonemd = yes\n"
+      "[zone.{}]\ndnssec-policy = nsec\n[zone.{}]\n[zone.{}]\ndnssec-policy = optout\n"
+      "[target.served]\ntype = directory\npath = served\n",
+      (source_dir() / "ops" / "examples" / "example.db.domain").string(), kNsecZone, kUnsignedZone, kOptOutZone);
+}
+
+// Published zone files by name.
+fs::path served(const TempDir& dir, const std::string& zone) {
+  for (const auto& e : fs::directory_iterator(dir / "served")) {
+    std::string stem = e.path().stem().string();
+    if (e.path().extension() == ".zone" && (stem == zone || stem == zone + ".")) return e.path();
+  }
+  ADD_FAILURE() << "no served file for " << zone;
+  return {};
+}
+
+// Problems the independent verifiers report. dnssec-verify reads the wall clock, so it only runs at `now` =
+// the wall clock; ldns-verify-zone and kzonecheck are given `now`. ldns-verify-zone is not used on NSEC3 opt-out
+// zones: it expects no NSEC3 for an empty non-terminal above a secure delegation when an unsigned one sits beside
+// it (RFC 5155 §7.1 requires it), and with a ZONEMD it loops; kzonecheck checks those instead.
+std::vector<std::string> verifier_failures(const std::string& zone, const fs::path& file, long now, bool wall_clock,
+                                           bool csk = false, bool opt_out = false) {
+  rdnsprov::testing::CommandOptions options;
+  options.timeout = std::chrono::seconds(60);
+  std::vector<std::vector<std::string>> commands;
+  if (wall_clock) {
+    std::vector<std::string> bind{"dnssec-verify", "-q", "-o", zone, file.string()};
+    if (csk) bind.insert(bind.begin() + 1, "-z");
+    commands.push_back(bind);
+  }
+  if (!opt_out) {
+    commands.push_back({"ldns-verify-zone", "-t", fmt::format("{:+}", now - static_cast<long>(std::time(nullptr))),
+                        file.string()});
+  }
+  commands.push_back({"kzonecheck", "-d", "on", "-t", std::to_string(now), "-o", zone, file.string()});
+  std::vector<std::string> out;
+  for (const auto& argv : commands) {
+    CommandResult r = run_command(argv, options);
+    if (r.exit_code != 0) out.push_back(fmt::format("{} exited {}: {}", argv[0], r.exit_code, r.all()));
+  }
+  return out;
+}
+
+std::uint32_t soa_serial(const fs::path& file) {
+  std::smatch m;
+  std::string text = dns::read_file(file);
+  static const std::regex soa(R"(\tSOA\t\S+ \S+ (\d+) )");
+  if (!std::regex_search(text, m, soa)) return 0;
+  return static_cast<std::uint32_t>(std::stoul(m[1]));
+}
+
+std::vector<std::string> run_args(const TempDir& dir, long now, const std::string& command) {
+  return {"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), command};
+}
+
+std::vector<fs::path> private_files(const fs::path& keys) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(keys)) {
+    if (e.path().extension() == ".private") out.push_back(e.path());
+  }
+  return out;
+}
+
+TEST(SignCommand, RunSignsVerifiesIsIdempotentAndReSignsWhenSignaturesComeDue) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  // Wall-clock time: dnssec-verify cannot be told another one.
+  long now = static_cast<long>(std::time(nullptr));
+
+  CommandResult first = run_rdnsprov(run_args(dir, now, "run"));
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  for (const char* zone : {kNsecZone, kOptOutZone}) {
+    SCOPED_TRACE(zone);
+    fs::path file = served(dir, zone);
+    std::string text = dns::read_file(file);
+    EXPECT_NE(text.find("\tRRSIG\t"), std::string::npos);
+    bool optout_zone = std::string(zone) == kOptOutZone;
+    for (const std::string& failure : verifier_failures(zone, file, now, true, optout_zone, optout_zone)) {
+      ADD_FAILURE() << failure;
+    }
+  }
+  std::string optout = dns::read_file(served(dir, kOptOutZone));
+  EXPECT_NE(optout.find("\tNSEC3PARAM\t1 0 0 -"), std::string::npos) << optout;
+  EXPECT_NE(optout.find("\tZONEMD\t"), std::string::npos);
+  EXPECT_EQ(dns::read_file(served(dir, kNsecZone)).find("\tNSEC3"), std::string::npos);
+  EXPECT_EQ(dns::read_file(served(dir, kUnsignedZone)).find("\tRRSIG\t"), std::string::npos);
+  std::string journal = dns::read_file(dir / "state" / "journal.jsonl");
+  EXPECT_NE(journal.find("\"gate\":\"dnssec\""), std::string::npos);
+  EXPECT_NE(journal.find("\"event\":\"key-generated\""), std::string::npos) << journal;
+
+  // Private keys are 0600.
+  std::vector<fs::path> privates = private_files(dir / "state" / "keys");
+  ASSERT_EQ(privates.size(), 3u);  // KSK + ZSK, one CSK
+  for (const fs::path& p : privates) {
+    EXPECT_EQ(fs::status(p).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write) << p;
+  }
+
+  // Nothing changed: nothing published, same serials and bytes.
+  std::string before = dns::read_file(served(dir, kNsecZone));
+  CommandResult second = run_rdnsprov(run_args(dir, now, "run"));
+  ASSERT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_NE(second.all().find("0 published"), std::string::npos) << second.all();
+  EXPECT_EQ(dns::read_file(served(dir, kNsecZone)), before);
+
+  // diff signs in memory with the existing keys and writes nothing.
+  CommandResult diff = run_rdnsprov(run_args(dir, now, "diff"));
+  EXPECT_EQ(diff.exit_code, 0) << diff.all();
+
+  // Ten days later the signatures are within the 12-day refresh window: re-signed, a new serial, still valid.
+  long later = now + 10 * 86400;
+  std::uint32_t old_nsec_serial = soa_serial(served(dir, kNsecZone));
+  std::uint32_t old_optout_serial = soa_serial(served(dir, kOptOutZone));
+  CommandResult diff_later = run_rdnsprov(run_args(dir, later, "diff"));
+  EXPECT_EQ(diff_later.exit_code, 3) << diff_later.all();
+  EXPECT_NE(diff_later.output.find("refresh window"), std::string::npos) << diff_later.output;
+  CommandResult third = run_rdnsprov(run_args(dir, later, "run"));
+  ASSERT_EQ(third.exit_code, 0) << third.all();
+  EXPECT_NE(third.all().find("2 published"), std::string::npos) << third.all();
+  EXPECT_GT(soa_serial(served(dir, kNsecZone)), old_nsec_serial);
+  EXPECT_GT(soa_serial(served(dir, kOptOutZone)), old_optout_serial);
+  for (const char* zone : {kNsecZone, kOptOutZone}) {
+    SCOPED_TRACE(zone);
+    bool optout_zone = std::string(zone) == kOptOutZone;
+    for (const std::string& failure : verifier_failures(zone, served(dir, zone), later, false, optout_zone, optout_zone)) {
+      ADD_FAILURE() << failure;
+    }
+  }
+
+  // keys list shows every key with its role.
+  CommandResult keys = run_rdnsprov({"--now", std::to_string(later), "-c", (dir / "rdnsprov.conf").string(), "keys", "list"});
+  ASSERT_EQ(keys.exit_code, 0) << keys.all();
+  EXPECT_NE(keys.output.find("zone 193.in-addr.arpa.  policy nsec  2 keys"), std::string::npos) << keys.output;
+  EXPECT_NE(keys.output.find(" ksk "), std::string::npos) << keys.output;
+  EXPECT_NE(keys.output.find(" zsk "), std::string::npos) << keys.output;
+  EXPECT_NE(keys.output.find("ED25519(15)"), std::string::npos) << keys.output;
+  EXPECT_NE(keys.output.find(" csk "), std::string::npos) << keys.output;
+
+  // A private key made world-readable by hand stops the run before anything is published, naming the file.
+  fs::permissions(privates.front(), fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                        fs::perms::others_read);
+  CommandResult refused = run_rdnsprov(run_args(dir, later + 86400, "run"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.all();
+  EXPECT_NE(refused.all().find(privates.front().filename().string()), std::string::npos) << refused.all();
+}
+
+TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config() + "[policy.plain]\nsignature-validity = 10d\nrefresh = 3d\n"
+                                                    "validity-margin = 2d\n"
+                                                    "[policy.long]\nsignature-validity = 30d\nrefresh = 15d\n");
+  long now = static_cast<long>(std::time(nullptr));
+  fs::path example = source_dir() / "ops" / "examples" / "rdnsprov.conf";
+  CommandResult build = run_rdnsprov({"--now", std::to_string(now), "-c", example.string(), "build", "--out",
+                                      (dir / "built").string()});
+  ASSERT_EQ(build.exit_code, 0) << build.all();
+  fs::path in = dir / "built" / "193.in-addr.arpa.zone";
+  ASSERT_TRUE(fs::exists(in)) << build.all();
+  std::vector<std::string> sign{"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "sign",
+                                "--zone", kNsecZone, "--in", in.string(), "--out", (dir / "signed.zone").string()};
+
+  // The example's SOA EXPIRE is 14 days: a policy with 9-10-day signatures would have them expire first, so the
+  // verification fails and nothing is written (exit 4). Keys went to STATE/keys/<zone>/.
+  std::vector<std::string> plain = sign;
+  plain.insert(plain.end(), {"--policy", "plain"});
+  CommandResult held = run_rdnsprov(plain);
+  EXPECT_EQ(held.exit_code, 4) << held.all();
+  EXPECT_FALSE(fs::exists(dir / "signed.zone"));
+  EXPECT_NE(held.all().find("SOA EXPIRE"), std::string::npos) << held.all();
+  EXPECT_EQ(private_files(dir / "state" / "keys").size(), 2u);
+
+  // With a policy whose signatures outlast it, and keys in a directory of our own.
+  sign.insert(sign.end(), {"--policy", "long", "--keys", (dir / "own-keys").string()});
+  CommandResult ok = run_rdnsprov(sign);
+  ASSERT_EQ(ok.exit_code, 0) << ok.all();
+  EXPECT_NE(ok.output.find("verified:"), std::string::npos) << ok.output;
+  for (const std::string& failure : verifier_failures(kNsecZone, dir / "signed.zone", now, true)) ADD_FAILURE() << failure;
+  EXPECT_EQ(private_files(dir / "own-keys").size(), 2u);
+  // Signed again: every signature reused.
+  CommandResult again = run_rdnsprov(sign);
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.output.find(" 0 signatures created"), std::string::npos) << again.output;
+
+  // keys generate makes what the policies lack; keys list shows them.
+  CommandResult generate = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                         "generate", "--zone", kOptOutZone});
+  ASSERT_EQ(generate.exit_code, 0) << generate.all();
+  EXPECT_NE(generate.output.find("1 key generated"), std::string::npos) << generate.output;
+
+  // keys import takes the BIND files `sign --keys` wrote.
+  CommandResult import = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                       "import", "--zone", kNsecZone, "--from", (dir / "own-keys").string()});
+  ASSERT_EQ(import.exit_code, 0) << import.all();
+  CommandResult list = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                     "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.all();
+  EXPECT_NE(list.output.find("zone 193.in-addr.arpa.  policy nsec  4 keys"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("zone 8.b.d.0.1.0.0.2.ip6.arpa.  policy optout  1 keys"), std::string::npos)
+      << list.output;
+}
+
+// ---- configuration -------------------------------------------------------------------------------------------
+
+Config load_text(const TempDir& dir, const std::string& text) {
+  dns::write_file_atomically(dir / "c.conf", text);
+  return load_config(dir / "c.conf");
+}
+
+std::string config_error(const TempDir& dir, const std::string& text) {
+  try {
+    load_text(dir, text);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(SignConfig, PolicySectionsMapOntoTheSigningPolicy) {
+  TempDir dir;
+  Config config = load_text(dir, signed_config() +
+                                     "[policy.full]\nalgorithm = 8\nrsa-bits = 3072\ndenial = nsec3\n"
+                                     "nsec3-iterations = 0\nnsec3-salt = ab12\ndnskey-ttl = 1h\ncds = yes\n"
+                                     "inception-offset = 2h\nksk-lifetime = 365d\nzsk-lifetime = 90d\n"
+                                     "validity-margin = 2d\nsignature-validity = 30d\nrefresh = 10d\njitter = 2d\n");
+  const PolicyConfig& p = config.policies.at("full");
+  EXPECT_EQ(p.signing.algorithm, 8);
+  EXPECT_EQ(p.signing.rsa_bits, 3072u);
+  EXPECT_EQ(p.signing.denial, signer::Denial::kNsec3);
+  EXPECT_EQ(p.signing.nsec3_salt, std::string("\xab\x12"));
+  EXPECT_EQ(p.signing.dnskey_ttl, 3600u);
+  EXPECT_TRUE(p.signing.cds_cdnskey);
+  EXPECT_EQ(p.signing.inception_offset, 7200u);
+  EXPECT_EQ(p.signing.ksk_lifetime, 365u * 86400);
+  EXPECT_EQ(p.signing.zsk_lifetime, 90u * 86400);
+  EXPECT_EQ(p.validity_margin, 2u * 86400);
+  EXPECT_EQ(p.signing.jitter, 2u * 86400);
+  const PolicyConfig& o = config.policies.at("optout");
+  EXPECT_EQ(o.signing.key_layout, signer::KeyLayout::kCsk);
+  EXPECT_TRUE(o.signing.nsec3_opt_out);
+  EXPECT_TRUE(o.signing.zonemd);
+  EXPECT_EQ(config.policies.at("nsec").signing.refresh, 12u * 86400);
+}
+
+TEST(SignConfig, BadPoliciesAndUnknownPolicyNamesAreErrorsNamingTheSection) {
+  TempDir dir;
+  std::string unknown = config_error(dir, signed_config() + "[zone.10.in-addr.arpa]\ndnssec-policy = missing\n");
+  EXPECT_NE(unknown.find("[zone.10.in-addr.arpa] dnssec-policy = missing: there is no section [policy.missing]"),
+            std::string::npos) << unknown;
+  std::string bad = config_error(dir, signed_config() + "[policy.bad]\nalgorithm = dsa\nnsec3-opt-out = yes\n");
+  EXPECT_NE(bad.find("[policy.bad] algorithm = dsa: expected"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("nsec3-opt-out needs denial = nsec3"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("c.conf:"), std::string::npos) << bad;
+  // A 20-day SOA EXPIRE with the default 15-day refresh: signatures could expire before secondaries stop serving.
+  std::string expire = config_error(dir, signed_config() + "[policy.plain]\n[zone.10.in-addr.arpa]\n"
+                                                           "soa-expire = 20d\ndnssec-policy = plain\n");
+  EXPECT_NE(expire.find("[zone.10.in-addr.arpa] soa-expire (20d) is longer than the refresh (15d)"),
+            std::string::npos) << expire;
+}
+
+}  // namespace
+}  // namespace rdnsprov::cli
