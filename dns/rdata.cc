@@ -1,4 +1,5 @@
 #include "dns/rdata.h"
+#include "dns/wire.h"
 
 #include <arpa/inet.h>
 
@@ -13,25 +14,6 @@
 namespace rdnsprov::dns::rdata {
 namespace {
 
-void put16(std::string& out, std::uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-void put32(std::string& out, std::uint32_t v) {
-  out.push_back(static_cast<char>(v >> 24));
-  out.push_back(static_cast<char>((v >> 16) & 0xff));
-  out.push_back(static_cast<char>((v >> 8) & 0xff));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-std::uint16_t get16(std::string_view w, std::size_t pos) {
-  return static_cast<std::uint16_t>((static_cast<unsigned char>(w[pos]) << 8) | static_cast<unsigned char>(w[pos + 1]));
-}
-std::uint32_t get32(std::string_view w, std::size_t pos) {
-  return (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos])) << 24) |
-         (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 1])) << 16) |
-         (static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 2])) << 8) |
-         static_cast<std::uint32_t>(static_cast<unsigned char>(w[pos + 3]));
-}
 
 template <typename T>
 Result<T> parse_unsigned(std::string_view text, T max, std::string_view what) {

@@ -13,12 +13,17 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "dns/wire.h"
 #include "signer/zonemd.h"
 
 namespace rdnsprov::signer {
 namespace {
 
+using dns::get16;
+using dns::get32;
 using dns::Name;
+using dns::put16;
+using dns::put32;
 using dns::Record;
 using dns::RRType;
 
@@ -27,20 +32,6 @@ constexpr std::size_t kHashChunk = 8192;     // NSEC3 hashes per chunk
 constexpr std::uint8_t kNsec3HashSha1 = 1;   // RFC 5155 §11
 constexpr std::uint8_t kNsec3FlagOptOut = 1;  // RFC 5155 §3.1.2.1
 
-void put16(std::string& out, std::uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-void put32(std::string& out, std::uint32_t v) {
-  put16(out, static_cast<std::uint16_t>(v >> 16));
-  put16(out, static_cast<std::uint16_t>(v & 0xffff));
-}
-std::uint16_t get16(std::string_view w, std::size_t pos) {
-  return static_cast<std::uint16_t>((static_cast<unsigned char>(w[pos]) << 8) | static_cast<unsigned char>(w[pos + 1]));
-}
-std::uint32_t get32(std::string_view w, std::size_t pos) {
-  return (static_cast<std::uint32_t>(get16(w, pos)) << 16) | get16(w, pos + 2);
-}
 
 bool same_rrset(const Record& a, const Record& b) { return a.type == b.type && a.owner == b.owner; }
 

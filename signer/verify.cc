@@ -17,13 +17,18 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "dns/wire.h"
 #include "signer/verify_crypto.h"
 #include "signer/zonemd.h"
 
 namespace rdnsprov::signer {
 namespace {
 
+using dns::get16;
+using dns::get32;
 using dns::Name;
+using dns::put16;
+using dns::put32;
 using dns::Record;
 using dns::RRType;
 using verify_detail::SignatureChecker;
@@ -36,20 +41,6 @@ constexpr std::uint16_t kMaxNsec3Iterations = 100;
 constexpr std::uint8_t kNsec3OptOutFlag = 0x01;
 constexpr std::uint8_t kNsec3HashSha1 = 1;
 
-std::uint16_t get16(std::string_view w, std::size_t pos) {
-  return static_cast<std::uint16_t>((static_cast<unsigned char>(w[pos]) << 8) | static_cast<unsigned char>(w[pos + 1]));
-}
-std::uint32_t get32(std::string_view w, std::size_t pos) {
-  return (static_cast<std::uint32_t>(get16(w, pos)) << 16) | get16(w, pos + 2);
-}
-void put16(std::string& out, std::uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-void put32(std::string& out, std::uint32_t v) {
-  put16(out, static_cast<std::uint16_t>(v >> 16));
-  put16(out, static_cast<std::uint16_t>(v & 0xffff));
-}
 
 // RFC 4034 §3.1.5: signature times are compared in serial-number arithmetic.
 bool time_before(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) < 0; }
