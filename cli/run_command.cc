@@ -14,6 +14,7 @@
 #include "cli/pipeline.h"
 #include "cli/report.h"
 #include "cli/signing.h"
+#include "cli/targets.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
@@ -64,10 +65,12 @@ struct SigningSetup {
   SigningOptions options;
 };
 
-// True when a published master file holds DNSSEC signatures (a cheap look before parsing it).
+// True when a master file holds DNSSEC signatures (a cheap look before parsing it).
+bool looks_signed_text(const std::string& text) { return text.find("\tIN\tRRSIG\t") != std::string::npos; }
+
 bool looks_signed(const safeguards::StateDir& state, const dns::Name& apex) {
   auto published = state.published(apex);
-  return published && published->intact() && published->text.find("\tIN\tRRSIG\t") != std::string::npos;
+  return published && published->intact() && looks_signed_text(published->text);
 }
 
 Prepared prepare(const Config& config, const safeguards::StateDir& state, std::time_t now,
@@ -172,8 +175,10 @@ void log_plan(const safeguards::Plan& plan) {
   }
 }
 
-// Writes a passing zone to the state and to every target; journals it.
-void publish_zone(safeguards::StateDir& state, const Config& config, const safeguards::ZonePlan& z, std::time_t now) {
+// Writes a passing zone to every target, then to the state; journals it. A zone that a target could not take is
+// not recorded as published, so that the next run publishes it again; returns false then.
+bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr<publisher::Target>>& targets,
+                  const safeguards::ZonePlan& z, std::time_t now) {
   std::string text = dns::to_master_file(z.candidate);
   safeguards::PublishedMeta meta;
   meta.serial = z.serial.value();
@@ -184,9 +189,22 @@ void publish_zone(safeguards::StateDir& state, const Config& config, const safeg
   meta.content_sha256 = facts.content_sha256;
   meta.published_at = now;
   // Targets first, then the state: the state records what is out there, never more.
-  for (const TargetConfig& t : config.targets) {
-    publisher::ZoneDirectoryTarget target(t.name, t.path);
-    target.publish(z.apex, text);
+  publisher::ZoneRelease release{z.apex, text, z.candidate, meta.serial, looks_signed_text(text)};
+  std::size_t failed = 0;
+  for (const auto& target : targets) {
+    try {
+      target->publish(release);
+    } catch (const publisher::TargetError& e) {
+      ++failed;
+      spdlog::error("{}", e.what());
+      state.journal().append("target-error", {{"zone", z.apex.to_text()}, {"target", target->name()},
+                                              {"serial", meta.serial}, {"reason", e.what()}});
+    }
+  }
+  if (failed > 0) {
+    spdlog::error("zone {} serial {} reached {} of {} targets; it is published again by the next run",
+                  z.apex.to_text(), meta.serial, targets.size() - failed, targets.size());
+    return false;
   }
   state.write_published(z.apex, text, meta);
   state.journal().append("publish", {{"zone", z.apex.to_text()},
@@ -194,8 +212,29 @@ void publish_zone(safeguards::StateDir& state, const Config& config, const safeg
                                      {"delegations", meta.delegations},
                                      {"records", meta.records},
                                      {"sha256", meta.file_sha256},
-                                     {"targets", config.targets.size()}});
+                                     {"targets", targets.size()}});
   spdlog::info("published {} serial {} ({} delegations)", z.apex.to_text(), meta.serial, meta.delegations);
+  return true;
+}
+
+// After the zones of a run: every target brings its servers up to date (zone lists, reloads, NOTIFY) for the
+// configured zones published so far. Returns the number of problems, each logged and journaled.
+std::size_t finish_targets(safeguards::StateDir& state, const Config& config,
+                           const std::vector<std::unique_ptr<publisher::Target>>& targets) {
+  std::vector<dns::Name> served;
+  for (const ZoneConfig& zc : config.zones) {
+    if (auto published = state.published(zc.spec.apex); published && published->intact()) served.push_back(zc.spec.apex);
+  }
+  std::size_t problems = 0;
+  for (const auto& target : targets) {
+    publisher::TargetReport report = target->finish(served);
+    for (const std::string& problem : report.problems) {
+      ++problems;
+      spdlog::error("{}", problem);
+      state.journal().append("target-error", {{"target", target->name()}, {"reason", problem}});
+    }
+  }
+  return problems;
 }
 
 // A run killed between writing a temporary file and renaming it over its target leaves the temporary file behind
@@ -245,7 +284,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
-                 "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 7 frozen.\n\n"
+                 "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 6 published but a target or\n"
+                 "server lags (its zone is published again by the next run), 7 frozen.\n\n"
               << options;
     return kExitOk;
   }
@@ -287,7 +327,15 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     spdlog::error("{} {}: not placed in any zone: {}", e.origin.to_string(), e.key, e.reason);
     state.journal().append("placement-error", {{"key", e.key}, {"origin", e.origin.to_string()}, {"reason", e.reason}});
   }
+  std::vector<std::unique_ptr<publisher::Target>> targets;
+  try {
+    targets = make_targets(config);
+  } catch (const std::exception& e) {
+    spdlog::error("{}; nothing was published", e.what());
+    return finish(kExitError, e.what());
+  }
   std::size_t published = 0;
+  std::size_t not_delivered = 0;
   if (p.plan.any_publish()) {
     // The backup gate: nothing is published unless what it replaces is in a verified snapshot (I-2).
     try {
@@ -301,10 +349,11 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     }
     for (const safeguards::ZonePlan& z : p.plan.zones) {
       if (z.action != Action::kPublish) continue;
-      publish_zone(state, config, z, global.now);
-      ++published;
+      if (publish_zone(state, targets, z, global.now)) ++published;
+      else ++not_delivered;
     }
   }
+  std::size_t target_problems = finish_targets(state, config, targets);
   try {
     for (const std::string& id : safeguards::apply_retention(state, config.retention, global.now)) {
       state.journal().append("snapshot-removed", {{"snapshot", id}});
@@ -314,11 +363,14 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::size_t held = static_cast<std::size_t>(
       std::count_if(p.plan.zones.begin(), p.plan.zones.end(), [](const auto& z) { return z.held(); }));
-  std::string summary = fmt::format("{} zones: {} published, {} held, {} unchanged; {} rejects, {} placement errors",
-                                    p.plan.zones.size(), published, held, p.plan.zones.size() - published - held,
-                                    p.ingested.rejects.size(), p.built.placement_errors.size());
-  (held ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(held ? kExitHeld : kExitOk, summary);
+  std::string summary = fmt::format(
+      "{} zones: {} published, {} held, {} unchanged, {} not delivered to every target; {} target problems; {} "
+      "rejects, {} placement errors",
+      p.plan.zones.size(), published, held, p.plan.zones.size() - published - held - not_delivered, not_delivered,
+      target_problems, p.ingested.rejects.size(), p.built.placement_errors.size());
+  bool lagging = not_delivered > 0 || target_problems > 0;
+  (held || lagging ? spdlog::warn(summary) : spdlog::info(summary));
+  return finish(held ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -385,7 +437,7 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
                  "STATE/staging/, rebuilds every zone from the sources, and shows the diff against the snapshot.\n"
                  "Publishes nothing unless --publish is given and every gate passes; serials continue forward of the\n"
                  "snapshot, the current state and the observed live serials.\n"
-                 "Exit: 0 ok (or nothing to do), 1 error, 2 usage, 3 changes shown (without --publish), 4 held,\n"
+                 "Exit: 0 ok (or nothing to do), 1 error, 2 usage, 3 changes shown (without --publish), 4 held, 6 a target lags,\n"
                  "5 locked, 7 frozen.\n\n"
               << options;
     return kExitOk;
@@ -475,7 +527,16 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
       dns::write_file_atomically(target, dns::read_file(entry.path()));
     }
   }
+  std::vector<std::unique_ptr<publisher::Target>> targets;
+  try {
+    targets = make_targets(config);
+  } catch (const std::exception& e) {
+    spdlog::error("{}; nothing was published", e.what());
+    fs::remove_all(staging);
+    return finish(kExitError, e.what());
+  }
   std::size_t published = 0;
+  std::size_t not_delivered = 0;
   for (const safeguards::ZonePlan& z : p.plan.zones) {
     // Unchanged against the snapshot still has to reach the current state if it differs there.
     auto current_copy = state.published(z.apex);
@@ -484,13 +545,16 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
         current_copy->text == text) {
       continue;
     }
-    publish_zone(state, config, z, global.now);
-    ++published;
+    if (publish_zone(state, targets, z, global.now)) ++published;
+    else ++not_delivered;
   }
   fs::remove_all(staging);
-  std::string summary = fmt::format("rebuild from {}: {} zones published", snapshot.id, published);
-  spdlog::info(summary);
-  return finish(kExitOk, summary);
+  std::size_t target_problems = finish_targets(state, config, targets);
+  std::string summary = fmt::format("rebuild from {}: {} zones published, {} not delivered to every target, {} "
+                                    "target problems", snapshot.id, published, not_delivered, target_problems);
+  bool lagging = not_delivered > 0 || target_problems > 0;
+  (lagging ? spdlog::warn(summary) : spdlog::info(summary));
+  return finish(lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& args) {

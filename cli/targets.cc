@@ -1,0 +1,21 @@
+#include "cli/targets.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace rdnsprov::cli {
+
+std::vector<std::unique_ptr<publisher::Target>> make_targets(const Config& config) {
+  std::vector<std::unique_ptr<publisher::Target>> targets;
+  for (const TargetConfig& t : config.targets) {
+    if (t.type == "directory") {
+      targets.push_back(std::make_unique<publisher::ZoneDirectoryTarget>(t.name, t.path));
+    } else {
+      throw std::runtime_error(fmt::format("{}: [target.{}] type {} is not known", t.location, t.name, t.type));
+    }
+  }
+  return targets;
+}
+
+}  // namespace rdnsprov::cli
