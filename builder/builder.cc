@@ -4,6 +4,7 @@
 #include <cassert>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "builder/served_zones.h"
 #include "dns/rdata.h"
 #include "dns/record.h"
+#include "dns/thread_pool.h"
 
 namespace rdnsprov::builder {
 namespace {
@@ -186,10 +188,29 @@ BuildResult build_zones(std::span<const ZoneSpec> specs, std::span<const dns::De
   result.placement_errors.insert(result.placement_errors.end(), std::make_move_iterator(placement.errors.begin()),
                                  std::make_move_iterator(placement.errors.end()));
 
-  result.zones.reserve(served_specs.size());
-  for (std::size_t zone = 0; zone < served_specs.size(); ++zone) {
-    result.zones.push_back(build_zone(*served_specs[zone], placement.delegations[zone], placement.classless[zone],
-                                      serial, result.placement_errors));
+  // Zones are independent once placed: they are built on every core, the largest first so that the last one
+  // to start is a small one. Each zone keeps its own errors; all of them are sorted below, so the report does not
+  // depend on which core finished first.
+  const std::size_t count = served_specs.size();
+  std::vector<std::size_t> by_size(count);
+  std::iota(by_size.begin(), by_size.end(), 0);
+  auto weight = [&](std::size_t zone) { return placement.delegations[zone].size() + placement.classless[zone].size(); };
+  std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return weight(a) > weight(b); });
+  std::vector<std::optional<BuiltZone>> zones(count);
+  std::vector<std::vector<dns::Reject>> zone_errors(count);
+  dns::ThreadPool pool;
+  pool.parallel_for(count, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t n = begin; n < end; ++n) {
+      std::size_t zone = by_size[n];
+      zones[zone].emplace(build_zone(*served_specs[zone], placement.delegations[zone], placement.classless[zone],
+                                     serial, zone_errors[zone]));
+    }
+  });
+  result.zones.reserve(count);
+  for (std::size_t zone = 0; zone < count; ++zone) {
+    result.zones.push_back(std::move(*zones[zone]));
+    result.placement_errors.insert(result.placement_errors.end(), std::make_move_iterator(zone_errors[zone].begin()),
+                                   std::make_move_iterator(zone_errors[zone].end()));
   }
   sort_errors(result.placement_errors);
   return result;

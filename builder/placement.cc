@@ -29,7 +29,8 @@ std::string text(const dns::Name& name) { return name.to_text_no_dot(); }
 
 // One delegation (plain or classless) on its way into a zone.
 struct Candidate {
-  std::string key;                                // canonical_key(child)
+  std::size_t key_offset = 0;                     // canonical_key(child), in the placer's key arena
+  std::uint32_t key_size = 0;
   const dns::Delegation* delegation = nullptr;
   const dns::ClasslessDelegation* range = nullptr;  // set for a classless range
   std::size_t zone = 0;
@@ -94,7 +95,13 @@ void cname_owner_wire(std::string& out, const dns::Name& block, unsigned octet) 
 
 class Placer {
  public:
-  Placer(const ServedZones& served, std::size_t expected) : served_(served) { candidates_.reserve(expected); }
+  Placer(const ServedZones& served, std::size_t expected) : served_(served) {
+    candidates_.reserve(expected);
+    keys_.reserve(expected * 24);
+    for (std::size_t zone = 0; zone < served_.size(); ++zone) {
+      apex_label_counts_[served_.apex(zone).label_count()] = true;
+    }
+  }
 
   // Step 1.
   void add(const dns::Delegation& delegation, const dns::ClasslessDelegation* range) {
@@ -112,7 +119,8 @@ class Placer {
       reject(delegation, std::move(*problem));
       return;
     }
-    if (range) {
+    // A CNAME owner a.Z.Y.X has one label more than its block: only then can it be an apex.
+    if (range && apex_label_counts_[range->block.label_count() + 1]) {
       std::string owner;
       for (unsigned octet = range->first; octet <= range->last; ++octet) {
         cname_owner_wire(owner, range->block, octet);
@@ -123,14 +131,27 @@ class Placer {
         }
       }
     }
-    candidates_.push_back(Candidate{canonical_key(child), &delegation, range, *zone});
+    // Keys live in one arena: a million small strings would cost a million allocations, and moving them in the
+    // sort more.
+    std::size_t offset = keys_.size();
+    append_canonical_key(keys_, child);
+    candidates_.push_back(Candidate{offset,
+                                    static_cast<std::uint32_t>(keys_.size() - offset), &delegation, range, *zone});
+    if (!range) ++plain_;
   }
 
   Placement finish() && {
-    std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+    auto less = [this](const Candidate& a, const Candidate& b) {
       if (a.zone != b.zone) return a.zone < b.zone;
-      return a.key < b.key;
-    });
+      return key(a) < key(b);
+    };
+    // The plain delegations were added first, the ranges after them. Both usually come in canonical order already
+    // (ingest hands them over sorted, and zones are numbered in canonical order of apex): then each part is only
+    // checked and the two are merged, in linear time.
+    auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(plain_);
+    if (!std::is_sorted(candidates_.begin(), middle, less)) std::sort(candidates_.begin(), middle, less);
+    if (!std::is_sorted(middle, candidates_.end(), less)) std::sort(middle, candidates_.end(), less);
+    std::inplace_merge(candidates_.begin(), middle, candidates_.end(), less);
     drop_same_child();
     Placement result;
     result.delegations.resize(served_.size());
@@ -154,6 +175,8 @@ class Placer {
   }
 
  private:
+  std::string_view key(const Candidate& c) const { return std::string_view(keys_).substr(c.key_offset, c.key_size); }
+
   void reject(const dns::Delegation& delegation, std::string reason) {
     errors_.push_back(dns::Reject{delegation.origin, text(delegation.child), std::move(reason)});
   }
@@ -162,7 +185,7 @@ class Placer {
   void drop_same_child() {
     for (std::size_t begin = 0; begin < candidates_.size();) {
       std::size_t end = begin + 1;
-      while (end < candidates_.size() && candidates_[end].key == candidates_[begin].key) ++end;
+      while (end < candidates_.size() && key(candidates_[end]) == key(candidates_[begin])) ++end;
       if (end - begin > 1) {
         for (std::size_t i = begin; i < end; ++i) {
           for (std::size_t j = begin; j < end; ++j) {
@@ -203,6 +226,10 @@ class Placer {
       }
     }
     if (ranges_by_block.empty()) return;
+    std::array<bool, 128> block_label_counts{};
+    for (const auto& [block, ranges] : ranges_by_block) {
+      block_label_counts[candidates_[ranges.front()].range->block.label_count()] = true;
+    }
     std::vector<std::size_t> conflicting;
 
     // Blocks come in hash order; the caller sorts the errors, so the report does not depend on it.
@@ -229,10 +256,12 @@ class Placer {
       const Candidate& c = candidates_[i];
       if (!c.placed) continue;
       std::string_view wire = c.child().wire();
-      for (std::size_t pos = 0; wire[pos] != 0;) {
+      // Only a suffix with as many labels as some block can be one; the others are not looked up.
+      std::size_t labels = c.child().label_count();
+      for (std::size_t pos = 0; wire[pos] != 0; --labels) {
         std::size_t length = static_cast<unsigned char>(wire[pos]);
         std::size_t parent = pos + 1 + length;
-        auto block = ranges_by_block.find(wire.substr(parent));
+        auto block = block_label_counts[labels - 1] ? ranges_by_block.find(wire.substr(parent)) : ranges_by_block.end();
         if (block != ranges_by_block.end()) {
           if (auto octet = octet_label(wire.substr(pos + 1, length))) {
             for (std::size_t r : block->second) {
@@ -256,6 +285,9 @@ class Placer {
 
   const ServedZones& served_;
   std::vector<Candidate> candidates_;
+  std::size_t plain_ = 0;  // candidates_[0, plain_) are plain delegations, the rest classless ranges
+  std::string keys_;
+  std::array<bool, 128> apex_label_counts_{};  // label counts of the served apexes (a name has at most 127)
   std::vector<dns::Reject> errors_;
 };
 

@@ -1,11 +1,15 @@
 #include "cli/pipeline.h"
 
 #include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "ingest/postgres_source.h"
+#include "ingest/read_ahead.h"
 #include "ingest/rpsl_reader.h"
 
 namespace rdnsprov::cli {
@@ -17,11 +21,15 @@ ingest::IngestResult read_sources(const Config& config) {
     std::uint64_t objects = 0;
     if (source.type == "rpsl") {
       auto file = std::make_shared<const std::string>(source.path.string());
-      ingest::RpslReader reader = ingest::RpslReader::open_file(source.path);
-      ingest::RpslObject object;
-      while (reader.next(object)) {
-        collector.add(object, dns::Origin::in_file(label, file, object.line));
-        ++objects;
+      // The dump is read on a second core while this one checks the objects already read.
+      ingest::ReadAhead reader(ingest::RpslReader::open_file(source.path));
+      while (true) {
+        std::span<const ingest::RpslObject> batch = reader.next_batch();
+        if (batch.empty()) break;
+        for (const ingest::RpslObject& object : batch) {
+          collector.add(object, dns::Origin::in_file(label, file, object.line));
+        }
+        objects += batch.size();
       }
     } else {
       ingest::PostgresSource database(source.name, source.conninfo, source.query);
@@ -63,6 +71,19 @@ builder::BuildResult build_configured_zones(const Config& config, const ingest::
     }
   }
   return built;
+}
+
+void keep_until_exit(ingest::IngestResult&& ingested, builder::BuildResult&& built) {
+  struct Kept {
+    ingest::IngestResult ingested;
+    builder::BuildResult built;
+  };
+  // Deliberately never freed (see pipeline.h). The static pointers keep it reachable, so leak checkers do not
+  // count it as lost.
+  static std::mutex mutex;
+  static auto* kept = new std::vector<Kept*>();
+  std::lock_guard lock(mutex);
+  kept->push_back(new Kept{std::move(ingested), std::move(built)});
 }
 
 }  // namespace rdnsprov::cli

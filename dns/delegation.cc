@@ -3,14 +3,26 @@
 #include <algorithm>
 
 namespace rdnsprov::dns {
+namespace {
+
+// Sorts and de-duplicates; a list already strictly increasing (every delegation normalised once before, which is
+// nearly all of them) is only checked.
+template <typename T>
+void sort_unique(std::vector<T>& items) {
+  if (std::adjacent_find(items.begin(), items.end(), [](const T& a, const T& b) { return !(a < b); }) ==
+      items.end()) {
+    return;
+  }
+  std::sort(items.begin(), items.end());
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+}
+
+}  // namespace
 
 void Delegation::normalise() {
-  std::sort(nameservers.begin(), nameservers.end());
-  nameservers.erase(std::unique(nameservers.begin(), nameservers.end()), nameservers.end());
-  std::sort(glue.begin(), glue.end());
-  glue.erase(std::unique(glue.begin(), glue.end()), glue.end());
-  std::sort(ds.begin(), ds.end());
-  ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+  sort_unique(nameservers);
+  sort_unique(glue);
+  sort_unique(ds);
 }
 
 }  // namespace rdnsprov::dns
