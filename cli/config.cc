@@ -441,6 +441,23 @@ Config load_config(const std::filesystem::path& file) {
               config.log_level = v;
               return std::string();
             }}},
+          {"metrics-file",
+           {false,
+            [&](const std::string& v) {
+              if (v.empty()) return std::string("expected a file name ending in .prom");
+              std::filesystem::path path = relative_to(file, v);
+              // node_exporter's textfile collector reads only *.prom files.
+              if (path.extension() != ".prom") return std::string("expected a file name ending in .prom");
+              config.metrics_file = path;
+              return std::string();
+            }}},
+          {"plan-max-age",
+           {false,
+            [&](const std::string& v) {
+              std::string problem = parse_seconds(v, config.plan_max_age);
+              if (problem.empty() && config.plan_max_age == 0) problem = "expected a duration above 0";
+              return problem;
+            }}},
       };
       apply_section(config, name, entries, rules, problems);
     } else if (name.starts_with("source.")) {

@@ -72,6 +72,8 @@ struct Config {
   std::filesystem::path state;      // [general] state
   std::string registry;             // [general] registry
   std::string log_level = "info";   // [general] log-level
+  std::filesystem::path metrics_file;  // [general] metrics-file: Prometheus textfile after each run; empty = none
+  std::uint32_t plan_max_age = 3600;   // [general] plan-max-age: run --plan refuses older plans (seconds)
   std::vector<SourceConfig> sources;
   std::vector<ZoneConfig> zones;
   std::vector<TargetConfig> targets;

@@ -1,6 +1,7 @@
 // `rdnsprov run`, `rdnsprov diff` and `rdnsprov rebuild`: the pipeline against the state directory.
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -13,6 +14,8 @@
 #include "cli/exit_codes.h"
 #include "cli/pipeline.h"
 #include "cli/report.h"
+#include "cli/reviewed_plan.h"
+#include "cli/run_metrics.h"
 #include "cli/signing.h"
 #include "cli/targets.h"
 #include "dns/atomic_file.h"
@@ -267,16 +270,22 @@ Config load(const GlobalOptions& global) {
 }  // namespace
 
 int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
+  auto started = std::chrono::steady_clock::now();
   po::options_description options("rdnsprov run");
   std::vector<std::string> allow_drop;
   std::string reason;
+  std::string plan_file;
+  std::string plan_sha256;
   options.add_options()("help,h", "this help")(
       "allow-drop", po::value(&allow_drop)->composing(), "publish ZONE even if its empty-zone or size-drop gate holds (repeatable)")(
-      "reason", po::value(&reason), "why (required with --allow-drop; journaled)");
+      "reason", po::value(&reason), "why (required with --allow-drop; journaled)")(
+      "plan", po::value(&plan_file), "publish only if the plan computed now is identical to this reviewed plan "
+                                     "(written by diff --save-plan)")(
+      "plan-sha256", po::value(&plan_sha256), "with --plan: the SHA-256 the plan must have (the one reviewed)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
-    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--plan FILE [--plan-sha256 H]]\n"
                  "The hourly run: takes the lock, honours the freeze, reads every source, builds every zone, gates each\n"
                  "against its published copy, writes a verified snapshot of what it replaces, publishes the zones that\n"
                  "pass, and journals every decision in STATE/journal.jsonl. A held zone keeps its published version.\n"
@@ -284,12 +293,21 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "With --plan FILE (from diff --save-plan) it publishes only if the plan it computes is identical to\n"
+                 "the reviewed one and younger than [general] plan-max-age; otherwise it publishes nothing, names every\n"
+                 "difference and exits 4. The plan's --allow-drop overrides apply. A plan file that was edited or\n"
+                 "damaged (its content no longer matches its SHA-256) is refused with exit 1.\n"
+                 "With [general] metrics-file set, every run ends by writing its Prometheus textfile.\n"
                  "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 6 published but a target or\n"
                  "server lags (its zone is published again by the next run), 7 frozen.\n\n"
               << options;
     return kExitOk;
   }
   po::notify(vm);
+  if (!plan_file.empty() && !allow_drop.empty()) {
+    throw po::error("--plan applies the --allow-drop overrides recorded in the plan: give them to diff --save-plan");
+  }
+  if (plan_file.empty() && !plan_sha256.empty()) throw po::error("--plan-sha256 needs --plan FILE");
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   safeguards::StateDir state = safeguards::StateDir::open(config.state);
@@ -302,23 +320,31 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (auto frozen = safeguards::frozen(state)) {
     spdlog::error("publication is frozen since {} by {}: {} (rdnsprov thaw ends it); nothing was published",
                   frozen->since, frozen->who, frozen->reason);
+    write_run_metrics(config, state, {.exit_code = kExitFrozen, .now = global.now, .started = started});
     return kExitFrozen;
   }
   remove_leftover_temporaries(state.published_dir());
   for (const TargetConfig& t : config.targets) remove_leftover_temporaries(t.path);
   state.journal().set_context(run_id(global.now), global.now);
+  std::optional<safeguards::ReviewedPlanFile> reviewed;
+  std::string plan_problem =
+      plan_file.empty() ? "" : open_reviewed_plan(plan_file, plan_sha256, state.journal(), reviewed);
+  if (reviewed) overrides = reviewed->plan.overrides;
   state.journal().append("run-start", {{"command", "run"}, {"pid", ::getpid()}, {"config", global.config_file.string()}});
+  Prepared p;
   auto finish = [&](int code, const std::string& message) {
     state.journal().append("run-end", {{"exit", code}, {"message", message}});
+    write_run_metrics(config, state, {.exit_code = code, .now = global.now, .started = started, .plan = &p.plan});
     return code;
   };
-  Prepared p;
+  if (!plan_problem.empty()) return finish(kExitError, "reviewed plan refused: " + plan_problem);
   try {
     p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}});
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());
   }
+  bool plan_held = reviewed && !apply_reviewed_plan(*reviewed, config, state, p.plan, global.now);
   log_plan(p.plan);
   journal_generated_keys(state.journal(), p.keyring);
   journal_plan(state.journal(), p.plan);
@@ -370,7 +396,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
       target_problems, p.ingested.rejects.size(), p.built.placement_errors.size());
   bool lagging = not_delivered > 0 || target_problems > 0;
   (held || lagging ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(held ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
+  return finish(held || plan_held ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -379,19 +405,24 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::size_t max_lines = 200;
   std::vector<std::string> allow_drop;
   std::string reason;
+  std::string save_plan;
   options.add_options()("help,h", "this help")("format", po::value(&format), "text (default) or json")(
       "max-lines", po::value(&max_lines), "at most this many change lines per zone in text (0: all; default 200)")(
       "allow-drop", po::value(&allow_drop)->composing(), "as for run: show the plan with this override")(
-      "reason", po::value(&reason), "as for run");
+      "reason", po::value(&reason), "as for run")(
+      "save-plan", po::value(&save_plan), "also write the plan to FILE for run --plan FILE; prints its SHA-256");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
-    std::cout << "Usage: rdnsprov [--config FILE] diff [--format text|json] [--max-lines N]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] diff [--format text|json] [--max-lines N] [--save-plan FILE]\n"
                  "Dry run: reads the sources, builds every zone and gates it against the published state; prints per\n"
                  "zone the delegations added (+), removed (-) and changed (~) with their origins, the RFC 2317 CNAMEs\n"
                  "added and removed, the new serial and every gate's verdict. Writes nothing at all.\n"
                  "Signed zones are signed and verified in memory with the keys already in STATE/keys/<zone>/; a zone\n"
                  "whose keys do not exist yet is not signed, and its dnssec gate says \"keys would be generated\".\n"
+                 "--save-plan FILE writes the plan (per zone: action, serials, counts, SHA-256 of the content, gate\n"
+                 "verdicts) atomically to FILE, the only file diff writes, and prints its SHA-256: rdnsprov run --plan\n"
+                 "FILE publishes only if it computes the identical plan.\n"
                  "Exit: 0 no change, 3 changes that would all publish, 4 something would be held, 1 error, 2 usage.\n\n"
               << options;
     return kExitOk;
@@ -404,8 +435,14 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   // Signed in memory with the keys already there; a zone without keys is shown unsigned ("keys would be
   // generated"): diff writes nothing, keys included.
   Prepared p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kReadOnly, {}});
+  std::string plan_sha256;
+  if (!save_plan.empty()) {
+    plan_sha256 = save_reviewed_plan(save_plan, config, state, p.plan, overrides, p.ingested.rejects.size(),
+                                     p.built.placement_errors.size(), global.now);
+  }
   if (format == "json") {
     nlohmann::json j = safeguards::plan_json(p.plan);
+    if (!save_plan.empty()) j["saved_plan"] = {{"file", save_plan}, {"sha256", plan_sha256}};
     j["rejects"] = p.ingested.rejects.size();
     j["placement_errors"] = p.built.placement_errors.size();
     if (auto f = safeguards::frozen(state)) j["frozen"] = {{"reason", f->reason}, {"who", f->who}, {"since", f->since}};
@@ -415,12 +452,14 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
     if (auto f = safeguards::frozen(state)) {
       std::cout << fmt::format("! publication is frozen by {}: {} — run would publish nothing\n", f->who, f->reason);
     }
+    if (!save_plan.empty()) std::cout << fmt::format("plan saved to {}: sha256 {}\n", save_plan, plan_sha256);
   }
   if (p.plan.any_hold()) return kExitHeld;
   return p.plan.any_publish() ? kExitChanges : kExitOk;
 }
 
 int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& args) {
+  auto started = std::chrono::steady_clock::now();
   po::options_description options("rdnsprov rebuild");
   std::string snapshot_id;
   std::vector<std::string> allow_drop;
@@ -460,8 +499,13 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   }
   state.journal().set_context(run_id(global.now), global.now);
   state.journal().append("run-start", {{"command", "rebuild"}, {"snapshot", snapshot_id}, {"publish", publish}});
+  Prepared p;
   auto finish = [&](int code, const std::string& message) {
     state.journal().append("run-end", {{"exit", code}, {"message", message}});
+    if (publish) {
+      write_run_metrics(config, state,
+                        {.command = "rebuild", .exit_code = code, .now = global.now, .started = started, .plan = &p.plan});
+    }
     return code;
   };
   fs::path staging = state.staging_dir() / ("rebuild-" + run_id(global.now));
@@ -483,7 +527,6 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     auto z = state.published(apex);
     if (z && z->meta) current.emplace_back(apex.to_text(), z->meta->serial);
   }
-  Prepared p;
   try {
     // Keys live in the real state (snapshots hold no private keys); unchanged zones are signed too, so that
     // their text compares with what the current state publishes.

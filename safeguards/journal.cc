@@ -14,6 +14,7 @@ void Journal::append(const std::string& event, nlohmann::json fields) const {
   entry["time"] = now_;
   if (!run_id_.empty()) entry["run"] = run_id_;
   entry["event"] = event;
+  for (auto& [k, v] : context_.items()) entry[k] = v;
   for (auto& [k, v] : fields.items()) entry[k] = v;
   // Invalid UTF-8 from outside (an object key) is replaced, never allowed to break the line.
   std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -24,6 +24,8 @@ class Journal {
     run_id_ = std::move(run_id);
     now_ = now;
   }
+  // Every later line also carries `key`: `value` (the reviewed plan a run applies: "plan": SHA-256).
+  void add_context(const std::string& key, nlohmann::json value) { context_[key] = std::move(value); }
   // Appends {"time": …, "run": …, "event": event, …fields}. Throws std::system_error naming the file.
   void append(const std::string& event, nlohmann::json fields = nlohmann::json::object()) const;
   // Every entry, oldest first (lines that do not parse are skipped: a torn last line after a power loss).
@@ -34,6 +36,7 @@ class Journal {
   std::filesystem::path file_;
   std::string run_id_;
   std::time_t now_ = 0;
+  nlohmann::json context_ = nlohmann::json::object();
 };
 
 }  // namespace rdnsprov::safeguards

@@ -58,7 +58,9 @@ Plan make_plan(const StateDir& state, const std::vector<ZoneCandidate>& candidat
     z.apex = built.zone.apex();
     configured.push_back(z.apex);
     z.candidate = built.zone;
+    z.serial_policy = c.serial_policy;
     ZoneFacts after = zone_facts(built.zone);
+    z.content_sha256 = after.content_sha256;
 
     std::optional<ZoneFacts> before;
     std::optional<PublishedZone> published = state.published(z.apex);

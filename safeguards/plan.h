@@ -49,6 +49,8 @@ struct ZonePlan {
   std::string republish_reason;            // published although its content is unchanged, and why
   std::optional<dns::Serial> published_serial;
   dns::Serial serial;                      // the serial it gets (the published one when unchanged)
+  SerialPolicy serial_policy = SerialPolicy::kUnixtime;
+  std::string content_sha256;              // ZoneFacts::content_sha256 of the candidate (unsigned content)
   ZoneDiff diff;
   std::vector<GateResult> gates;
   std::vector<std::string> overrides;      // gates overridden by --allow-drop, with the reason

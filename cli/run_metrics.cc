@@ -1,0 +1,81 @@
+#include "cli/run_metrics.h"
+
+#include <exception>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "dns/atomic_file.h"
+
+namespace rdnsprov::cli {
+
+namespace {
+
+// The gates every zone reports, held or not, so that each series exists from the first run on.
+constexpr const char* kZoneGates[] = {"completeness", "empty-zone", "serial", "size-drop", "size-drop-total"};
+
+std::optional<safeguards::PublishedMeta> published_meta(const safeguards::StateDir& state, const dns::Name& apex) {
+  std::filesystem::path file = state.published_dir() / (safeguards::StateDir::zone_file_stem(apex) + ".json");
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  try {
+    return safeguards::PublishedMeta::from_json(nlohmann::json::parse(dns::read_file(file)));
+  } catch (const std::exception& e) {
+    spdlog::warn("metrics: cannot read {}: {}", file.string(), e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+publisher::RunMetrics run_metrics(const Config& config, const safeguards::StateDir& state, const RunOutcome& outcome) {
+  publisher::RunMetrics m;
+  m.command = outcome.command;
+  m.exit_code = outcome.exit_code;
+  m.finished_at = outcome.now;
+  m.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - outcome.started).count();
+  for (const ZoneConfig& zc : config.zones) {
+    const dns::Name& apex = zc.spec.apex;
+    publisher::ZoneMetrics z;
+    z.zone = apex.to_text_no_dot();
+    if (auto meta = published_meta(state, apex)) {
+      z.published = true;
+      z.serial = meta->serial;
+      z.delegations = meta->delegations;
+      z.records = meta->records;
+      z.published_at = meta->published_at;
+    }
+    const safeguards::ZonePlan* planned = nullptr;
+    if (outcome.plan) {
+      for (const safeguards::ZonePlan& p : outcome.plan->zones) {
+        if (p.apex == apex) planned = &p;
+      }
+    }
+    if (planned) {
+      z.held = planned->held();
+      for (const char* gate : kZoneGates) z.gates_held[gate] = false;
+      if (!zc.dnssec_policy.empty()) z.gates_held["dnssec"] = false;
+      for (const safeguards::GateResult& g : planned->gates) {
+        if (g.verdict != safeguards::Verdict::kPass) z.gates_held[g.gate] = true;
+        else z.gates_held.try_emplace(g.gate, false);
+      }
+    }
+    if (auto lag = outcome.lagging_servers.find(apex); lag != outcome.lagging_servers.end()) {
+      z.lagging_servers = lag->second;
+    }
+    m.zones.push_back(std::move(z));
+  }
+  return m;
+}
+
+void write_run_metrics(const Config& config, const safeguards::StateDir& state, const RunOutcome& outcome) {
+  if (config.metrics_file.empty()) return;
+  try {
+    publisher::write_metrics_file(config.metrics_file, run_metrics(config, state, outcome));
+  } catch (const std::exception& e) {
+    spdlog::warn("metrics-file: {}", e.what());
+  }
+}
+
+}  // namespace rdnsprov::cli
