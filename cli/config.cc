@@ -381,6 +381,22 @@ void apply_section(const Config& config, const std::string& section, const std::
   }
 }
 
+// [target.NAME] type = pdns-gpgsql needs a conninfo; its keys mean nothing to other types.
+void check_pdns_gpgsql_target(const Config& config, const TargetConfig& target, const std::string& section,
+                              const std::vector<const IniEntry*>& entries, std::vector<std::string>& problems) {
+  bool gpgsql = target.type == "pdns-gpgsql";
+  if (gpgsql && target.conninfo.empty()) {
+    problems.push_back(fmt::format("{}: [{}] type pdns-gpgsql needs \"conninfo\"", target.location, section));
+  }
+  for (const IniEntry* e : entries) {
+    bool gpgsql_key = e->key == "conninfo" || e->key == "domain-type" || e->key == "pdns-control";
+    if ((gpgsql_key && !gpgsql && !target.type.empty()) || (gpgsql && e->key == "path")) {
+      problems.push_back(fmt::format("{}: [{}] key \"{}\" does not apply to type {}", where(config, e->line), section,
+                                     e->key, target.type));
+    }
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::filesystem::path& file) {
@@ -642,17 +658,27 @@ Config load_config(const std::filesystem::path& file) {
           {"type",
            {false,
             [&](const std::string& v) {
-              if (v != "directory") return std::string("expected directory");
+              if (v != "directory" && v != "pdns-gpgsql") return std::string("expected directory or pdns-gpgsql");
               target.type = v;
               return std::string();
             }}},
           {"path", {false, [&](const std::string& v) { target.path = relative_to(file, v); return std::string(); }}},
+          {"conninfo", {false, [&](const std::string& v) { target.conninfo = v; return std::string(); }}},
+          {"domain-type",
+           {false,
+            [&](const std::string& v) {
+              if (v != "NATIVE" && v != "MASTER") return std::string("expected NATIVE or MASTER");
+              target.domain_type = v;
+              return std::string();
+            }}},
+          {"pdns-control", {false, [&](const std::string& v) { target.pdns_control = v; return std::string(); }}},
       };
       apply_section(config, name, entries, rules, problems);
       if (target.type.empty()) problems.push_back(fmt::format("{}: [{}] missing key \"type\"", location, name));
       if (target.type == "directory" && target.path.empty()) {
         problems.push_back(fmt::format("{}: [{}] type directory needs \"path\"", location, name));
       }
+      check_pdns_gpgsql_target(config, target, name, entries, problems);
       config.targets.push_back(std::move(target));
     } else {
       problems.push_back(fmt::format("{}: unknown section [{}]", location, name));

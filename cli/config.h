@@ -65,6 +65,9 @@ struct TargetConfig {
   std::string type;                 // "directory"
   std::filesystem::path path;       // directory: where <zone>.zone files are written
   std::string location;
+  std::string conninfo;             // pdns-gpgsql: libpq connection string of PowerDNS's database
+  std::string domain_type = "NATIVE";  // pdns-gpgsql: domains.type, NATIVE or MASTER
+  std::string pdns_control;         // pdns-gpgsql: cache purge command prefix ("… purge ZONE$"); empty: none
 };
 
 struct Config {

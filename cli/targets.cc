@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "publisher/pdns_gpgsql.h"
+
 namespace rdnsprov::cli {
 
 std::vector<std::unique_ptr<publisher::Target>> make_targets(const Config& config) {
@@ -11,6 +13,9 @@ std::vector<std::unique_ptr<publisher::Target>> make_targets(const Config& confi
   for (const TargetConfig& t : config.targets) {
     if (t.type == "directory") {
       targets.push_back(std::make_unique<publisher::ZoneDirectoryTarget>(t.name, t.path));
+    } else if (t.type == "pdns-gpgsql") {
+      targets.push_back(std::make_unique<publisher::PdnsGpgsqlTarget>(
+          t.name, publisher::PdnsGpgsqlSettings{t.conninfo, t.domain_type, t.pdns_control}));
     } else {
       throw std::runtime_error(fmt::format("{}: [target.{}] type {} is not known", t.location, t.name, t.type));
     }
