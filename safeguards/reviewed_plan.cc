@@ -146,7 +146,7 @@ ReviewedPlan review_plan(const Plan& plan, const StateDir& state, const std::vec
   ReviewedPlan r;
   r.created = now;
   r.state = state.root().string();
-  r.config = config_file.string();
+  r.config = std::filesystem::absolute(config_file).lexically_normal().string();
   r.total_drop = verdict_name(plan.total_drop.verdict);
   r.unconfigured = plan.unconfigured;
   r.overrides = overrides;
