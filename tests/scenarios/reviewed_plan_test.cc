@@ -75,6 +75,21 @@ TEST_F(ScenarioReviewedPlan, RunPublishesTheReviewedPlanAndJournalsItsHash) {
   EXPECT_EQ(publishes[0].at("zone"), "193.in-addr.arpa.");
 }
 
+TEST_F(ScenarioReviewedPlan, JsonDiffSavesTheSamePlan) {
+  std::string sha = save_plan();
+  fs::path json_plan = s.dir / "review" / "plan-from-json.json";
+  CommandResult r = s.rdnsprov({"diff", "--format", "json", "--save-plan", json_plan.string()}, kDiff);
+  ASSERT_EQ(r.exit_code, 3) << r.all();
+  json out = json::parse(r.output);  // still one JSON document
+  EXPECT_EQ(out.at("saved_plan").at("sha256"), sha) << "same sources, same state, same clock: the same plan";
+  EXPECT_EQ(out.at("saved_plan").at("file"), json_plan.string());
+  EXPECT_EQ(read_text(json_plan), read_text(plan_file));
+  // A plan that cannot be written is an error naming the file.
+  CommandResult bad = s.rdnsprov({"diff", "--save-plan", (s.dir / "no-such-dir" / "plan.json").string()}, kDiff);
+  EXPECT_EQ(bad.exit_code, 1) << bad.all();
+  EXPECT_NE(bad.all().find("no-such-dir"), std::string::npos) << bad.all();
+}
+
 TEST_F(ScenarioReviewedPlan, SourceChangedAfterTheReviewIsHeldNamingEachDifference) {
   std::string sha = save_plan();
   // After the review, the registry data moves on: a delegation leaves 194 and one in 193 gets a new DS.
