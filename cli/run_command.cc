@@ -332,9 +332,12 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (reviewed) overrides = reviewed->plan.overrides;
   state.journal().append("run-start", {{"command", "run"}, {"pid", ::getpid()}, {"config", global.config_file.string()}});
   Prepared p;
+  std::map<dns::Name, std::uint64_t> lagging_servers;  // per zone, from SOA verification (metrics)
   auto finish = [&](int code, const std::string& message) {
     state.journal().append("run-end", {{"exit", code}, {"message", message}});
-    write_run_metrics(config, state, {.exit_code = code, .now = global.now, .started = started, .plan = &p.plan});
+    write_run_metrics(config, state,
+                      {.exit_code = code, .now = global.now, .started = started, .plan = &p.plan,
+                       .lagging_servers = lagging_servers});
     return code;
   };
   if (!plan_problem.empty()) return finish(kExitError, "reviewed plan refused: " + plan_problem);

@@ -145,8 +145,10 @@ ReviewedPlan review_plan(const Plan& plan, const StateDir& state, const std::vec
                          const std::filesystem::path& config_file, std::time_t now) {
   ReviewedPlan r;
   r.created = now;
-  r.state = state.root().string();
-  r.config = config_file.string();
+  std::error_code ec;
+  std::filesystem::path root = std::filesystem::weakly_canonical(state.root(), ec);
+  r.state = (ec ? state.root() : root).string();
+  r.config = std::filesystem::absolute(config_file).lexically_normal().string();
   r.total_drop = verdict_name(plan.total_drop.verdict);
   r.unconfigured = plan.unconfigured;
   r.overrides = overrides;

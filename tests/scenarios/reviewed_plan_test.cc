@@ -75,6 +75,21 @@ TEST_F(ScenarioReviewedPlan, RunPublishesTheReviewedPlanAndJournalsItsHash) {
   EXPECT_EQ(publishes[0].at("zone"), "193.in-addr.arpa.");
 }
 
+TEST_F(ScenarioReviewedPlan, JsonDiffSavesTheSamePlan) {
+  std::string sha = save_plan();
+  fs::path json_plan = s.dir / "review" / "plan-from-json.json";
+  CommandResult r = s.rdnsprov({"diff", "--format", "json", "--save-plan", json_plan.string()}, kDiff);
+  ASSERT_EQ(r.exit_code, 3) << r.all();
+  json out = json::parse(r.output);  // still one JSON document
+  EXPECT_EQ(out.at("saved_plan").at("sha256"), sha) << "same sources, same state, same clock: the same plan";
+  EXPECT_EQ(out.at("saved_plan").at("file"), json_plan.string());
+  EXPECT_EQ(read_text(json_plan), read_text(plan_file));
+  // A plan that cannot be written is an error naming the file.
+  CommandResult bad = s.rdnsprov({"diff", "--save-plan", (s.dir / "no-such-dir" / "plan.json").string()}, kDiff);
+  EXPECT_EQ(bad.exit_code, 1) << bad.all();
+  EXPECT_NE(bad.all().find("no-such-dir"), std::string::npos) << bad.all();
+}
+
 TEST_F(ScenarioReviewedPlan, SourceChangedAfterTheReviewIsHeldNamingEachDifference) {
   std::string sha = save_plan();
   // After the review, the registry data moves on: a delegation leaves 194 and one in 193 gets a new DS.
@@ -188,6 +203,49 @@ TEST_F(ScenarioReviewedPlan, OverridesGivenToDiffAreAppliedByRunPlan) {
   auto overrides = events_of(s.journal(), "override");
   ASSERT_FALSE(overrides.empty());
   EXPECT_NE(overrides.back().at("override").get<std::string>().find("ticket 7: reclaimed space"), std::string::npos);
+}
+
+// I-8: a signed zone's signatures are randomised and dated at signing time, so they are not what is compared; the
+// unsigned content and the key material are. The same sources give the same plan, signed or not.
+TEST(ScenarioReviewedSignedPlan, SignedZonePlanIsStableAndApplies) {
+  Scenario s({"193.in-addr.arpa", "194.in-addr.arpa"});
+  s.zone_settings["193.in-addr.arpa"] = "dnssec-policy = signed";
+  s.extra_sections = "[policy.signed]\nsignature-validity = 30d\nrefresh = 15d\njitter = 1d\nzonemd = yes\n";
+  s.write_config();
+  auto z193 = slash24_delegations(193, 30);
+  auto z194 = slash24_delegations(194, 30);
+  s.write_dump(concat({z193, z194}));
+  CommandResult first_run = s.rdnsprov({"run"}, kT0);  // keys are made here
+  ASSERT_EQ(first_run.exit_code, 0) << first_run.all();
+  auto added = slash24_delegations(193, 1, 30);
+  z193.insert(z193.end(), added.begin(), added.end());
+  s.write_dump(concat({z193, z194}));
+
+  fs::path first = s.dir / "first.json";
+  fs::path second = s.dir / "second.json";
+  CommandResult a = s.rdnsprov({"diff", "--save-plan", first.string()}, kT0 + kHour);
+  CommandResult b = s.rdnsprov({"diff", "--save-plan", second.string()}, kT0 + kHour);
+  ASSERT_EQ(a.exit_code, 3) << a.all();
+  ASSERT_EQ(b.exit_code, 3) << b.all();
+  EXPECT_EQ(printed_sha256(a.output), printed_sha256(b.output)) << "signing twice gives different signatures, same plan";
+  EXPECT_EQ(read_text(first), read_text(second));
+  json plan = json::parse(read_text(first)).at("plan");
+  ASSERT_EQ(plan.at("zones").size(), 2u);
+  EXPECT_EQ(plan.at("zones")[0].at("zone"), "193.in-addr.arpa.");
+  EXPECT_EQ(plan.at("zones")[0].at("dnssec_sha256").get<std::string>().size(), 64u) << plan.dump(2);
+  EXPECT_EQ(plan.at("zones")[1].at("dnssec_sha256"), "") << "194 is not signed";
+  bool dnssec_gate = false;
+  for (const json& g : plan.at("zones")[0].at("gates")) dnssec_gate |= g.at("gate") == "dnssec" && g.at("verdict") == "pass";
+  EXPECT_TRUE(dnssec_gate) << plan.at("zones")[0].dump(2);
+
+  CommandResult r = s.rdnsprov({"run", "--plan", first.string(), "--plan-sha256", printed_sha256(a.output)},
+                               kT0 + kHour + 300);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::string text = read_text(s.published_file("193.in-addr.arpa"));
+  EXPECT_EQ(soa_serial(text), kT0 + kHour + 300);
+  EXPECT_NE(text.find("\tIN\tRRSIG\t"), std::string::npos);
+  EXPECT_NE(text.find("\tIN\tZONEMD\t"), std::string::npos);
+  EXPECT_EQ(delegation_count(text, "193.in-addr.arpa"), 31u);
 }
 
 }  // namespace
