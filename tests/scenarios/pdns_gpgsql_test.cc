@@ -325,6 +325,112 @@ TEST(PdnsGpgsql, PresignedNsecAndNsec3ZonesGiveProofsThatAValidatingResolverAcce
   }
 }
 
+// Polls `sql` (one value) until it returns something other than "" / "0"; the value, or "" after `timeout`.
+std::string wait_for_value(const PostgresServer& pg, const std::string& sql, const std::string& db,
+                           std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string v = pg.psql(sql, db);
+    while (!v.empty() && v.back() == '\n') v.pop_back();
+    if (!v.empty() && v != "0") return v;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
+}
+
+TEST(PdnsGpgsql, AConnectionLostMidTransactionLeavesThePreviousZoneServedAndTheNextRunCatchesUp) {
+  SKIP_WITHOUT_PDNS();
+  PostgresServer pg;
+  load_schema(pg, "pdns");
+  PdnsServer pdns(pg, "pdns");
+  const std::string zone = "193.in-addr.arpa";
+  Scenario s({zone});
+  s.extra_sections = target_section(pg, "pdns", pdns);
+  s.write_config();
+  std::vector<DomainObject> objects = slash24_delegations(193, 65536);  // every /24 of 193.0.0.0/8
+  s.write_dump(objects);
+  auto started = std::chrono::steady_clock::now();
+  CommandResult r = s.rdnsprov({"run"}, kT0);
+  double run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::uint32_t serial1 = s.published_serial(zone);
+  ASSERT_EQ(pdns.serial(zone), serial1) << pdns.log();
+  const std::string count_sql = "SELECT count(*) FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name = '" + zone + "'";
+  const std::string rows1 = pg.psql(count_sql, "pdns");
+  std::cout << "first run of a " << objects.size() << "-delegation zone with the pdns-gpgsql target: " << run_seconds
+            << " s, " << rows1;
+
+  // The next run's transaction is held just before its end: another session holds a SHARE lock on domainmetadata
+  // (PowerDNS's reads go on; the run's DELETE of the zone's metadata waits), and is then terminated.
+  remove_object(objects, "5.0.193.in-addr.arpa");
+  find_object(objects, "6.0.193.in-addr.arpa")->nservers = {"ns1.moved.example", "ns2.moved.example"};
+  s.write_dump(objects);
+  ChildProcess lock_holder({"psql", "-X", "-q", "-h", pg.socket_dir().string(), "-p", std::to_string(pg.port()), "-U",
+                            "postgres", "-d", "pdns", "-c",
+                            "BEGIN; LOCK TABLE domainmetadata IN SHARE MODE; SELECT pg_sleep(600);"});
+  ASSERT_EQ(wait_for_value(pg,
+                           "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = "
+                           "'domainmetadata' AND l.mode = 'ShareLock' AND l.granted",
+                           "pdns"),
+            "1");
+  auto second = std::async(std::launch::async, [&] { return s.rdnsprov({"run"}, kT0 + kHour); });
+  std::string writer = wait_for_value(
+      pg, "SELECT pid FROM pg_stat_activity WHERE application_name = 'rdnsprov target pdns' AND wait_event_type = 'Lock'",
+      "pdns");
+  ASSERT_FALSE(writer.empty()) << "the run's transaction never waited on the lock";
+  // Half-way through the transaction (records deleted and reloaded, not committed): PowerDNS serves the previous
+  // zone, whole.
+  EXPECT_EQ(pdns.serial(zone), serial1);
+  EXPECT_EQ(pg.psql(count_sql, "pdns"), rows1);
+  ASSERT_EQ(pg.psql("SELECT pg_terminate_backend(" + writer + ")", "pdns"), "t\n");
+  CommandResult killed = second.get();
+  // The lock holder's backend sleeps on even when psql is gone: end it, so that the next run can take the lock.
+  pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> "
+          "pg_backend_pid()",
+          "pdns");
+  lock_holder.stop();
+  EXPECT_EQ(killed.exit_code, 6) << killed.all();
+  EXPECT_NE(killed.all().find("target pdns: zone 193.in-addr.arpa."), std::string::npos) << killed.all();
+  std::vector<json> errors = events_of(s.journal(), "target-error");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].value("target", ""), "pdns");
+  EXPECT_EQ(errors[0].value("zone", ""), zone + ".");
+  EXPECT_EQ(s.published_serial(zone), serial1) << "the state must not claim what did not reach the target";
+
+  // After the failure, with the caches purged: still the previous zone, whole.
+  ASSERT_EQ(testing::run_command({"sh", "-c", pdns.control_command() + " purge"}).exit_code, 0);
+  EXPECT_EQ(pdns.serial(zone), serial1);
+  EXPECT_EQ(pg.psql(count_sql, "pdns"), rows1);
+  EXPECT_TRUE(any_contains(rr_lines(pdns.dig("5.0.193.in-addr.arpa", "NS", {"+noall", "+authority"}).output),
+                           "NS\tns1.isp5.example."));
+
+  // The next run catches up.
+  r = s.rdnsprov({"run"}, kT0 + 2 * kHour);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::uint32_t serial3 = s.published_serial(zone);
+  EXPECT_TRUE(serial_after(serial3, serial1));
+  EXPECT_EQ(pdns.serial(zone), serial3);
+  auto gone = pdns.dig("5.0.193.in-addr.arpa", "NS", {"+noall", "+comments"});
+  EXPECT_NE(gone.output.find("status: NXDOMAIN"), std::string::npos) << gone.output;
+  EXPECT_TRUE(any_contains(rr_lines(pdns.dig("6.0.193.in-addr.arpa", "NS", {"+noall", "+authority"}).output),
+                           "NS\tns1.moved.example."));
+
+  // The bulk load alone, through the library: the same zone written again in one transaction.
+  std::string text = read_text(s.published_file(zone));
+  dns::Name apex = *dns::Name::from_text(zone);
+  dns::MasterFile parsed = dns::read_master_file(text, apex);
+  ASSERT_TRUE(parsed.errors.empty());
+  dns::Zone candidate(apex);
+  for (auto& record : parsed.records) candidate.add(std::move(record));
+  candidate.canonicalise();
+  publisher::PdnsGpgsqlTarget target("pdns", publisher::PdnsGpgsqlSettings{pg.conninfo("pdns"), "NATIVE", ""});
+  target.publish(publisher::ZoneRelease{apex, text, candidate, serial3, false});
+  std::string rows3 = pg.psql(count_sql, "pdns");
+  EXPECT_EQ(std::to_string(target.last_rows()) + "\n", rows3);
+  std::cout << "one transaction replacing " << target.last_rows() << " rows: " << target.last_milliseconds() << " ms\n";
+  EXPECT_EQ(pdns.serial(zone), serial3);
+}
+
 TEST(PdnsGpgsql, ConfigurationNamesAMissingConninfoAndKeysOfTheWrongType) {
   Scenario s({"193.in-addr.arpa"});
   s.extra_sections = "[target.pdns]\ntype = pdns-gpgsql\ndomain-type = SLAVE\npath = /tmp\n";
