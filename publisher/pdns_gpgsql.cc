@@ -273,7 +273,11 @@ PdnsZoneRows pdns_zone_rows(const dns::Zone& zone) {
     row.auth = below_auth;
     if (nsec3) {
       row.ordername = chain_hash(name);
-      if (row.ordername && !opt_out) row.auth = true;
+      // rectify-zone does this only without opt-out; with opt-out, an empty non-terminal in the chain that is not
+      // authoritative is skipped when PowerDNS looks for the closest provable encloser (RFC 5155 §7.2.1), and the
+      // "next closer" proof it then gives covers a name that exists: resolvers answer SERVFAIL for the DS of an
+      // insecure delegation below it.
+      if (row.ordername) row.auth = true;
     }
     out.rows.push_back(std::move(row));
   }
