@@ -8,6 +8,8 @@
 // Files: K<zone>.+<alg>+<tag>.key / .private as dnssec-keygen writes them (.private mode 0600), and <tag>.state:
 //   {"algorithm": 13, "role": "ksk", "created": 1700000000, "publish": 1700000000, "activate": 1700000000,
 //    "rollover_step": ""}
+// plus, during and after a rollover, "successor"/"predecessor" (key tags) and the times the rollover counts from
+// ("dnskey_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable"; signer/rollover.h).
 // Timing fields are unix seconds; an absent field is not set. A key imported from BIND without a state file takes
 // its role from its flags (257 KSK, 256 ZSK) and its timing from the .private file's lines; a key with no timing
 // at all is published and active, as BIND treats it.
