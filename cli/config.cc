@@ -351,6 +351,9 @@ std::map<std::string, KeyRule> policy_rules(PolicySettings& s) {
       {"zonemd", yes_no(p.zonemd)},
       {"ksk-lifetime", seconds(p.ksk_lifetime)},
       {"zsk-lifetime", seconds(p.zsk_lifetime)},
+      {"propagation-delay", seconds(p.propagation_delay)},
+      {"parent-ds-ttl", seconds(p.parent_ds_ttl)},
+      {"parent-propagation-delay", seconds(p.parent_propagation_delay)},
       {"validity-margin", seconds(s.policy.validity_margin)},
   };
 }

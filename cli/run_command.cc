@@ -66,6 +66,7 @@ struct SigningSetup {
   std::filesystem::path keys_root;  // STATE/keys of the real state (rebuild plans against a staged copy)
   KeyAccess access = KeyAccess::kCreate;
   SigningOptions options;
+  bool advance_rollovers = false;  // run: key rollovers take their due steps before signing
 };
 
 // True when a master file holds DNSSEC signatures (a cheap look before parsing it).
@@ -84,6 +85,7 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
   p.built = build_configured_zones(config, p.ingested, now);
   // Keys first: a key that cannot be read stops the run before anything is planned (nothing is published).
   p.keyring = load_zone_keys(config, signing.keys_root, now, signing.access);
+  if (signing.advance_rollovers) advance_key_rollovers(config, p.keyring, state, now);
   const ZoneKeyring& keyring = p.keyring;
   std::vector<safeguards::ZoneCandidate> candidates;
   for (const builder::BuiltZone& z : p.built.zones) {
@@ -342,7 +344,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   };
   if (!plan_problem.empty()) return finish(kExitError, "reviewed plan refused: " + plan_problem);
   try {
-    p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}});
+    p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}, true});
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());
@@ -350,6 +352,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   bool plan_held = reviewed && !apply_reviewed_plan(*reviewed, config, state, p.plan, global.now);
   log_plan(p.plan);
   journal_generated_keys(state.journal(), p.keyring);
+  journal_key_events(state.journal(), p.keyring);
   journal_plan(state.journal(), p.plan);
   // I-6: a delegation that cannot be placed is an error in the report, never a silent drop.
   for (const dns::Reject& e : p.built.placement_errors) {

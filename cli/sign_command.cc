@@ -22,6 +22,7 @@
 #include "safeguards/lock.h"
 #include "safeguards/state_dir.h"
 #include "signer/key_store.h"
+#include "signer/rollover.h"
 #include "signer/signer.h"
 #include "signer/verify.h"
 
@@ -73,13 +74,24 @@ std::vector<const ZoneConfig*> signed_zones(const Config& config, const std::str
   return out;
 }
 
+// active, published (in the DNSKEY RRset, not signing), waiting (made, not published yet: a KSK waiting for its DS
+// or a key whose Publish time is ahead) or retired.
+std::string_view key_state_text(const signer::StoredKey& k, std::time_t now) {
+  if (k.active(now)) return "active";
+  if (k.published(now)) return "published";
+  const signer::KeyTiming& t = k.state.timing;
+  if (t.deletion && *t.deletion <= now) return "retired";
+  if (t.inactive && *t.inactive <= now) return "retired";
+  return "waiting";
+}
+
 void print_keys(const dns::Name& apex, const std::string& policy, const std::vector<signer::StoredKey>& keys,
                 std::time_t now) {
   std::cout << fmt::format("zone {}  policy {}  {} keys\n", apex.to_text(), policy, keys.size());
   for (const signer::StoredKey& k : keys) {
     std::cout << fmt::format("  {:05}  {:<19}  {:<3}  {:<9}  published {}  active {}  inactive {}  delete {}  {}\n",
                              k.key.key_tag(), algorithm_text(k.key.algorithm()), signer::key_role_to_text(k.state.role),
-                             k.active(now) ? "active" : (k.published(now) ? "published" : "retired"),
+                             key_state_text(k, now),
                              time_or_dash(k.state.timing.publish ? k.state.timing.publish : k.state.timing.activate),
                              time_or_dash(k.state.timing.activate), time_or_dash(k.state.timing.inactive),
                              time_or_dash(k.state.timing.deletion), k.key_file.filename().string());
@@ -139,6 +151,59 @@ int keys_generate(const GlobalOptions& global, const std::string& zone_text) {
     std::cout << fmt::format("{} key{} generated\n", made, made == 1 ? "" : "s");
     print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
   }
+  return kExitOk;
+}
+
+// Where each signed zone is in its rollovers, and what the operator must do.
+int keys_status(const GlobalOptions& global, const std::string& zone_text) {
+  Config config = load(global);
+  safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
+  int code = kExitOk;
+  for (const ZoneConfig* z : signed_zones(config, zone_text)) {
+    const PolicyConfig* policy = zone_policy(config, *z);
+    signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
+    auto keys = store.load();
+    if (!keys) {
+      spdlog::error("keys of zone {}: {}", z->spec.apex.to_text(), keys.error());
+      code = kExitError;
+      continue;
+    }
+    print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+    for (const signer::RolloverStatus& s :
+         signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now)) {
+      std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
+      for (const std::string& line : s.lines) std::cout << "    " << line << "\n";
+      if (!s.operator_action.empty()) std::cout << "    ACTION: " << s.operator_action << "\n";
+    }
+  }
+  return code;
+}
+
+// The operator saw the new DS of a rolling KSK (or CSK) at the parent: the rollover may go on.
+int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int key_tag) {
+  if (zone_text.empty() || key_tag < 0 || key_tag > 65535) throw po::error("keys ds-seen needs --zone ZONE and --key TAG");
+  Config config = load(global);
+  const ZoneConfig* zone = signed_zones(config, zone_text).front();
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+  if (!lock) {
+    spdlog::error("another run holds the lock ({}); nothing recorded", safeguards::RunLock::holder(state.lock_file()));
+    return kExitLocked;
+  }
+  signer::KeyStore store(zone_keys_dir(state.keys_dir(), zone->spec.apex), zone->spec.apex);
+  auto keys = store.load();
+  if (!keys) {
+    spdlog::error("keys of zone {}: {}", zone->spec.apex.to_text(), keys.error());
+    return kExitError;
+  }
+  auto event = signer::confirm_ds(store, *keys, static_cast<std::uint16_t>(key_tag), global.now);
+  if (!event) {
+    spdlog::error("{}", event.error());
+    return kExitError;
+  }
+  state.journal().set_context(journal_run_id(global.now), global.now);
+  state.journal().append("key", key_event_json(zone->spec.apex, *event));
+  std::cout << event->detail << "\n";
   return kExitOk;
 }
 
@@ -348,17 +413,25 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
 int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("rdnsprov keys");
   std::string zone_text, from;
+  int key_tag = -1;
   options.add_options()("help,h", "this help")("zone", po::value(&zone_text), "one zone (default: every signed zone)")(
+      "key", po::value(&key_tag), "ds-seen: the key tag of the new KSK (or CSK) whose DS the parent serves")(
       "from", po::value(&from), "import: the directory holding BIND key files K<zone>.+<alg>+<tag>.{key,private}");
   bool help = args.empty() || args[0] == "--help" || args[0] == "-h";
   if (help) {
     std::cout << "Usage: rdnsprov [--config FILE] keys list [--zone ZONE]\n"
                  "       rdnsprov [--config FILE] keys generate [--zone ZONE]\n"
                  "       rdnsprov [--config FILE] keys import --zone ZONE --from DIR\n"
+                 "       rdnsprov [--config FILE] keys status [--zone ZONE]\n"
+                 "       rdnsprov [--config FILE] keys ds-seen --zone ZONE --key TAG\n"
                  "DNSSEC keys of the signed zones, in STATE/keys/<zone>/ as BIND key files (.private mode 0600).\n"
                  "list: every key with its tag, algorithm, role, state and timing. generate: makes the keys each\n"
                  "zone's policy lacks (what run would make). import: copies BIND key pairs (dnssec-keygen's files)\n"
                  "into the zone's key directory with a state file each; a .private readable by others is refused.\n"
+                 "status: the keys and where each zone is in its rollovers (ZSK pre-publication, KSK double-DS),\n"
+                 "with the dates of the next steps and what the operator must do (ACTION lines: the DS to submit to\n"
+                 "the parent, when the old DS may be removed). run takes the steps when they are due.\n"
+                 "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK rollover waits for it.\n"
                  "Exit: 0 ok, 1 error (unreadable or unusable key; nothing imported), 2 usage/config, 5 locked.\n\n"
               << options;
     return args.empty() ? kExitUsage : kExitOk;
@@ -371,7 +444,9 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (verb == "list") return keys_list(global, zone_text);
   if (verb == "generate") return keys_generate(global, zone_text);
   if (verb == "import") return keys_import(global, zone_text, from);
-  throw po::error(fmt::format("keys: expected list, generate or import, not \"{}\"", verb));
+  if (verb == "status") return keys_status(global, zone_text);
+  if (verb == "ds-seen") return keys_ds_seen(global, zone_text, key_tag);
+  throw po::error(fmt::format("keys: expected list, generate, import, status or ds-seen, not \"{}\"", verb));
 }
 
 }  // namespace rdnsprov::cli

@@ -96,10 +96,65 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
                                            entry.directory.string(), existing.error()));
     }
     entry.keys = std::move(*existing);
+    entry.timing = rollover_timing(zone, policy->signing);
     entry.would_generate = access == KeyAccess::kReadOnly && layout_incomplete(entry.keys, policy->signing, now);
     keyring.emplace(zone.spec.apex, std::move(entry));
   }
   return keyring;
+}
+
+signer::RolloverTiming rollover_timing(const ZoneConfig& zone, const signer::SigningPolicy& policy) {
+  const builder::ZoneSpec& spec = zone.spec;
+  signer::RolloverTiming timing;
+  timing.dnskey_ttl = policy.dnskey_ttl.value_or(spec.soa_ttl);
+  // Signed RRsets: SOA, apex NS, DS, RFC 2317 CNAMEs, DNSKEY and the denial records (whose TTL is at most the
+  // SOA's, RFC 9077). Delegation NS and glue carry no signature.
+  timing.max_signed_ttl = std::max({spec.soa_ttl, spec.ns_ttl, spec.ds_ttl, spec.cname_ttl,
+                                    static_cast<std::uint32_t>(timing.dnskey_ttl), policy.nsec_ttl.value_or(0)});
+  timing.propagation_delay = policy.propagation_delay;
+  timing.parent_ds_ttl = policy.parent_ds_ttl;
+  timing.parent_propagation_delay = policy.parent_propagation_delay;
+  return timing;
+}
+
+void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const safeguards::StateDir& state,
+                           std::time_t now) {
+  for (const ZoneConfig& zone : config.zones) {
+    auto entry = keyring.find(zone.spec.apex);
+    if (entry == keyring.end()) continue;
+    ZoneKeys& keys = entry->second;
+    std::optional<signer::PublishedKeyFacts> facts;
+    std::optional<safeguards::PublishedZone> copy = state.published(zone.spec.apex);
+    if (copy && copy->meta) {
+      if (std::optional<dns::Zone> parsed = published_zone(state, zone.spec.apex)) {
+        facts = signer::published_key_facts(*parsed, copy->meta->published_at);
+      }
+    }
+    signer::KeyStore store(keys.directory, zone.spec.apex);
+    std::vector<signer::RolloverEvent> events =
+        signer::advance_rollovers(store, keys.keys, keys.policy->signing, keys.timing, facts, now);
+    for (const signer::RolloverEvent& e : events) {
+      spdlog::info("zone {}: key {} ({}): {}: {}", zone.spec.apex.to_text(), e.key_tag, signer::key_role_to_text(e.role),
+                   e.step.empty() ? "active" : e.step, e.detail);
+    }
+    keys.rollover_events.insert(keys.rollover_events.end(), events.begin(), events.end());
+  }
+}
+
+nlohmann::json key_event_json(const dns::Name& apex, const signer::RolloverEvent& event) {
+  nlohmann::json j{{"zone", apex.to_text()},
+                   {"key_tag", event.key_tag},
+                   {"role", signer::key_role_to_text(event.role)},
+                   {"step", event.step.empty() ? "active" : event.step},
+                   {"detail", event.detail}};
+  if (event.other) j["other_key"] = *event.other;
+  return j;
+}
+
+void journal_key_events(safeguards::Journal& journal, const ZoneKeyring& keyring) {
+  for (const auto& [apex, keys] : keyring) {
+    for (const signer::RolloverEvent& e : keys.rollover_events) journal.append("key", key_event_json(apex, e));
+  }
 }
 
 std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex) {
@@ -125,6 +180,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   std::optional<bool> opt_out;
   bool has_cds = false;
   bool has_zonemd = false;
+  std::set<std::uint16_t> signing_tags;
   for (const dns::Record& r : published.records()) {
     if (!safeguards::is_dnssec_type(r.type)) continue;
     has_dnssec = true;
@@ -132,6 +188,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
     switch (r.type) {
       case RRType::kRrsig:
         has_rrsig = true;
+        if (r.rdata.size() >= 18) signing_tags.insert(static_cast<std::uint16_t>(read_u32(r.rdata, 14) & 0xffff));
         if (r.rdata.size() >= 12) {
           std::uint32_t expiration = read_u32(r.rdata, 8);
           if (!earliest_expiration || seconds_until(expiration, now) < seconds_until(*earliest_expiration, now)) {
@@ -176,6 +233,14 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   std::set<std::string> expected;
   for (const signer::StoredKey& k : signer::published_keys(keys->second.keys, now)) expected.insert(k.key.dnskey_rdata());
   if (expected != dnskeys) return "the set of published DNSKEYs changes (key generated, imported or retired)";
+  std::set<std::uint16_t> active;
+  for (const signer::StoredKey& k : signer::active_keys(keys->second.keys, now)) active.insert(k.key.key_tag());
+  for (std::uint16_t tag : signing_tags) {
+    if (!active.count(tag)) return fmt::format("key {} no longer signs (key rollover): its signatures are replaced", tag);
+  }
+  for (std::uint16_t tag : active) {
+    if (!signing_tags.count(tag)) return fmt::format("key {} starts signing (key rollover)", tag);
+  }
   if ((policy.denial == signer::Denial::kNsec3) != has_nsec3param) {
     return fmt::format("denial of existence changes to {}", policy.denial == signer::Denial::kNsec3 ? "NSEC3" : "NSEC");
   }

@@ -23,7 +23,9 @@
 #include "dns/zone.h"
 #include "safeguards/plan.h"
 #include "safeguards/state_dir.h"
+#include "safeguards/journal.h"
 #include "signer/key_store.h"
+#include "signer/rollover.h"
 
 namespace rdnsprov::cli {
 
@@ -38,6 +40,8 @@ struct ZoneKeys {
   std::vector<signer::StoredKey> keys;  // every key of the zone (after generation with KeyAccess::kCreate)
   bool would_generate = false;          // kReadOnly: the policy's layout lacks keys that run would generate
   std::vector<std::uint16_t> generated; // kCreate: tags of the keys made now (to be journaled)
+  signer::RolloverTiming timing;        // the waits of this zone's rollovers
+  std::vector<signer::RolloverEvent> rollover_events;  // steps taken by advance_key_rollovers (to be journaled)
 };
 using ZoneKeyring = std::map<dns::Name, ZoneKeys>;
 
@@ -48,6 +52,18 @@ std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, cons
 // a broken environment: std::runtime_error naming the zone and the file.
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access);
+
+// The waits of a zone's rollovers: its DNSKEY TTL, the largest TTL of its signed RRsets, and the policy's
+// propagation delays and parent DS TTL.
+signer::RolloverTiming rollover_timing(const ZoneConfig& zone, const signer::SigningPolicy& policy);
+
+// `run`: takes every signed zone's key rollovers as far as `now` allows (signer::advance_rollovers), judging what
+// was published from STATE/published/. The steps taken are kept in each zone's rollover_events.
+void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const safeguards::StateDir& state,
+                           std::time_t now);
+// One "key" journal entry per rollover step of the keyring.
+void journal_key_events(safeguards::Journal& journal, const ZoneKeyring& keyring);
+nlohmann::json key_event_json(const dns::Name& apex, const signer::RolloverEvent& event);
 
 // The published copy of a zone when it is intact and parses; nothing otherwise (make_plan rebuilds it then).
 std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex);

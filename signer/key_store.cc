@@ -22,6 +22,16 @@ constexpr JsonTimingField kJsonTimingFields[] = {
     {"inactive", &KeyTiming::inactive}, {"delete", &KeyTiming::deletion},
 };
 
+struct JsonRolloverField {
+  const char* name;
+  std::optional<std::int64_t> KeyState::*member;
+};
+constexpr JsonRolloverField kJsonRolloverFields[] = {
+    {"dnskey_seen", &KeyState::dnskey_seen},   {"signatures_gone", &KeyState::signatures_gone},
+    {"dnskey_gone", &KeyState::dnskey_gone},   {"ds_published", &KeyState::ds_published},
+    {"ds_removable", &KeyState::ds_removable},
+};
+
 int role_rank(KeyRole role) {
   switch (role) {
     case KeyRole::kKsk: return 0;
@@ -34,6 +44,7 @@ int role_rank(KeyRole role) {
 }  // namespace
 
 bool StoredKey::published(std::int64_t now) const {
+  if (state.rollover_step == "ksk-ds-pending" || state.rollover_step == "ksk-ds-seen") return false;
   const KeyTiming& t = state.timing;
   std::optional<std::int64_t> start = t.publish ? t.publish : t.activate;
   if (start && *start > now) return false;
@@ -55,6 +66,11 @@ std::string key_state_to_json(const KeyState& state, std::uint8_t algorithm) {
     if (auto value = state.timing.*field.member) j[field.name] = *value;
   }
   j["rollover_step"] = state.rollover_step;
+  if (state.successor) j["successor"] = *state.successor;
+  if (state.predecessor) j["predecessor"] = *state.predecessor;
+  for (const JsonRolloverField& field : kJsonRolloverFields) {
+    if (auto value = state.*field.member) j[field.name] = *value;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -76,6 +92,18 @@ dns::Result<KeyState> key_state_from_json(std::string_view text) {
   if (auto step = j.find("rollover_step"); step != j.end()) {
     if (!step->is_string()) return dns::error("\"rollover_step\" is not a string");
     state.rollover_step = step->get<std::string>();
+  }
+  for (auto [name, member] : {std::pair{"successor", &KeyState::successor}, std::pair{"predecessor", &KeyState::predecessor}}) {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 65535) return dns::error(fmt::format("\"{}\" is not a key tag", name));
+    state.*member = static_cast<std::uint16_t>(it->get<std::uint64_t>());
+  }
+  for (const JsonRolloverField& field : kJsonRolloverFields) {
+    auto it = j.find(field.name);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_number_integer()) return dns::error(fmt::format("\"{}\" is not a number of seconds", field.name));
+    state.*field.member = it->get<std::int64_t>();
   }
   return state;
 }
@@ -154,6 +182,11 @@ StoredKey KeyStore::generate(KeyRole role, const SigningPolicy& policy, std::int
 
 void KeyStore::save_state(const StoredKey& key) const {
   dns::write_file_atomically(state_file(key), key_state_to_json(key.state, key.key.algorithm()), 0600);
+}
+
+void KeyStore::save(const StoredKey& key) const {
+  key.key.write_bind_files(directory_, key.state.timing);
+  save_state(key);
 }
 
 dns::Result<std::vector<StoredKey>> KeyStore::ensure_keys(const SigningPolicy& policy, std::int64_t now) const {

@@ -8,6 +8,8 @@
 // Files: K<zone>.+<alg>+<tag>.key / .private as dnssec-keygen writes them (.private mode 0600), and <tag>.state:
 //   {"algorithm": 13, "role": "ksk", "created": 1700000000, "publish": 1700000000, "activate": 1700000000,
 //    "rollover_step": ""}
+// plus, during and after a rollover, "successor"/"predecessor" (key tags) and the times the rollover counts from
+// ("dnskey_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable"; signer/rollover.h).
 // Timing fields are unix seconds; an absent field is not set. A key imported from BIND without a state file takes
 // its role from its flags (257 KSK, 256 ZSK) and its timing from the .private file's lines; a key with no timing
 // at all is published and active, as BIND treats it.
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,7 +33,15 @@ namespace rdnsprov::signer {
 struct KeyState {
   KeyRole role = KeyRole::kZsk;
   KeyTiming timing;
-  std::string rollover_step;  // empty: no rollover under way
+  std::string rollover_step;  // empty: no rollover under way; the steps are those of signer/rollover.h
+  // Rollover facts (unix seconds; signer/rollover.h says how each is used). Absent = not (yet) the case.
+  std::optional<std::uint16_t> successor;         // the key replacing this one
+  std::optional<std::uint16_t> predecessor;       // the key this one replaces
+  std::optional<std::int64_t> dnskey_seen;        // first publication of the zone found to carry its DNSKEY
+  std::optional<std::int64_t> signatures_gone;    // first publication found without its signatures (retired key)
+  std::optional<std::int64_t> dnskey_gone;        // first publication found without its DNSKEY (removed key)
+  std::optional<std::int64_t> ds_published;       // the operator confirmed its DS at the parent (KSK, CSK)
+  std::optional<std::int64_t> ds_removable;       // its DS may be removed from the parent from then (old KSK, CSK)
   friend bool operator==(const KeyState&, const KeyState&) = default;
 };
 
@@ -39,7 +50,8 @@ struct StoredKey {
   KeyState state;
   std::filesystem::path key_file;
 
-  // In the DNSKEY RRset at `now`: from Publish (or Activate) until Delete.
+  // In the DNSKEY RRset at `now`: from Publish (or Activate) until Delete; never while a KSK waits for its DS at
+  // the parent before a double-DS rollover (rollover_step "ksk-ds-pending" or "ksk-ds-seen").
   bool published(std::int64_t now) const;
   // Signing at `now`: from Activate until Inactive, while published.
   bool active(std::int64_t now) const;
@@ -64,6 +76,8 @@ class KeyStore {
 
   // Writes `key`'s state file (atomically).
   void save_state(const StoredKey& key) const;
+  // Writes the key's BIND files (their timing lines follow the state) and its state file.
+  void save(const StoredKey& key) const;
 
   // Loads the keys and generates what the policy's layout lacks at `now` (an active KSK and ZSK, or a CSK, of the
   // policy's algorithm). Returns every key.

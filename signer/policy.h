@@ -69,9 +69,14 @@ struct SigningPolicy {
   bool zonemd = false;
 
   // Lifetime of a KSK and of a ZSK (CSKs use ksk_lifetime); 0 = unlimited (default). Rollovers are driven from
-  // these by the key store.
+  // these (signer/rollover.h).
   std::uint32_t ksk_lifetime = 0;
   std::uint32_t zsk_lifetime = 0;
+  // Rollover timing (RFC 7583 §3): how long a published zone takes to reach every secondary, and the TTL and
+  // propagation delay of the DS RRset at the parent. Defaults 1 hour, 1 day, 1 hour.
+  std::uint32_t propagation_delay = 3600;
+  std::uint32_t parent_ds_ttl = 86400;
+  std::uint32_t parent_propagation_delay = 3600;
 };
 
 }  // namespace rdnsprov::signer

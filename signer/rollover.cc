@@ -1,0 +1,374 @@
+#include "signer/rollover.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "dns/dnssec.h"
+#include "dns/rdata.h"
+
+namespace rdnsprov::signer {
+namespace {
+
+std::int64_t key_start(const StoredKey& k) {
+  const KeyTiming& t = k.state.timing;
+  if (t.activate) return *t.activate;
+  if (t.publish) return *t.publish;
+  return t.created.value_or(0);
+}
+
+StoredKey* find_tag(std::vector<StoredKey>& keys, std::optional<std::uint16_t> tag) {
+  if (!tag) return nullptr;
+  for (StoredKey& k : keys) {
+    if (k.key.key_tag() == *tag) return &k;
+  }
+  return nullptr;
+}
+
+const StoredKey* find_tag(const std::vector<StoredKey>& keys, std::optional<std::uint16_t> tag) {
+  return find_tag(const_cast<std::vector<StoredKey>&>(keys), tag);
+}
+
+std::string ds_text(const StoredKey& k) {
+  auto ds = dns::ds_rdata(k.key.zone(), k.key.dnskey_rdata(), 2);
+  if (!ds) return "(no DS: " + ds.error() + ")";
+  return fmt::format("{} IN DS {}", k.key.zone().to_text(), dns::rdata::to_text(dns::RRType::kDs, *ds));
+}
+
+std::uint32_t lifetime_of(const SigningPolicy& policy, KeyRole role) {
+  return role == KeyRole::kZsk ? policy.zsk_lifetime : policy.ksk_lifetime;
+}
+
+bool is_pending_ds(std::string_view step) { return step == kStepKskDsPending || step == kStepCskDsPending; }
+
+}  // namespace
+
+std::string rollover_time_text(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+}
+
+PublishedKeyFacts published_key_facts(const dns::Zone& zone, std::int64_t published_at) {
+  PublishedKeyFacts facts;
+  facts.published_at = published_at;
+  for (const dns::Record& r : zone.records()) {
+    if (r.type == dns::RRType::kDnskey && r.owner == zone.apex()) facts.dnskeys.insert(r.rdata);
+    if (r.type == dns::RRType::kRrsig && r.rdata.size() >= 18) {
+      facts.signing_tags.insert(static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[16]) << 8) |
+                                                           static_cast<unsigned char>(r.rdata[17])));
+    }
+  }
+  return facts;
+}
+
+std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<StoredKey>& keys,
+                                             const SigningPolicy& policy, const RolloverTiming& timing,
+                                             const std::optional<PublishedKeyFacts>& published, std::int64_t now) {
+  std::vector<RolloverEvent> events;
+  std::set<std::uint16_t> changed;
+  auto touch = [&](const StoredKey& k) { changed.insert(k.key.key_tag()); };
+  auto event = [&](const StoredKey& k, std::string detail, std::optional<std::uint16_t> other = std::nullopt) {
+    events.push_back(RolloverEvent{k.key.key_tag(), k.state.role, k.state.rollover_step, std::move(detail), other});
+  };
+  const std::int64_t dnskey_wait = timing.dnskey_ttl + timing.propagation_delay;
+  const std::int64_t signature_wait = std::max(timing.max_signed_ttl, timing.dnskey_ttl) + timing.propagation_delay;
+  const std::int64_t parent_wait = timing.parent_ds_ttl + timing.parent_propagation_delay;
+
+  // 1. What the last publication shows.
+  if (published) {
+    for (StoredKey& k : keys) {
+      const std::string& step = k.state.rollover_step;
+      if (!k.state.dnskey_seen && k.published(now) && published->dnskeys.count(k.key.dnskey_rdata())) {
+        k.state.dnskey_seen = published->published_at;
+        touch(k);
+      }
+      bool retiring = step == kStepZskRetiring || step == kStepCskRetiring;
+      if (retiring && !k.state.signatures_gone && !published->signing_tags.count(k.key.key_tag())) {
+        k.state.signatures_gone = published->published_at;
+        if (step == kStepCskRetiring) k.state.ds_removable = published->published_at + dnskey_wait;
+        touch(k);
+      }
+      if (step == kStepDsRemoval && !k.state.dnskey_gone && !published->dnskeys.count(k.key.dnskey_rdata())) {
+        k.state.dnskey_gone = published->published_at;
+        k.state.ds_removable = published->published_at + dnskey_wait;
+        touch(k);
+      }
+    }
+  }
+
+  // 2. Steps whose waits are over. Indices: generating a key below appends to `keys`.
+  std::size_t count = keys.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    StoredKey& k = keys[i];
+    const std::string step = k.state.rollover_step;
+    StoredKey* predecessor = find_tag(keys, k.state.predecessor);
+    if (step == kStepZskPrepublished && k.state.dnskey_seen && now >= *k.state.dnskey_seen + dnskey_wait) {
+      k.state.timing.activate = now;
+      k.state.rollover_step.clear();
+      touch(k);
+      event(k, fmt::format("new ZSK {} signs the zone from now", k.key.key_tag()), k.state.predecessor);
+      if (predecessor) {
+        predecessor->state.timing.inactive = now;
+        predecessor->state.rollover_step = kStepZskRetiring;
+        touch(*predecessor);
+        event(*predecessor,
+              fmt::format("old ZSK {} stops signing; its DNSKEY stays until its signatures have left caches",
+                          predecessor->key.key_tag()),
+              k.key.key_tag());
+      }
+    } else if (step == kStepKskDsSeen && now >= *k.state.ds_published + parent_wait) {
+      k.state.timing.publish = now;
+      k.state.timing.activate = now;
+      k.state.rollover_step.clear();
+      touch(k);
+      event(k, fmt::format("new KSK {} replaces the old one in the DNSKEY RRset and signs it", k.key.key_tag()),
+            k.state.predecessor);
+      if (predecessor) {
+        predecessor->state.timing.inactive = now;
+        predecessor->state.timing.deletion = now;
+        predecessor->state.rollover_step = kStepDsRemoval;
+        touch(*predecessor);
+        event(*predecessor,
+              fmt::format("old KSK {} removed from the DNSKEY RRset; its DS stays at the parent until caches let go "
+                          "of the old DNSKEY RRset",
+                          predecessor->key.key_tag()),
+              k.key.key_tag());
+      }
+    } else if (step == kStepCskDsSeen && k.state.dnskey_seen &&
+               now >= std::max(*k.state.ds_published + parent_wait, *k.state.dnskey_seen + dnskey_wait)) {
+      k.state.timing.activate = now;
+      k.state.rollover_step.clear();
+      touch(k);
+      event(k, fmt::format("new CSK {} signs the zone from now", k.key.key_tag()), k.state.predecessor);
+      if (predecessor) {
+        predecessor->state.timing.inactive = now;
+        predecessor->state.rollover_step = kStepCskRetiring;
+        touch(*predecessor);
+        event(*predecessor, fmt::format("old CSK {} stops signing", predecessor->key.key_tag()), k.key.key_tag());
+      }
+    } else if ((step == kStepZskRetiring || step == kStepCskRetiring) && k.state.signatures_gone &&
+               now >= *k.state.signatures_gone + signature_wait) {
+      k.state.timing.deletion = now;
+      k.state.rollover_step = kStepRetired;
+      touch(k);
+      event(k,
+            step == kStepZskRetiring
+                ? fmt::format("old ZSK {} removed from the DNSKEY RRset: rollover complete", k.key.key_tag())
+                : fmt::format("old CSK {} removed from the DNSKEY RRset; its DS may be removed from the parent from {}",
+                              k.key.key_tag(), rollover_time_text(k.state.ds_removable.value_or(now))),
+            k.state.successor);
+    } else if (step == kStepDsRemoval && k.state.ds_removable && now >= *k.state.ds_removable) {
+      k.state.rollover_step = kStepRetired;
+      touch(k);
+      event(k,
+            fmt::format("the DS of old KSK {} may now be removed from the parent: rollover complete ({})",
+                        k.key.key_tag(), ds_text(k)),
+            k.state.successor);
+    }
+  }
+
+  // 3. Rollovers that start: the current key of a role has reached its lifetime (less the pre-publication lead
+  // for a ZSK, so that the new one signs when the old one's lifetime ends).
+  for (std::size_t i = 0; i < count; ++i) {
+    const StoredKey& current = keys[i];
+    KeyRole role = current.state.role;
+    std::uint32_t lifetime = lifetime_of(policy, role);
+    if (lifetime == 0 || current.state.successor || !current.active(now) || !current.state.rollover_step.empty()) {
+      continue;
+    }
+    if (current.key.algorithm() != policy.algorithm) continue;
+    std::int64_t lead = role == KeyRole::kZsk ? dnskey_wait : 0;
+    if (now < key_start(current) + static_cast<std::int64_t>(lifetime) - lead) continue;
+    StoredKey successor = store.generate(role, policy, now, keys);
+    successor.state.timing = KeyTiming{};
+    successor.state.timing.created = now;
+    successor.state.predecessor = current.key.key_tag();
+    std::string detail;
+    switch (role) {
+      case KeyRole::kZsk:
+        successor.state.timing.publish = now;
+        successor.state.rollover_step = kStepZskPrepublished;
+        detail = fmt::format("new ZSK {} pre-published (inactive) to replace ZSK {}", successor.key.key_tag(),
+                             current.key.key_tag());
+        break;
+      case KeyRole::kKsk:
+        successor.state.rollover_step = kStepKskDsPending;
+        detail = fmt::format(
+            "new KSK {} made to replace KSK {} (double-DS): submit its DS to the parent ({}) and confirm with "
+            "`rdnsprov keys ds-seen --zone {} --key {}` once the parent serves it",
+            successor.key.key_tag(), current.key.key_tag(), ds_text(successor), current.key.zone().to_text(),
+            successor.key.key_tag());
+        break;
+      case KeyRole::kCsk:
+        successor.state.timing.publish = now;
+        successor.state.rollover_step = kStepCskDsPending;
+        detail = fmt::format(
+            "new CSK {} pre-published (inactive) to replace CSK {}: submit its DS to the parent ({}) and confirm with "
+            "`rdnsprov keys ds-seen --zone {} --key {}` once the parent serves it",
+            successor.key.key_tag(), current.key.key_tag(), ds_text(successor), current.key.zone().to_text(),
+            successor.key.key_tag());
+        break;
+    }
+    keys[i].state.successor = successor.key.key_tag();
+    touch(keys[i]);
+    touch(successor);
+    event(successor, detail, current.key.key_tag());
+    if (role != KeyRole::kZsk) {
+      keys[i].state.rollover_step = kStepRolling;
+      event(keys[i], fmt::format("{} {} keeps signing until its successor {} takes over", key_role_to_text(role),
+                                 keys[i].key.key_tag(), successor.key.key_tag()),
+            successor.key.key_tag());
+    }
+    keys.push_back(std::move(successor));
+  }
+
+  for (const StoredKey& k : keys) {
+    if (changed.count(k.key.key_tag())) store.save(k);
+  }
+  return events;
+}
+
+dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredKey>& keys, std::uint16_t key_tag,
+                                      std::int64_t now) {
+  StoredKey* k = find_tag(keys, key_tag);
+  if (!k) return dns::error(fmt::format("zone {} has no key {}", store.zone().to_text(), key_tag));
+  if (!is_pending_ds(k->state.rollover_step)) {
+    return dns::error(fmt::format("key {} of zone {} is not waiting for its DS (rollover step \"{}\")", key_tag,
+                                  store.zone().to_text(), k->state.rollover_step));
+  }
+  k->state.ds_published = now;
+  k->state.rollover_step = k->state.role == KeyRole::kCsk ? kStepCskDsSeen : kStepKskDsSeen;
+  store.save(*k);
+  return RolloverEvent{key_tag, k->state.role, "ds-published",
+                       fmt::format("the operator confirmed that the parent serves the DS of key {} ({})", key_tag,
+                                   ds_text(*k)),
+                       k->state.predecessor};
+}
+
+std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::vector<StoredKey>& keys,
+                                            const SigningPolicy& policy, const RolloverTiming& timing,
+                                            std::int64_t now) {
+  const std::int64_t dnskey_wait = timing.dnskey_ttl + timing.propagation_delay;
+  const std::int64_t signature_wait = std::max(timing.max_signed_ttl, timing.dnskey_ttl) + timing.propagation_delay;
+  const std::int64_t parent_wait = timing.parent_ds_ttl + timing.parent_propagation_delay;
+  auto when = [&](std::optional<std::int64_t> t, const std::string& otherwise) {
+    if (!t) return otherwise;
+    return *t <= now ? fmt::format("{} (due: at the next run)", rollover_time_text(*t)) : rollover_time_text(*t);
+  };
+  std::vector<KeyRole> roles = policy.key_layout == KeyLayout::kCsk ? std::vector<KeyRole>{KeyRole::kCsk}
+                                                                    : std::vector<KeyRole>{KeyRole::kKsk, KeyRole::kZsk};
+  std::vector<RolloverStatus> out;
+  for (KeyRole role : roles) {
+    RolloverStatus status;
+    status.role = role;
+    std::string name(key_role_to_text(role));
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // The key a rollover is about: the newest successor still in a step, else the current active key.
+    const StoredKey* current = nullptr;
+    const StoredKey* rolling_new = nullptr;
+    const StoredKey* rolling_old = nullptr;
+    for (const StoredKey& k : keys) {
+      if (k.state.role != role) continue;
+      const std::string& step = k.state.rollover_step;
+      if (step == kStepZskPrepublished || is_pending_ds(step) || step == kStepKskDsSeen || step == kStepCskDsSeen) {
+        rolling_new = &k;
+      } else if (step == kStepZskRetiring || step == kStepCskRetiring || step == kStepDsRemoval ||
+                 step == kStepRolling) {
+        rolling_old = &k;
+      } else if (step.empty() && k.active(now)) {
+        current = &k;
+      }
+    }
+    if (rolling_new) {
+      const StoredKey& n = *rolling_new;
+      const StoredKey* o = find_tag(keys, n.state.predecessor);
+      std::uint16_t old_tag = o ? o->key.key_tag() : 0;
+      status.phase = n.state.rollover_step;
+      status.lines.push_back(fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
+                                         rollover_time_text(n.state.timing.created.value_or(now))));
+      const std::string& step = n.state.rollover_step;
+      if (step == kStepZskPrepublished) {
+        status.lines.push_back(fmt::format("step 1/3 done: new ZSK {} is in the DNSKEY RRset (inactive) since {}",
+                                           n.key.key_tag(),
+                                           n.state.dnskey_seen ? rollover_time_text(*n.state.dnskey_seen)
+                                                               : rollover_time_text(n.state.timing.publish.value_or(now)) +
+                                                                     " (its publication is confirmed at the next run)"));
+        std::int64_t since = n.state.dnskey_seen.value_or(n.state.timing.publish.value_or(now));
+        status.lines.push_back(fmt::format("step 2/3: it starts signing from {} (DNSKEY TTL + propagation after that)",
+                                           when(since + dnskey_wait, "")));
+      } else if (is_pending_ds(step)) {
+        status.lines.push_back(fmt::format("step 1/3: new {} {} made; its DS must reach the parent", name, n.key.key_tag()));
+        status.operator_action = fmt::format(
+            "submit this DS to the parent of {}: {}   then, once the parent serves it: rdnsprov keys ds-seen --zone {} "
+            "--key {}   (the rollover waits for this; {} {} keeps signing meanwhile)",
+            apex.to_text(), ds_text(n), apex.to_text(), n.key.key_tag(), name, old_tag);
+      } else {
+        std::int64_t swap = *n.state.ds_published + parent_wait;
+        if (step == kStepCskDsSeen) swap = std::max(swap, n.state.dnskey_seen ? *n.state.dnskey_seen + dnskey_wait : swap);
+        status.lines.push_back(fmt::format("step 1/3 done: DS of {} {} confirmed at the parent {}", name,
+                                           n.key.key_tag(), rollover_time_text(*n.state.ds_published)));
+        status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(), name,
+                                           old_tag, when(swap, "")));
+        status.operator_action = fmt::format("keep both DS records ({} and {}) at the parent", old_tag, n.key.key_tag());
+      }
+    } else if (rolling_old && rolling_old->state.rollover_step != kStepRolling) {
+      const StoredKey& o = *rolling_old;
+      status.phase = o.state.rollover_step;
+      status.lines.push_back(fmt::format("{} rollover {} → {}: the new key signs since {}", name, o.key.key_tag(),
+                                         o.state.successor.value_or(0),
+                                         rollover_time_text(o.state.timing.inactive.value_or(now))));
+      if (o.state.rollover_step == kStepDsRemoval) {
+        status.lines.push_back(fmt::format(
+            "step 3/3: the DS of old KSK {} may be removed from the parent from {}", o.key.key_tag(),
+            when(o.state.ds_removable, "DNSKEY TTL + propagation after the first publication without it")));
+        status.operator_action = fmt::format(
+            "keep the DS of KSK {} at the parent until {}; then remove it ({})", o.key.key_tag(),
+            o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run",
+            ds_text(o));
+      } else {
+        status.lines.push_back(fmt::format(
+            "step 3/3: old {} {} leaves the DNSKEY RRset from {}", name, o.key.key_tag(),
+            when(o.state.signatures_gone ? std::optional(*o.state.signatures_gone + signature_wait) : std::nullopt,
+                 "its signatures' TTL + propagation after the first publication without them")));
+        if (o.state.rollover_step == kStepCskRetiring) {
+          status.operator_action = fmt::format(
+              "keep the DS of CSK {} at the parent until {}", o.key.key_tag(),
+              o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run");
+        }
+      }
+    } else if (current) {
+      std::uint32_t lifetime = lifetime_of(policy, role);
+      if (lifetime == 0) {
+        status.phase = "no lifetime";
+        status.lines.push_back(fmt::format("{} {} active since {}; no lifetime set: no automatic rollover", name,
+                                           current->key.key_tag(), rollover_time_text(key_start(*current))));
+      } else {
+        status.phase = "idle";
+        std::int64_t lead = role == KeyRole::kZsk ? dnskey_wait : 0;
+        status.lines.push_back(fmt::format("{} {} active since {}; next rollover starts {}", name,
+                                           current->key.key_tag(), rollover_time_text(key_start(*current)),
+                                           when(key_start(*current) + lifetime - lead, "")));
+      }
+    } else {
+      status.phase = "no active key";
+      status.lines.push_back(fmt::format("no active {}: the next run makes one", name));
+    }
+    // A retired KSK whose DS may still be at the parent.
+    for (const StoredKey& k : keys) {
+      if (k.state.role == role && k.state.rollover_step == kStepRetired && k.state.ds_removable &&
+          *k.state.ds_removable > now - 30 * 86400 && role != KeyRole::kZsk) {
+        status.lines.push_back(fmt::format("retired {} {}: its DS may be removed from the parent since {} ({})", name,
+                                           k.key.key_tag(), rollover_time_text(*k.state.ds_removable), ds_text(k)));
+      }
+    }
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
+}  // namespace rdnsprov::signer

@@ -1,0 +1,115 @@
+// Key rollovers driven by the policy's lifetimes: ZSK pre-publication (RFC 6781 §4.1.1.1), KSK double-DS
+// (RFC 6781 §4.1.2) and, for a CSK, both at once (double-DS with the new key pre-published).
+//
+//   RolloverTiming timing{.dnskey_ttl = 3600, .max_signed_ttl = 86400, …};   // from the zone and the policy
+//   auto facts = published_key_facts(published_zone, published_at);          // what the last publication carried
+//   std::vector<RolloverEvent> events = advance_rollovers(store, keys, policy, timing, facts, now);
+//   … sign with signing_keys(keys, now), publish, journal `events` …
+//   confirm_ds(store, keys, new_ksk_tag, now);            // `rdnsprov keys ds-seen`: the new DS is at the parent
+//   for (const RolloverStatus& s : rollover_status(apex, keys, policy, timing, now)) print(s);
+//
+// Every step is a change of key state (STATE/keys/<zone>/<tag>.state and the BIND files' timing lines), made at the
+// start of a run, so that the zone the run signs and publishes carries it. A step waits on what was *published*:
+// the times it counts from are those of the first publication found to carry (or no longer carry) a key, which is
+// never earlier than the truth, so a held zone only delays a rollover. The steps:
+//
+//   ZSK   start  lifetime − (DNSKEY TTL + propagation) after the old ZSK's activation: a new ZSK is published,
+//                inactive ("zsk-prepublished").
+//         swap   DNSKEY TTL + propagation after the new ZSK was first published: it signs, the old one stops
+//                ("zsk-retiring"; the whole zone is re-signed).
+//         remove the largest TTL of a signed RRset + propagation after the first publication without the old
+//                ZSK's signatures: the old DNSKEY is removed ("retired").
+//   KSK   start  at the old KSK's lifetime: a new KSK is made but not published ("ksk-ds-pending"); the operator
+//                submits its DS to the parent and, once the parent serves it, confirms (confirm_ds: "ksk-ds-seen").
+//                The rollover never goes past this step without the confirmation.
+//         swap   parent DS TTL + parent propagation after the confirmation: the new KSK replaces the old one in the
+//                DNSKEY RRset and signs it; the old key is removed ("ds-removal").
+//         done   DNSKEY TTL + propagation after the first publication without the old KSK: its DS may be removed
+//                from the parent ("retired"; ds_removable says from when).
+//   CSK   start  at the lifetime: a new CSK is published, inactive ("csk-ds-pending"); DS submitted and confirmed
+//                as for a KSK ("csk-ds-seen").
+//         swap   when both the parent's DS caches (confirmation + parent TTL + propagation) and the DNSKEY caches
+//                (first publication + DNSKEY TTL + propagation) know the new key: it signs, the old one stops
+//                ("csk-retiring").
+//         remove as for a ZSK (and never before DNSKEY TTL + propagation): the old CSK is removed ("retired");
+//                its DS may be removed from DNSKEY TTL + propagation after the first publication without its
+//                signatures.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/result.h"
+#include "dns/zone.h"
+#include "signer/key_store.h"
+#include "signer/policy.h"
+
+namespace rdnsprov::signer {
+
+inline constexpr std::string_view kStepZskPrepublished = "zsk-prepublished";
+inline constexpr std::string_view kStepZskRetiring = "zsk-retiring";
+inline constexpr std::string_view kStepKskDsPending = "ksk-ds-pending";
+inline constexpr std::string_view kStepKskDsSeen = "ksk-ds-seen";
+inline constexpr std::string_view kStepCskDsPending = "csk-ds-pending";
+inline constexpr std::string_view kStepCskDsSeen = "csk-ds-seen";
+inline constexpr std::string_view kStepRolling = "rolling";  // an active KSK or CSK whose successor waits for its DS
+inline constexpr std::string_view kStepDsRemoval = "ds-removal";
+inline constexpr std::string_view kStepCskRetiring = "csk-retiring";
+inline constexpr std::string_view kStepRetired = "retired";
+
+// The durations a rollover waits for, in seconds (RFC 7583 §3).
+struct RolloverTiming {
+  std::int64_t dnskey_ttl = 3600;
+  std::int64_t max_signed_ttl = 86400;  // largest TTL of a signed RRset of the zone
+  std::int64_t propagation_delay = 3600;
+  std::int64_t parent_ds_ttl = 86400;
+  std::int64_t parent_propagation_delay = 3600;
+};
+
+// What the last published version of the zone carried.
+struct PublishedKeyFacts {
+  std::int64_t published_at = 0;
+  std::set<std::string> dnskeys;         // apex DNSKEY rdata
+  std::set<std::uint16_t> signing_tags;  // key tags of its RRSIGs
+};
+PublishedKeyFacts published_key_facts(const dns::Zone& zone, std::int64_t published_at);
+
+struct RolloverEvent {
+  std::uint16_t key_tag = 0;
+  KeyRole role = KeyRole::kZsk;
+  std::string step;    // the key's new rollover step (or "ds-published" for a confirmation)
+  std::string detail;  // for the operator
+  std::optional<std::uint16_t> other;  // the key it replaces or that replaces it
+};
+
+// Takes every rollover of the zone as far as `now` allows; writes the keys it changes or makes (through `store`)
+// and updates `keys`. Returns the steps taken, in order. Throws on I/O or OpenSSL failure.
+std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<StoredKey>& keys,
+                                             const SigningPolicy& policy, const RolloverTiming& timing,
+                                             const std::optional<PublishedKeyFacts>& published, std::int64_t now);
+
+// The operator saw the DS of the KSK or CSK `key_tag` (one waiting for it) served by the parent. An error names
+// what is wrong (no such key, not waiting for its DS).
+dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredKey>& keys, std::uint16_t key_tag,
+                                      std::int64_t now);
+
+// Where a zone is in its rollovers, one entry per role in use.
+struct RolloverStatus {
+  KeyRole role = KeyRole::kZsk;
+  std::string phase;                 // "idle", "no lifetime", or the step under way
+  std::vector<std::string> lines;    // what happened, what happens next and when (UTC)
+  std::string operator_action;       // what the operator must do now; empty when nothing
+};
+std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::vector<StoredKey>& keys,
+                                            const SigningPolicy& policy, const RolloverTiming& timing,
+                                            std::int64_t now);
+
+// "2027-01-15T08:00:00Z"
+std::string rollover_time_text(std::int64_t seconds);
+
+}  // namespace rdnsprov::signer

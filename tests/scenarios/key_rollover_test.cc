@@ -1,0 +1,253 @@
+// Key rollovers driven by the policy's lifetimes, walked with `rdnsprov run --now` every two hours over nine days:
+// ZSK pre-publication and KSK double-DS (KSK + ZSK layout), and the CSK rollover. The parent is played by the test:
+// it adds the new DS when `run` asks for it (journal "key" event, `keys status` ACTION), confirms it a day later
+// with `rdnsprov keys ds-seen`, and removes the old DS when `run` says it may. At every publication the zone passes
+// rdnsprov's own gate and, at every rollover step, dnssec-verify; and a resolver-style check holds: whatever a
+// validator may still have cached (DNSKEY RRsets, signatures, the parent's DS RRset) validates the new zone, and
+// the new DNSKEY RRset validates what it may still have cached (INCIDENTS.md I-8: no SERVFAIL during a rollover).
+//
+// The walk ends at the wall clock, because dnssec-verify validates signatures against it.
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "dns/dnssec.h"
+#include "dns/zone.h"
+#include "tests/scenarios/scenario.h"
+
+namespace rdnsprov::scenarios {
+namespace {
+
+constexpr const char* kZone = "193.in-addr.arpa";
+constexpr std::time_t kStep = 2 * kHour;
+// Waits of the test policy (below): DNSKEY and signed-RRset TTL 4 h, propagation 1 h, parent DS TTL 4 h and
+// propagation 1 h. Longer than the two hours between runs, so that a step taken one run early shows.
+constexpr std::time_t kDnskeyWait = 5 * kHour;
+constexpr std::time_t kSignatureWait = 5 * kHour;
+constexpr std::time_t kParentWait = 5 * kHour;
+
+struct Layout {
+  std::string keys;       // policy `keys`
+  std::string algorithm;  // policy `algorithm`
+  std::string denial;     // policy `denial`
+};
+
+void PrintTo(const Layout& l, std::ostream* out) { *out << l.keys << " " << l.algorithm << " " << l.denial; }
+
+// One published version of the zone, as a validator sees it.
+struct Version {
+  std::time_t published = 0;
+  std::time_t replaced = 0;                                  // 0: still served
+  std::map<std::uint16_t, std::string> dnskeys;              // tag → DNSKEY rdata
+  std::set<std::uint16_t> dnskey_signers;                    // tags of the RRSIGs over the DNSKEY RRset
+  std::set<std::uint16_t> data_signers;                      // tags of every other RRSIG
+};
+
+Version read_version(const std::string& text, std::time_t published) {
+  auto apex = dns::Name::from_text(kZone);
+  dns::MasterFile parsed = dns::read_master_file(text, *apex);
+  EXPECT_TRUE(parsed.errors.empty());
+  Version v;
+  v.published = published;
+  for (const dns::Record& r : parsed.records) {
+    if (r.type == dns::RRType::kDnskey) v.dnskeys[dns::key_tag(r.rdata)] = r.rdata;
+    if (r.type != dns::RRType::kRrsig) continue;
+    std::uint16_t covered = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[0]) << 8) |
+                                                       static_cast<unsigned char>(r.rdata[1]));
+    std::uint16_t tag = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[16]) << 8) |
+                                                   static_cast<unsigned char>(r.rdata[17]));
+    (covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) ? v.dnskey_signers : v.data_signers).insert(tag);
+  }
+  return v;
+}
+
+// The parent's DS RRset over time, by the key tag and DNSKEY each DS points to.
+struct ParentDs {
+  std::uint16_t tag = 0;
+  std::string dnskey;
+  std::time_t added = 0;
+  std::time_t removed = 0;  // 0: still there
+};
+
+// The DS RRsets a validator may hold at `t`: the parent's at any instant of [t − DS TTL − propagation, t].
+std::vector<std::set<std::uint16_t>> cached_ds_sets(const std::vector<ParentDs>& parent, std::time_t t) {
+  std::set<std::time_t> instants{t - kParentWait, t};
+  for (const ParentDs& d : parent) {
+    for (std::time_t x : {d.added, d.removed}) {
+      if (x && x > t - kParentWait && x <= t) instants.insert(x);
+    }
+  }
+  std::vector<std::set<std::uint16_t>> out;
+  for (std::time_t x : instants) {
+    std::set<std::uint16_t> set;
+    for (const ParentDs& d : parent) {
+      if (d.added <= x && (d.removed == 0 || d.removed > x)) set.insert(d.tag);
+    }
+    out.push_back(set);
+  }
+  return out;
+}
+
+// A DNSKEY RRset validates from a DS RRset when a key it holds, pointed to by a DS, signs it (RFC 4035 §5.2).
+bool chain_validates(const Version& v, const std::set<std::uint16_t>& ds_tags) {
+  for (std::uint16_t tag : v.dnskey_signers) {
+    if (ds_tags.count(tag) && v.dnskeys.count(tag)) return true;
+  }
+  return false;
+}
+
+// Everything a validator may combine when `latest` is published after `history`.
+void check_caches(const std::vector<Version>& history, const Version& latest, const std::vector<ParentDs>& parent) {
+  for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
+    EXPECT_TRUE(chain_validates(latest, ds)) << "the new DNSKEY RRset does not validate from a cached DS RRset of "
+                                             << ds.size() << " DS";
+  }
+  for (const Version& old : history) {
+    // Its DNSKEY RRset may still be cached: the new signatures must validate with it, and the parent's DS RRset
+    // (as it may be cached now) must still validate it.
+    if (latest.published < old.replaced + kDnskeyWait) {
+      for (std::uint16_t tag : latest.data_signers) {
+        EXPECT_TRUE(old.dnskeys.count(tag)) << "new signatures by key " << tag << " cannot be validated with the "
+                                            << "DNSKEY RRset published at " << old.published << " still in caches";
+      }
+      for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
+        EXPECT_TRUE(chain_validates(old, ds)) << "the DNSKEY RRset published at " << old.published
+                                              << ", still in caches, no longer validates from the parent's DS";
+      }
+    }
+    // Its signatures may still be cached: the new DNSKEY RRset must hold their keys.
+    if (latest.published < old.replaced + kSignatureWait) {
+      for (std::uint16_t tag : old.data_signers) {
+        EXPECT_TRUE(latest.dnskeys.count(tag)) << "signatures by key " << tag << " published at " << old.published
+                                               << ", still in caches, have no DNSKEY in the new zone";
+      }
+    }
+  }
+}
+
+class KeyRollover : public ::testing::TestWithParam<Layout> {};
+
+TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
+  if (!testing::have_program("dnssec-verify")) GTEST_SKIP() << "dnssec-verify is not installed (ops/setup installs it)";
+  const Layout& layout = GetParam();
+  bool csk = layout.keys == "csk";
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h";
+  s.extra_sections = fmt::format(
+      "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
+      "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = 4d\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
+      "parent-propagation-delay = 1h\n",
+      layout.keys, layout.algorithm, layout.denial);
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 300));
+
+  const std::time_t wall = std::time(nullptr);
+  const std::time_t start = wall - 9 * 86400;
+  std::vector<Version> history;
+  std::vector<ParentDs> parent;
+  std::map<std::uint16_t, std::time_t> confirm_at;   // new KSK/CSK tag → when the test confirms its DS
+  std::map<std::uint16_t, std::time_t> confirmed;    // … and when it did
+  std::map<std::string, int> steps_seen;
+  std::string served_before;
+  for (std::time_t t = start; t <= wall; t += kStep) {
+    SCOPED_TRACE(fmt::format("run at --now {} (start + {} h)", t, (t - start) / kHour));
+    std::size_t mark = s.journal_size();
+    for (auto it = confirm_at.begin(); it != confirm_at.end();) {
+      if (t < it->second) {
+        ++it;
+        continue;
+      }
+      CommandResult seen = s.rdnsprov({"keys", "ds-seen", "--zone", kZone, "--key", std::to_string(it->first)}, t);
+      ASSERT_EQ(seen.exit_code, 0) << seen.all();
+      confirmed[it->first] = t;
+      it = confirm_at.erase(it);
+    }
+    CommandResult run = s.rdnsprov({"run"}, t);
+    ASSERT_EQ(run.exit_code, 0) << run.all();
+    std::vector<json> events = zone_events(s.journal_since(mark), "key", kZone);
+    for (const json& e : events) {
+      std::string step = e.at("step");
+      std::string role = e.at("role");
+      std::uint16_t tag = e.at("key_tag");
+      ++steps_seen[role + ":" + step];
+      if (step == "ksk-ds-pending" || step == "csk-ds-pending") {
+        // `keys status` tells the operator which DS to submit; the parent adds it now and serves it a day later,
+        // when the test confirms it (the rollover must wait for that).
+        CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);
+        ASSERT_EQ(status.exit_code, 0) << status.all();
+        EXPECT_NE(status.output.find(fmt::format("ACTION: submit this DS to the parent of {}.: {}. IN DS {} ", kZone,
+                                                 kZone, tag)),
+                  std::string::npos)
+            << status.output;
+        EXPECT_NE(status.output.find(fmt::format("keys ds-seen --zone {}. --key {}", kZone, tag)), std::string::npos)
+            << status.output;
+        parent.push_back(ParentDs{tag, {}, t, 0});
+        confirm_at[tag] = t + 86400;
+      }
+      if (step == "active" && (role == "ksk" || role == "csk") && e.contains("other_key")) {
+        // The new KSK/CSK signs the DNSKEY RRset only after the confirmed DS has had time to reach every cache.
+        ASSERT_TRUE(confirmed.count(tag)) << "key " << tag << " took over before its DS was confirmed";
+        EXPECT_GE(t, confirmed[tag] + kParentWait);
+      }
+      if (step == "retired" && (role == "ksk" || role == "csk")) {
+        for (ParentDs& d : parent) {
+          if (d.tag == tag && d.removed == 0) d.removed = t;
+        }
+      }
+    }
+    if (parent.empty()) {
+      // The first KSK/CSK's DS has been at the parent for long.
+      auto apex = dns::Name::from_text(kZone);
+      std::string text = read_text(s.target_file(kZone));
+      Version first = read_version(text, t);
+      for (std::uint16_t tag : first.dnskey_signers) parent.push_back(ParentDs{tag, first.dnskeys[tag], start - 86400, 0});
+    }
+    std::string served = read_text(s.target_file(kZone));
+    if (served == served_before) continue;
+    served_before = served;
+    Version latest = read_version(served, t);
+    check_caches(history, latest, parent);
+    if (!history.empty()) history.back().replaced = t;
+    history.push_back(latest);
+    if (!events.empty() || history.size() == 1) {
+      std::vector<std::string> verify{"dnssec-verify", "-q", "-o", kZone, s.target_file(kZone).string()};
+      if (csk) verify.insert(verify.begin() + 1, "-z");
+      CommandResult bind = testing::run_command(verify);
+      EXPECT_EQ(bind.exit_code, 0) << bind.all();
+    }
+  }
+  // Every step was taken, at least once, in the nine days.
+  std::vector<std::string> expected =
+      csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
+                                     "csk:csk-retiring", "csk:retired"}
+          : std::vector<std::string>{"zsk:zsk-prepublished", "zsk:active",      "zsk:zsk-retiring",
+                                     "zsk:retired",          "ksk:ksk-ds-pending", "ksk:rolling",
+                                     "ksk:ds-published",     "ksk:active",        "ksk:ds-removal",
+                                     "ksk:retired"};
+  for (const std::string& step : expected) EXPECT_GT(steps_seen[step], 0) << "no " << step << " step in the walk";
+  // The ZSK rolled every two days: at least three complete ZSK rollovers.
+  if (!csk) {
+    EXPECT_GE(steps_seen["zsk:retired"], 3);
+  }
+  // The retired KSK's DS is gone from the parent, and its key from the zone.
+  std::size_t removed = 0;
+  for (const ParentDs& d : parent) removed += d.removed != 0;
+  EXPECT_GE(removed, 1u);
+  // keys status after the walk: idle again, nothing for the operator to do.
+  CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, wall);
+  ASSERT_EQ(status.exit_code, 0) << status.all();
+  EXPECT_EQ(status.output.find("ACTION"), std::string::npos) << status.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, KeyRollover,
+                         ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec"},
+                                           Layout{"csk", "ed25519", "nsec3"}),
+                         [](const ::testing::TestParamInfo<Layout>& param) {
+                           return param.param.keys == "csk" ? std::string("csk") : std::string("ksk_zsk");
+                         });
+
+}  // namespace
+}  // namespace rdnsprov::scenarios

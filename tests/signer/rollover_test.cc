@@ -1,0 +1,170 @@
+// Rollover steps with an injected clock and hand-made publication facts: each step waits for what was published,
+// a KSK rollover never passes the DS step without the operator's confirmation, and the state survives a reload.
+#include "signer/rollover.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "tests/signer/signer_test_zones.h"
+#include "tests/support/support.h"
+
+namespace rdnsprov::signer {
+namespace {
+
+using rdnsprov::testing::TempDir;
+using testing::name;
+
+constexpr std::int64_t kT0 = 1800000000;
+constexpr std::int64_t kDay = 86400;
+
+RolloverTiming timing() {
+  return RolloverTiming{.dnskey_ttl = 3600, .max_signed_ttl = 7200, .propagation_delay = 600,
+                        .parent_ds_ttl = 3600, .parent_propagation_delay = 600};
+}
+
+// What a publication at `at` of a zone signed with `keys` at that time carries.
+PublishedKeyFacts published(const std::vector<StoredKey>& keys, std::int64_t at) {
+  PublishedKeyFacts facts;
+  facts.published_at = at;
+  for (const StoredKey& k : keys) {
+    if (k.published(at)) facts.dnskeys.insert(k.key.dnskey_rdata());
+    if (k.active(at)) facts.signing_tags.insert(k.key.key_tag());
+  }
+  return facts;
+}
+
+const StoredKey* with_step(const std::vector<StoredKey>& keys, KeyRole role, std::string_view step) {
+  for (const StoredKey& k : keys) {
+    if (k.state.role == role && k.state.rollover_step == step) return &k;
+  }
+  return nullptr;
+}
+
+TEST(Rollover, StateFileKeepsEveryRolloverField) {
+  KeyState state;
+  state.role = KeyRole::kKsk;
+  state.rollover_step = "ds-removal";
+  state.successor = 4242;
+  state.predecessor = 7;
+  state.dnskey_seen = kT0;
+  state.signatures_gone = kT0 + 1;
+  state.dnskey_gone = kT0 + 2;
+  state.ds_published = kT0 + 3;
+  state.ds_removable = kT0 + 4;
+  auto back = key_state_from_json(key_state_to_json(state, 13));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, state);
+  EXPECT_FALSE(key_state_from_json(R"({"role": "ksk", "successor": 70000})").ok());
+  EXPECT_FALSE(key_state_from_json(R"({"role": "ksk", "ds_published": "yesterday"})").ok());
+}
+
+TEST(Rollover, ZskPrePublicationWaitsForWhatWasPublished) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.zsk_lifetime = 10 * kDay;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  const std::int64_t lead = 3600 + 600;
+
+  // Before the lifetime less the lead: nothing.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, kT0), kT0 + 10 * kDay - lead - 1).empty());
+  // At it: a new ZSK, published but inactive.
+  std::int64_t t1 = kT0 + 10 * kDay - lead;
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].step, kStepZskPrepublished);
+  const StoredKey* fresh = with_step(keys, KeyRole::kZsk, kStepZskPrepublished);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->published(t1));
+  EXPECT_FALSE(fresh->active(t1));
+  std::uint16_t new_tag = fresh->key.key_tag();
+
+  // The zone carrying it is held for a day (the last publication is still the old one): no swap, however late.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t1 + kDay).empty());
+  // Published at t1 + 1 day: the swap waits DNSKEY TTL + propagation from then.
+  std::int64_t t2 = t1 + kDay;
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + lead - 1).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + lead);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].key_tag, new_tag);
+  EXPECT_EQ(events[0].step, "");
+  EXPECT_EQ(events[1].step, kStepZskRetiring);
+  std::int64_t t3 = t2 + lead;
+  std::vector<StoredKey> signing = active_keys(keys, t3);
+  ASSERT_EQ(signing.size(), 2u);  // KSK + new ZSK
+  EXPECT_TRUE(std::any_of(signing.begin(), signing.end(), [&](const StoredKey& k) { return k.key.key_tag() == new_tag; }));
+
+  // The old ZSK leaves once a publication without its signatures is older than the largest TTL + propagation.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 7200 + 600 - 1).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 7200 + 600);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].step, kStepRetired);
+  EXPECT_EQ(published_keys(keys, t3 + 7200 + 600).size(), 2u);
+
+  // Everything was written: a reload gives the same keys and steps.
+  auto reloaded = store.load();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error();
+  ASSERT_EQ(reloaded->size(), keys.size());
+  for (const StoredKey& k : *reloaded) {
+    auto same = std::find_if(keys.begin(), keys.end(), [&](const StoredKey& o) { return o.key.key_tag() == k.key.key_tag(); });
+    ASSERT_NE(same, keys.end());
+    EXPECT_EQ(same->state, k.state);
+  }
+}
+
+TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.ksk_lifetime = 30 * kDay;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  std::int64_t t1 = kT0 + 30 * kDay;
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t1);
+  ASSERT_EQ(events.size(), 2u);
+  const StoredKey* fresh = with_step(keys, KeyRole::kKsk, kStepKskDsPending);
+  ASSERT_NE(fresh, nullptr);
+  std::uint16_t new_tag = fresh->key.key_tag();
+  EXPECT_FALSE(fresh->published(t1));  // double-DS: the DNSKEY RRset changes once, at the swap
+  EXPECT_NE(events[0].detail.find("IN DS " + std::to_string(new_tag) + " 13 2 "), std::string::npos) << events[0].detail;
+
+  // A year later, without confirmation: still waiting, the old KSK still signs.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + 365 * kDay).empty());
+  EXPECT_EQ(with_step(keys, KeyRole::kKsk, kStepKskDsPending)->key.key_tag(), new_tag);
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1 + kDay);
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_NE(status[0].operator_action.find("keys ds-seen --zone 193.in-addr.arpa. --key " + std::to_string(new_tag)),
+            std::string::npos)
+      << status[0].operator_action;
+
+  // Only a key waiting for its DS can be confirmed.
+  const StoredKey* old = with_step(keys, KeyRole::kKsk, kStepRolling);
+  ASSERT_NE(old, nullptr);
+  EXPECT_FALSE(confirm_ds(store, keys, old->key.key_tag(), t1 + kDay).ok());
+  EXPECT_FALSE(confirm_ds(store, keys, static_cast<std::uint16_t>(new_tag + 1), t1 + kDay).ok());
+  std::int64_t t2 = t1 + 2 * kDay;
+  ASSERT_TRUE(confirm_ds(store, keys, new_tag, t2).ok());
+  // The swap waits for the parent's DS TTL + propagation after the confirmation.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4199).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4200);
+  ASSERT_EQ(events.size(), 2u);
+  std::int64_t t3 = t2 + 4200;
+  std::vector<StoredKey> in_zone = published_keys(keys, t3);
+  ASSERT_EQ(in_zone.size(), 2u);  // new KSK and the ZSK
+  EXPECT_TRUE(std::any_of(in_zone.begin(), in_zone.end(), [&](const StoredKey& k) { return k.key.key_tag() == new_tag; }));
+  // The old DS may be removed DNSKEY TTL + propagation after the first publication without the old KSK.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4199).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].step, kStepRetired);
+  EXPECT_EQ(*std::find_if(keys.begin(), keys.end(), [&](const StoredKey& k) { return k.key.key_tag() == events[0].key_tag; })
+                 ->state.ds_removable,
+            t3 + 4200);
+}
+
+}  // namespace
+}  // namespace rdnsprov::signer
