@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "builder/canonical_order.h"
+#include "dns/thread_pool.h"
 
 namespace rdnsprov::builder {
 namespace {
@@ -103,40 +104,47 @@ class Placer {
     }
   }
 
-  // Step 1.
-  void add(const dns::Delegation& delegation, const dns::ClasslessDelegation* range) {
+  // Step 1 for one delegation on its own: its zone, or why it has none. Reads only the delegation and the served
+  // zones, so that many can be looked at on several cores at once.
+  struct Step1 {
+    std::size_t zone = 0;
+    std::optional<std::string> problem;
+  };
+  Step1 check(const dns::Delegation& delegation, const dns::ClasslessDelegation* range) const {
     const dns::Name& child = delegation.child;
     if (auto zone = served_.zone_at(child)) {
-      reject(delegation, fmt::format("is the apex of served zone {}: not a delegation", text(served_.apex(*zone))));
-      return;
+      return {0, fmt::format("is the apex of served zone {}: not a delegation", text(served_.apex(*zone)))};
     }
     auto zone = served_.closest_enclosing(child);
-    if (!zone) {
-      reject(delegation, "not inside any served zone");
-      return;
-    }
-    if (auto problem = own_problem(delegation, range)) {
-      reject(delegation, std::move(*problem));
-      return;
-    }
+    if (!zone) return {0, "not inside any served zone"};
+    if (auto problem = own_problem(delegation, range)) return {0, std::move(problem)};
     // A CNAME owner a.Z.Y.X has one label more than its block: only then can it be an apex.
     if (range && apex_label_counts_[range->block.label_count() + 1]) {
       std::string owner;
       for (unsigned octet = range->first; octet <= range->last; ++octet) {
         cname_owner_wire(owner, range->block, octet);
         if (auto apex = served_.zone_at_wire(owner)) {
-          reject(delegation, fmt::format("its RFC 2317 CNAME owner {} is the apex of a served zone",
-                                         text(served_.apex(*apex))));
-          return;
+          return {0, fmt::format("its RFC 2317 CNAME owner {} is the apex of a served zone",
+                                 text(served_.apex(*apex)))};
         }
       }
     }
+    return {*zone, std::nullopt};
+  }
+
+  // Step 1, in input order: the outcome of check() becomes a placement error or a candidate.
+  void add(const dns::Delegation& delegation, const dns::ClasslessDelegation* range, Step1&& step) {
+    if (step.problem) {
+      reject(delegation, std::move(*step.problem));
+      return;
+    }
+    const dns::Name& child = delegation.child;
     // Keys live in one arena: a million small strings would cost a million allocations, and moving them in the
     // sort more.
     std::size_t offset = keys_.size();
     append_canonical_key(keys_, child);
     candidates_.push_back(Candidate{offset,
-                                    static_cast<std::uint32_t>(keys_.size() - offset), &delegation, range, *zone});
+                                    static_cast<std::uint32_t>(keys_.size() - offset), &delegation, range, step.zone});
     if (!range) ++plain_;
   }
 
@@ -296,8 +304,27 @@ class Placer {
 Placement place_delegations(const ServedZones& served, std::span<const dns::Delegation> delegations,
                             std::span<const dns::ClasslessDelegation> classless) {
   Placer placer(served, delegations.size() + classless.size());
-  for (const dns::Delegation& delegation : delegations) placer.add(delegation, nullptr);
-  for (const dns::ClasslessDelegation& range : classless) placer.add(range.delegation, &range);
+  // Step 1 is looked at on every core, a block at a time (bounded memory); the outcomes are then taken in input
+  // order, so the result is the same as one core would give.
+  constexpr std::size_t kBlock = 65536;
+  std::vector<Placer::Step1> steps;
+  dns::ThreadPool pool;
+  auto delegation_at = [&](std::size_t i) -> const dns::Delegation& {
+    return i < delegations.size() ? delegations[i] : classless[i - delegations.size()].delegation;
+  };
+  auto range_at = [&](std::size_t i) -> const dns::ClasslessDelegation* {
+    return i < delegations.size() ? nullptr : &classless[i - delegations.size()];
+  };
+  const std::size_t total = delegations.size() + classless.size();
+  for (std::size_t block = 0; block < total; block += kBlock) {
+    const std::size_t count = std::min(kBlock, total - block);
+    steps.clear();
+    steps.resize(count);
+    pool.parallel_for(count, 4096, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) steps[i] = placer.check(delegation_at(block + i), range_at(block + i));
+    });
+    for (std::size_t i = 0; i < count; ++i) placer.add(delegation_at(block + i), range_at(block + i), std::move(steps[i]));
+  }
   return std::move(placer).finish();
 }
 

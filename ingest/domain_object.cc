@@ -35,6 +35,7 @@ const Name& e164_arpa() {
 
 std::vector<std::string_view> fields(std::string_view text) {
   std::vector<std::string_view> out;
+  out.reserve(4);  // "host address" and "keytag algorithm type digest": one allocation, not three
   std::size_t pos = 0;
   while (pos < text.size()) {
     while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
@@ -316,6 +317,7 @@ std::string check_object(const RpslObject& object, const dns::Origin& origin, Do
   const RpslAttribute& key = object.attributes.front();
   std::vector<const RpslAttribute*> nservers;
   std::vector<const RpslAttribute*> ds_rdata;
+  nservers.reserve(object.attributes.size());
   for (std::size_t i = 1; i < object.attributes.size(); ++i) {
     const RpslAttribute& attribute = object.attributes[i];
     if (attribute.name == "domain") {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "dns/thread_pool.h"
 #include "ingest/domain_object.h"
 #include "ingest/printable.h"
 
@@ -134,7 +135,21 @@ IngestResult RegistryCollector::finish() && {
     std::size_t end = n + 1 < spans.size() ? spans[n + 1].first : arena.size();
     by_name.emplace_back(std::string_view(arena).substr(spans[n].first, end - spans[n].first), spans[n].second);
   }
-  std::sort(by_name.begin(), by_name.end());
+  // One octet-string comparison per step (std::pair's operator< would compare the names twice), and the two
+  // halves sorted on two cores, then merged.
+  auto by_key = [](const std::pair<std::string_view, std::size_t>& a, const std::pair<std::string_view, std::size_t>& b) {
+    int c = a.first.compare(b.first);
+    return c != 0 ? c < 0 : a.second < b.second;
+  };
+  {
+    auto middle = by_name.begin() + static_cast<std::ptrdiff_t>(by_name.size() / 2);
+    dns::ThreadPool pool(2);
+    pool.parallel_for(2, 1, [&](std::size_t begin, std::size_t) {
+      if (begin == 0) std::sort(by_name.begin(), middle, by_key);
+      else std::sort(middle, by_name.end(), by_key);
+    });
+    std::inplace_merge(by_name.begin(), middle, by_name.end(), by_key);
+  }
   for (std::size_t begin = 0; begin < by_name.size();) {
     std::size_t end = begin + 1;
     while (end < by_name.size() && by_name[end].first == by_name[begin].first) ++end;
