@@ -212,6 +212,16 @@ void remove_leftover_temporaries(const fs::path& directory) {
   }
 }
 
+// Journals an event while the state directory still takes writes. On a full or read-only disk the journal
+// cannot tell the story: the failure is logged instead, and the run goes on reporting the error it is handling.
+void journal_or_log(safeguards::Journal& journal, const std::string& event, nlohmann::json fields) {
+  try {
+    journal.append(event, std::move(fields));
+  } catch (const std::exception& e) {
+    spdlog::error("{} (event \"{}\" not journaled)", e.what(), event);
+  }
+}
+
 std::string who() {
   for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
     if (const char* v = std::getenv(var); v && *v) return v;
@@ -269,7 +279,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   state.journal().set_context(run_id(global.now), global.now);
   state.journal().append("run-start", {{"command", "run"}, {"pid", ::getpid()}, {"config", global.config_file.string()}});
   auto finish = [&](int code, const std::string& message) {
-    state.journal().append("run-end", {{"exit", code}, {"message", message}});
+    journal_or_log(state.journal(), "run-end", {{"exit", code}, {"message", message}});
     return code;
   };
   Prepared p;
@@ -296,12 +306,25 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                                       {"files", snapshot.files.size()}});
     } catch (const std::exception& e) {
       spdlog::error("backup gate: cannot write a verified snapshot: {}; nothing was published", e.what());
-      state.journal().append("gate", {{"gate", "backup"}, {"verdict", "error"}, {"reason", e.what()}});
+      journal_or_log(state.journal(), "gate", {{"gate", "backup"}, {"verdict", "error"}, {"reason", e.what()}});
       return finish(kExitError, std::string("backup gate: ") + e.what());
     }
     for (const safeguards::ZonePlan& z : p.plan.zones) {
       if (z.action != Action::kPublish) continue;
-      publish_zone(state, config, z, global.now);
+      try {
+        publish_zone(state, config, z, global.now);
+      } catch (const std::exception& e) {
+        // Every file is written atomically: this zone keeps its published version (or, when only its metadata
+        // failed, the next run sees the mismatch and republishes it); the zones after it are not touched.
+        std::string message = fmt::format(
+            "cannot publish zone {}: {}; {} zones were published before it, it and the zones after it keep their "
+            "published version",
+            z.apex.to_text(), e.what(), published);
+        spdlog::error("{}", message);
+        journal_or_log(state.journal(), "publish-error",
+                       {{"zone", z.apex.to_text()}, {"error", e.what()}, {"published_before", published}});
+        return finish(kExitError, message);
+      }
       ++published;
     }
   }
@@ -525,7 +548,7 @@ int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& a
   if (verb == "show" && args.size() == 2) {
     safeguards::SnapshotCheck check = safeguards::verify_snapshot(state, args[1]);
     fs::path manifest = state.snapshots_dir() / args[1] / "manifest.json";
-    if (args[1].find('/') != std::string::npos || !fs::exists(manifest)) {
+    if (!safeguards::is_snapshot_id(args[1]) || !fs::exists(manifest)) {
       spdlog::error("no snapshot {}", args[1]);
       return kExitError;
     }
