@@ -409,6 +409,10 @@ Config load_config(const std::filesystem::path& file) {
   } catch (const std::system_error& e) {
     throw ConfigError(fmt::format("cannot read the configuration: {}", e.what()));
   }
+  return load_config_text(file, text);
+}
+
+Config load_config_text(const std::filesystem::path& file, const std::string& text) {
   Config config;
   config.file = file;
   std::vector<std::string> problems;

@@ -86,6 +86,8 @@ struct Config {
 };
 
 Config load_config(const std::filesystem::path& file);
+// The same for text already read; `file` names it in messages and anchors relative paths.
+Config load_config_text(const std::filesystem::path& file, const std::string& text);
 
 // The policy of a signed zone; nullptr for an unsigned one. load_config guarantees the name resolves.
 const PolicyConfig* zone_policy(const Config& config, const ZoneConfig& zone);

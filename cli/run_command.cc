@@ -256,6 +256,16 @@ void remove_leftover_temporaries(const fs::path& directory) {
   }
 }
 
+// Journals an event while the state directory still takes writes. On a full or read-only disk the journal
+// cannot tell the story: the failure is logged instead, and the run goes on reporting the error it is handling.
+void journal_or_log(safeguards::Journal& journal, const std::string& event, nlohmann::json fields) {
+  try {
+    journal.append(event, std::move(fields));
+  } catch (const std::exception& e) {
+    spdlog::error("{} (event \"{}\" not journaled)", e.what(), event);
+  }
+}
+
 std::string who() {
   for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
     if (const char* v = std::getenv(var); v && *v) return v;
@@ -336,7 +346,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   Prepared p;
   std::map<dns::Name, std::uint64_t> lagging_servers;  // per zone, from SOA verification (metrics)
   auto finish = [&](int code, const std::string& message) {
-    state.journal().append("run-end", {{"exit", code}, {"message", message}});
+    journal_or_log(state.journal(), "run-end", {{"exit", code}, {"message", message}});
     write_run_metrics(config, state,
                       {.exit_code = code, .now = global.now, .started = started, .plan = &p.plan,
                        .lagging_servers = lagging_servers});
@@ -376,13 +386,26 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                                       {"files", snapshot.files.size()}});
     } catch (const std::exception& e) {
       spdlog::error("backup gate: cannot write a verified snapshot: {}; nothing was published", e.what());
-      state.journal().append("gate", {{"gate", "backup"}, {"verdict", "error"}, {"reason", e.what()}});
+      journal_or_log(state.journal(), "gate", {{"gate", "backup"}, {"verdict", "error"}, {"reason", e.what()}});
       return finish(kExitError, std::string("backup gate: ") + e.what());
     }
     for (const safeguards::ZonePlan& z : p.plan.zones) {
       if (z.action != Action::kPublish) continue;
-      if (publish_zone(state, targets, z, global.now)) ++published;
-      else ++not_delivered;
+      try {
+        if (publish_zone(state, targets, z, global.now)) ++published;
+        else ++not_delivered;
+      } catch (const std::exception& e) {
+        // Every file is written atomically: this zone keeps its published version (or, when only its metadata
+        // failed, the next run sees the mismatch and republishes it); the zones after it are not touched.
+        std::string message = fmt::format(
+            "cannot publish zone {}: {}; {} zones were published before it, it and the zones after it keep their "
+            "published version",
+            z.apex.to_text(), e.what(), published);
+        spdlog::error("{}", message);
+        journal_or_log(state.journal(), "publish-error",
+                       {{"zone", z.apex.to_text()}, {"error", e.what()}, {"published_before", published}});
+        return finish(kExitError, message);
+      }
     }
   }
   std::size_t target_problems = finish_targets(state, config, targets);
@@ -638,7 +661,7 @@ int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& a
   if (verb == "show" && args.size() == 2) {
     safeguards::SnapshotCheck check = safeguards::verify_snapshot(state, args[1]);
     fs::path manifest = state.snapshots_dir() / args[1] / "manifest.json";
-    if (args[1].find('/') != std::string::npos || !fs::exists(manifest)) {
+    if (!safeguards::is_snapshot_id(args[1]) || !fs::exists(manifest)) {
       spdlog::error("no snapshot {}", args[1]);
       return kExitError;
     }

@@ -12,9 +12,16 @@ std::optional<FreezeInfo> frozen(const StateDir& state) {
   // An unreadable or hand-written freeze file still freezes: its presence is what counts.
   auto j = nlohmann::json::parse(dns::read_file(state.freeze_file()), nullptr, false);
   if (j.is_object()) {
-    info.reason = j.value("reason", "");
-    info.who = j.value("who", "");
-    info.since = j.value("since", static_cast<std::time_t>(0));
+    // Fields of the wrong type (a hand-edited file) are left empty: the freeze holds whatever they say.
+    auto text = [&](const char* key) {
+      auto it = j.find(key);
+      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    info.reason = text("reason");
+    info.who = text("who");
+    if (auto since = j.find("since"); since != j.end() && since->is_number_integer()) {
+      info.since = since->get<std::time_t>();
+    }
   } else {
     info.reason = "(freeze file present, not written by rdnsprov)";
   }

@@ -20,10 +20,20 @@ void Journal::append(const std::string& event, nlohmann::json fields) const {
   std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open the journal " + file_.string());
+  // Where this line starts: a line that cannot be written whole (disk full) is cut off again, so that the journal
+  // never holds half a line that would swallow the next one.
+  off_t start = ::lseek(fd, 0, SEEK_END);
+  errno = 0;
   ssize_t n = ::write(fd, line.data(), line.size());
   int err = errno;
-  bool synced = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-  if (!synced && n >= 0) err = errno ? errno : EIO;
+  bool written = n == static_cast<ssize_t>(line.size());
+  if (!written && err == 0) err = ENOSPC;  // a short write: the device filled up
+  bool synced = written && ::fsync(fd) == 0;
+  if (written && !synced) err = errno ? errno : EIO;
+  if (!written && n > 0 && start >= 0) {
+    int ignored = ::ftruncate(fd, start);
+    (void)ignored;
+  }
   ::close(fd);
   if (!synced) throw std::system_error(err, std::generic_category(), "cannot write the journal " + file_.string());
 }

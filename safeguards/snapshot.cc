@@ -8,6 +8,7 @@
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
+#include "safeguards/json_fields.h"
 
 namespace rdnsprov::safeguards {
 namespace {
@@ -80,16 +81,21 @@ nlohmann::json Snapshot::to_json() const {
 Snapshot Snapshot::from_json(const nlohmann::json& j) {
   Snapshot s;
   s.id = j.at("id").get<std::string>();
-  s.created = j.at("created").get<std::time_t>();
-  s.reason = j.value("reason", "");
-  s.serials = j.value("serials", std::map<std::string, std::uint32_t>{});
+  s.created = integer_field<std::time_t>(j, "created");
+  if (auto reason = j.find("reason"); reason != j.end()) s.reason = reason->get<std::string>();
+  if (auto serials = j.find("serials"); serials != j.end()) {
+    if (!serials->is_object()) throw nlohmann::json::other_error::create(501, "\"serials\" is not an object", nullptr);
+    for (const auto& [zone, serial] : serials->items()) s.serials[zone] = integer_value<std::uint32_t>(serial, zone);
+  }
   for (const auto& f : j.at("files")) {
     std::string path = f.at("path").get<std::string>();
     // A manifest must not name files outside its snapshot.
-    if (path.empty() || path.front() == '/' || path.find("..") != std::string::npos) {
-      throw nlohmann::json::other_error::create(501, "manifest names a path outside the snapshot: " + path, nullptr);
+    if (path.empty() || path.front() == '/' || path.find("..") != std::string::npos ||
+        path.find('\0') != std::string::npos) {
+      std::string shown = nlohmann::json(path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      throw nlohmann::json::other_error::create(501, "manifest names a path outside the snapshot: " + shown, nullptr);
     }
-    s.files.push_back({path, f.at("size").get<std::uint64_t>(), f.at("sha256").get<std::string>()});
+    s.files.push_back({path, integer_field<std::uint64_t>(f, "size"), f.at("sha256").get<std::string>()});
   }
   return s;
 }
@@ -104,6 +110,15 @@ Snapshot create_snapshot(StateDir& state, std::time_t now, const std::string& re
   snapshot.reason = reason;
   fs::path partial = state.snapshots_dir() / ("." + snapshot.id + ".partial");
   fs::remove_all(partial);
+  // A snapshot that cannot be completed (disk full, read error) leaves nothing behind that holds space.
+  struct RemoveUnlessDone {
+    const fs::path& dir;
+    bool done = false;
+    ~RemoveUnlessDone() {
+      std::error_code ec;
+      if (!done) fs::remove_all(dir, ec);
+    }
+  } cleanup{partial};
   fs::create_directories(partial);
   bool corrupt = fault("snapshot-corrupt");
   for (const fs::path& relative : files_to_snapshot(state)) {
@@ -128,13 +143,19 @@ Snapshot create_snapshot(StateDir& state, std::time_t now, const std::string& re
     throw StateError(fmt::format("snapshot {} failed its read-back check: {}", snapshot.id, check.problems.front()));
   }
   fs::rename(partial, state.snapshots_dir() / snapshot.id);
+  cleanup.done = true;
   dns::sync_directory(state.snapshots_dir());
   return snapshot;
 }
 
+bool is_snapshot_id(std::string_view id) {
+  return !id.empty() && id.find('/') == std::string_view::npos && id.find('\0') == std::string_view::npos &&
+         !id.starts_with(".");
+}
+
 SnapshotCheck verify_snapshot(const StateDir& state, const std::string& id) {
   SnapshotCheck check;
-  if (id.empty() || id.find('/') != std::string::npos || id.starts_with(".")) {
+  if (!is_snapshot_id(id)) {
     check.problems.push_back(fmt::format("\"{}\" is not a snapshot id", id));
     return check;
   }

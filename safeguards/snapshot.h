@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,10 @@ struct SnapshotCheck {
   bool ok = false;
   std::vector<std::string> problems;               // each names the file
 };
+
+// A snapshot id as given on the command line names a directory right below snapshots/: not empty, no '/', not
+// starting with '.' (so neither "." nor ".." nor a partial or removed snapshot), no NUL.
+bool is_snapshot_id(std::string_view id);
 
 // Throws std::system_error or StateError naming what failed.
 Snapshot create_snapshot(StateDir& state, std::time_t now, const std::string& reason);

@@ -7,6 +7,7 @@
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
+#include "safeguards/json_fields.h"
 
 namespace rdnsprov::safeguards {
 
@@ -18,12 +19,12 @@ nlohmann::json PublishedMeta::to_json() const {
 
 PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   PublishedMeta m;
-  m.serial = j.at("serial").get<std::uint32_t>();
-  m.records = j.at("records").get<std::uint64_t>();
-  m.delegations = j.at("delegations").get<std::uint64_t>();
+  m.serial = integer_field<std::uint32_t>(j, "serial");
+  m.records = integer_field<std::uint64_t>(j, "records");
+  m.delegations = integer_field<std::uint64_t>(j, "delegations");
   m.file_sha256 = j.at("file_sha256").get<std::string>();
   m.content_sha256 = j.at("content_sha256").get<std::string>();
-  m.published_at = j.at("published_at").get<std::time_t>();
+  m.published_at = integer_field<std::time_t>(j, "published_at");
   return m;
 }
 

@@ -1,0 +1,43 @@
+// Typed fields of the JSON files rdnsprov reads back from its state directory (published/<zone>.json, snapshot
+// manifests). nlohmann's get<std::uint32_t>() turns a negative number into a huge one and a float into an
+// integer (undefined behaviour when it is out of range); a hand-edited or damaged file must instead be refused
+// like any other malformed one, with a json::exception that names the field.
+//
+//   meta.serial = integer_field<std::uint32_t>(j, "serial");   // throws unless an integer in 0 … 2^32-1
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace rdnsprov::safeguards {
+
+template <typename Integer>
+Integer integer_value(const nlohmann::json& value, const std::string& what) {
+  bool ok = false;
+  if (value.is_number_unsigned()) {
+    ok = value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<Integer>::max());
+  } else if (value.is_number_integer()) {
+    auto v = value.get<std::int64_t>();
+    ok = (std::numeric_limits<Integer>::is_signed ? v >= static_cast<std::int64_t>(std::numeric_limits<Integer>::min())
+                                                  : v >= 0) &&
+         (static_cast<std::uint64_t>(std::numeric_limits<Integer>::max()) > std::numeric_limits<std::int64_t>::max() ||
+          v <= static_cast<std::int64_t>(std::numeric_limits<Integer>::max()));
+  }
+  if (!ok) {
+    throw nlohmann::json::other_error::create(
+        502, "\"" + what + "\" is not an integer from " + std::to_string(std::numeric_limits<Integer>::min()) + " to " +
+                 std::to_string(std::numeric_limits<Integer>::max()),
+        nullptr);
+  }
+  return value.get<Integer>();
+}
+
+template <typename Integer>
+Integer integer_field(const nlohmann::json& object, const char* key) {
+  return integer_value<Integer>(object.at(key), key);
+}
+
+}  // namespace rdnsprov::safeguards

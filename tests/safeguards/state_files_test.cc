@@ -1,0 +1,140 @@
+// The JSON files rdnsprov reads back from its state directory, hand-edited or damaged: each is refused with a
+// json::exception naming the field (which the callers turn into a message naming the file), never silently
+// converted, and a freeze file holds whatever it says. Regression tests of docs/RELIABILITY.md "Findings".
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "dns/atomic_file.h"
+#include "safeguards/freeze.h"
+#include "safeguards/journal.h"
+#include "safeguards/snapshot.h"
+#include "safeguards/state_dir.h"
+#include "tests/support/support.h"
+
+namespace rdnsprov::safeguards {
+namespace {
+
+using json = nlohmann::json;
+using rdnsprov::testing::TempDir;
+
+json good_meta() {
+  return json{{"serial", 2027011501},  {"records", 10}, {"delegations", 3}, {"file_sha256", "ab"},
+              {"content_sha256", "cd"}, {"published_at", 1800000000}};
+}
+
+std::string meta_error(const std::string& key, const json& value) {
+  json j = good_meta();
+  j[key] = value;
+  try {
+    PublishedMeta::from_json(j);
+  } catch (const json::exception& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(PublishedMetaFile, RefusesNumbersThatAreNotIntegersInRange) {
+  PublishedMeta m = PublishedMeta::from_json(good_meta());
+  EXPECT_EQ(m.serial, 2027011501u);
+  EXPECT_EQ(PublishedMeta::from_json(m.to_json()).to_json(), m.to_json());
+  // A float far out of range was undefined behaviour in the conversion; a negative serial became 4294967295.
+  EXPECT_NE(meta_error("serial", 1e300).find("\"serial\" is not an integer"), std::string::npos);
+  EXPECT_NE(meta_error("serial", -1).find("\"serial\""), std::string::npos);
+  EXPECT_NE(meta_error("serial", 4294967296LL).find("\"serial\""), std::string::npos);
+  EXPECT_NE(meta_error("serial", 12.5).find("\"serial\""), std::string::npos);
+  EXPECT_NE(meta_error("records", -3).find("\"records\""), std::string::npos);
+  EXPECT_NE(meta_error("published_at", 1e40).find("\"published_at\""), std::string::npos);
+  EXPECT_NE(meta_error("serial", "7").find("serial"), std::string::npos);
+  EXPECT_EQ(meta_error("serial", 4294967295LL), "(accepted)");
+}
+
+TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
+  TempDir dir;
+  StateDir state = StateDir::open(dir / "state");
+  dns::Name apex = *dns::Name::from_text("193.in-addr.arpa");
+  json j = good_meta();
+  j["serial"] = -5e307;
+  dns::write_file_atomically(state.published_dir() / "193.in-addr.arpa.json", j.dump());
+  dns::write_file_atomically(state.published_dir() / "193.in-addr.arpa.zone", "x\n");
+  auto published = state.published(apex);
+  ASSERT_TRUE(published.has_value());
+  EXPECT_FALSE(published->meta.has_value());
+  EXPECT_NE(published->problem.find("193.in-addr.arpa.json cannot be read"), std::string::npos) << published->problem;
+}
+
+json good_manifest() {
+  return json{{"id", "20270115T080000Z"},
+              {"created", 1800000000},
+              {"reason", "before publication by run"},
+              {"serials", {{"193.in-addr.arpa", 1800000000}}},
+              {"files", {{{"path", "published/193.in-addr.arpa.zone"}, {"size", 12}, {"sha256", "ab"}}}}};
+}
+
+std::string manifest_error(const json& j) {
+  try {
+    Snapshot::from_json(j);
+  } catch (const json::exception& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(SnapshotManifest, RefusesPathsOutsideTheSnapshotAndBadNumbers) {
+  Snapshot s = Snapshot::from_json(good_manifest());
+  EXPECT_EQ(Snapshot::from_json(s.to_json()).to_json(), s.to_json());
+  for (const std::string& path : {std::string("../x"), std::string("/etc/passwd"), std::string("published/../../x"),
+                                  std::string("published/\0/x", 13), std::string("")}) {
+    json j = good_manifest();
+    j["files"][0]["path"] = path;
+    EXPECT_NE(manifest_error(j).find("outside the snapshot"), std::string::npos) << ::testing::PrintToString(path);
+  }
+  // A path with invalid UTF-8 is refused with a message, not with an exception from printing it.
+  json j = good_manifest();
+  j["files"][0]["path"] = std::string("../\xff");
+  EXPECT_NE(manifest_error(j).find("outside the snapshot"), std::string::npos);
+  j = good_manifest();
+  j["serials"]["193.in-addr.arpa"] = 1e300;
+  EXPECT_NE(manifest_error(j).find("\"193.in-addr.arpa\" is not an integer"), std::string::npos);
+  j = good_manifest();
+  j["serials"] = json::array({1, 2});
+  EXPECT_NE(manifest_error(j).find("\"serials\" is not an object"), std::string::npos);
+  j = good_manifest();
+  j["files"][0]["size"] = -1;
+  EXPECT_NE(manifest_error(j).find("\"size\""), std::string::npos);
+  j = good_manifest();
+  j["created"] = 3.5;
+  EXPECT_NE(manifest_error(j).find("\"created\""), std::string::npos);
+}
+
+TEST(SnapshotManifest, SnapshotIdsNameADirectoryRightBelowSnapshots) {
+  EXPECT_TRUE(is_snapshot_id("20270115T080000Z"));
+  EXPECT_TRUE(is_snapshot_id("20270115T080000Z-2"));
+  for (const std::string& id : {std::string(""), std::string("."), std::string(".."), std::string("../x"),
+                                std::string("/abs"), std::string(".20270115T080000Z.partial"),
+                                std::string("a\0b", 3)}) {
+    EXPECT_FALSE(is_snapshot_id(id)) << ::testing::PrintToString(id);
+  }
+}
+
+TEST(FreezeFile, AnyContentStillFreezesAndFieldsOfTheWrongTypeAreLeftEmpty) {
+  TempDir dir;
+  StateDir state = StateDir::open(dir / "state");
+  // A reason that is not a string made frozen() throw json::type_error: the run ended with a JSON message
+  // instead of "publication is frozen".
+  dns::write_file_atomically(state.freeze_file(), R"({"reason": 5, "who": ["x"], "since": "yesterday"})");
+  auto info = frozen(state);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason, "");
+  EXPECT_EQ(info->who, "");
+  EXPECT_EQ(info->since, 0);
+  dns::write_file_atomically(state.freeze_file(), R"({"reason": "incident 7", "who": "alice", "since": 1800000000})");
+  info = frozen(state);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason, "incident 7");
+  EXPECT_EQ(info->since, 1800000000);
+  dns::write_file_atomically(state.freeze_file(), "\xff\xfe not json");
+  EXPECT_TRUE(frozen(state).has_value());
+}
+
+}  // namespace
+}  // namespace rdnsprov::safeguards
