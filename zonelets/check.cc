@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -102,10 +103,25 @@ ZoneletContent check_zonelet(const ParsedZonelet& parsed, const PeerSpec& peer,
     }
   }
 
+  // RFC 2317 ranges delegated by the zonelet, by their /24: names below a.Z.Y.X belong to the range holding a
+  // (RPSL.md "Inside").
+  std::multimap<dns::Name, std::tuple<unsigned, unsigned, const dns::Name*>> ranges;
+  for (const auto& [child, line] : delegated) {
+    unsigned first = 0, last = 0;
+    if (range_label(child.first_label(), first, last)) ranges.emplace(child.parent(), std::tuple{first, last, &child});
+  }
   // The delegation a name belongs to: the closest delegated name at or above it.
   auto delegation_of = [&](const dns::Name& name) -> const dns::Name* {
     for (dns::Name n = name; n.is_below(parent); n = n.parent()) {
       if (auto found = delegated.find(n); found != delegated.end()) return &found->first;
+      auto [begin, end] = ranges.equal_range(n.parent());
+      for (auto it = begin; it != end; ++it) {
+        std::string_view label = n.first_label();
+        if (label.empty() || label.size() > 3 || !std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; })) break;
+        unsigned a = static_cast<unsigned>(std::stoul(std::string(label)));
+        auto [first, last, child] = it->second;
+        if (a >= first && a <= last) return child;
+      }
     }
     return nullptr;
   };
