@@ -140,6 +140,7 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
                         const fs::path& state_root, std::time_t now, const std::string& registry) {
   ImportPlan plan;
   for (const PeerSpec& peer : peers) {
+    if (peer.incoming.empty()) continue;  // a peer we only export to
     auto source = std::make_shared<const std::string>("peer " + peer.name);
     fs::path stored_dir = state_root / "zonelets" / "in" / peer.name;
 
