@@ -10,6 +10,7 @@
 #include "cli/config.h"
 #include "cli/exit_codes.h"
 #include "cli/pipeline.h"
+#include "cli/zonelets_step.h"
 #include "cli/report.h"
 #include "dns/atomic_file.h"
 #include "dns/thread_pool.h"
@@ -54,6 +55,7 @@ int run_check(const GlobalOptions& global, const std::vector<std::string>& args)
   }
   Config config = load_config(global.config_file);
   ingest::IngestResult ingested = read_sources(config);
+  prepare_zonelets(config, config.state, global.now, ingested);  // peers' zonelets, as run would build with them
   builder::BuildResult built = build_configured_zones(config, ingested, global.now);
   print_counts(ingested, built);
   if (vm.count("rejects")) std::cout << rejects_report(ingested.rejects, built.placement_errors);
@@ -82,6 +84,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   po::notify(vm);
   Config config = load_config(global.config_file);
   ingest::IngestResult ingested = read_sources(config);
+  prepare_zonelets(config, config.state, global.now, ingested);  // peers' zonelets, as run would build with them
   builder::BuildResult built = build_configured_zones(config, ingested, global.now);
   std::filesystem::path dir(out);
   std::filesystem::create_directories(dir);

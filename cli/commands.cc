@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
       {"thaw", "end a freeze", run_thaw},
       {"sign", "sign a master file with a zone's keys and policy, verified (--zone --in --out)", run_sign},
       {"keys", "DNSSEC keys of the signed zones: list | generate | import", run_keys},
+      {"zonelets", "delegations exchanged with peer registries: import | export | show", run_zonelets},
   };
   return all;
 }

@@ -33,5 +33,6 @@ int run_freeze(const GlobalOptions& global, const std::vector<std::string>& args
 int run_thaw(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_keys(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_zonelets(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace rdnsprov::cli

@@ -400,6 +400,118 @@ void check_pdns_gpgsql_target(const Config& config, const TargetConfig& target, 
   }
 }
 
+// [peer.NAME]: the peer's address space, directories, exported parent zones and limits (docs/CONFIG.md).
+void parse_peer_section(Config& config, const std::filesystem::path& file, const std::string& section,
+                        const std::string& location, const std::vector<const IniEntry*>& entries,
+                        std::vector<std::string>& problems) {
+  PeerConfig peer;
+  zonelets::PeerSpec& p = peer.spec;
+  p.name = section.substr(5);
+  peer.location = location;
+  if (!zonelets::valid_peer_name(p.name)) {
+    // The name becomes a directory and file name under STATE/zonelets/: refused before it gets there.
+    problems.push_back(fmt::format("{}: [{}] a peer name is 1 to 64 of A-Z a-z 0-9 . _ - and does not start with "
+                                   "'.'", location, section.substr(0, 80)));
+    return;
+  }
+  auto seconds = [](std::uint32_t& field) {
+    return KeyRule{false, [&field](const std::string& v) { return parse_seconds(v, field); }};
+  };
+  auto whole = [](auto& field, unsigned long long minimum) {
+    return KeyRule{false, [&field, minimum](const std::string& v) {
+                     try {
+                       std::size_t used = 0;
+                       unsigned long long x = std::stoull(v, &used);
+                       if (used != v.size() || v[0] == '-' || x < minimum || x > 0xffffffffULL) throw std::out_of_range(v);
+                       field = static_cast<std::remove_reference_t<decltype(field)>>(x);
+                       return std::string();
+                     } catch (const std::exception&) {
+                       return fmt::format("expected a whole number, at least {}", minimum);
+                     }
+                   }};
+  };
+  bool incoming_set = false, outgoing_set = false;
+  std::map<std::string, KeyRule> rules{
+      {"space",
+       {true,
+        [&](const std::string& v) {
+          auto prefix = zonelets::AddressPrefix::from_text(v);
+          if (!prefix) return prefix.error();
+          p.space.push_back(*prefix);
+          return std::string();
+        }}},
+      {"incoming", {false, [&](const std::string& v) { p.incoming = relative_to(file, v); incoming_set = true; return std::string(); }}},
+      {"outgoing", {false, [&](const std::string& v) { p.outgoing = relative_to(file, v); outgoing_set = true; return std::string(); }}},
+      {"export-zone",
+       {true,
+        [&](const std::string& v) {
+          dns::Name apex;
+          std::string problem = parse_name(v, apex);
+          if (problem.empty()) p.export_zones.push_back(apex);
+          return problem;
+        }}},
+      {"stale-after", seconds(p.stale_after)},
+      {"export-interval", seconds(p.export_interval)},
+      {"export-keep", whole(p.export_keep, 1)},
+      {"min-ttl", seconds(p.min_ttl)},
+      {"max-ttl", seconds(p.max_ttl)},
+      {"export-ttl", seconds(p.export_ttl)},
+      {"max-drop-percent",
+       {false,
+        [&](const std::string& v) {
+          try {
+            std::size_t used = 0;
+            double x = std::stod(v, &used);
+            if (used != v.size() || x < 0 || x > 100) throw std::out_of_range(v);
+            p.max_drop_percent = x;
+            return std::string();
+          } catch (const std::exception&) {
+            return std::string("expected a percentage from 0 to 100");
+          }
+        }}},
+      {"min-drop", whole(p.min_drop, 0)},
+  };
+  apply_section(config, section, entries, rules, problems);
+  if (!incoming_set && !outgoing_set) {
+    problems.push_back(fmt::format("{}: [{}] needs \"incoming\", \"outgoing\" or both", location, section));
+  }
+  if (incoming_set && p.space.empty()) {
+    problems.push_back(fmt::format("{}: [{}] \"incoming\" needs at least one \"space\" (the peer's prefixes)",
+                                   location, section));
+  }
+  if (outgoing_set && p.export_zones.empty()) {
+    problems.push_back(fmt::format("{}: [{}] \"outgoing\" needs at least one \"export-zone\"", location, section));
+  }
+  if (p.min_ttl > p.max_ttl) {
+    problems.push_back(fmt::format("{}: [{}] min-ttl ({}) is above max-ttl ({})", location, section, p.min_ttl, p.max_ttl));
+  }
+  config.peers.push_back(std::move(peer));
+}
+
+// Across sections: a peer's space lies inside a zone we serve; its name and directories are its own.
+void check_peers(const Config& config, std::vector<std::string>& problems) {
+  std::set<std::filesystem::path> directories;
+  for (const PeerConfig& peer : config.peers) {
+    std::string section = "peer." + peer.spec.name;
+    for (const zonelets::AddressPrefix& prefix : peer.spec.space) {
+      bool inside = std::any_of(config.zones.begin(), config.zones.end(), [&](const ZoneConfig& z) {
+        auto zone = zonelets::reverse_zone_prefix(z.spec.apex);
+        return zone && zone->contains(prefix);
+      });
+      if (!inside) {
+        problems.push_back(fmt::format("{}: [{}] space = {} is not inside any zone we serve", peer.location, section,
+                                       prefix.to_text()));
+      }
+    }
+    for (const auto& dir : {peer.spec.incoming, peer.spec.outgoing}) {
+      if (!dir.empty() && !directories.insert(dir).second) {
+        problems.push_back(fmt::format("{}: [{}] directory {} is used twice among the peers", peer.location, section,
+                                       dir.string()));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::filesystem::path& file) {
@@ -687,6 +799,8 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
       }
       check_pdns_gpgsql_target(config, target, name, entries, problems);
       config.targets.push_back(std::move(target));
+    } else if (name.starts_with("peer.")) {
+      parse_peer_section(config, file, name, location, entries, problems);
     } else {
       problems.push_back(fmt::format("{}: unknown section [{}]", location, name));
     }
@@ -695,6 +809,7 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
   if (config.state.empty()) problems.push_back(fmt::format("{}: [general] state is not set", file.string()));
   if (config.sources.empty()) problems.push_back(fmt::format("{}: no [source.NAME] section", file.string()));
   if (config.zones.empty()) problems.push_back(fmt::format("{}: no [zone.APEX] section", file.string()));
+  check_peers(config, problems);
   for (const ZoneConfig& zone : config.zones) {
     if (zone.dnssec_policy.empty()) continue;
     std::string section = "zone." + zone.spec.apex.to_text_no_dot();

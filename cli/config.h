@@ -25,6 +25,7 @@
 #include "safeguards/serial_policy.h"
 #include "safeguards/snapshot.h"
 #include "signer/policy.h"
+#include "zonelets/peer.h"
 
 namespace rdnsprov::cli {
 
@@ -70,6 +71,12 @@ struct TargetConfig {
   std::string pdns_control;         // pdns-gpgsql: cache purge command prefix ("… purge ZONE$"); empty: none
 };
 
+// [peer.NAME]: a registry we exchange zonelets with (docs/ZONELETS.md).
+struct PeerConfig {
+  zonelets::PeerSpec spec;          // spec.name is NAME
+  std::string location;             // "FILE:LINE" of the section header
+};
+
 struct Config {
   std::filesystem::path file;       // the configuration file read
   std::filesystem::path state;      // [general] state
@@ -80,6 +87,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<ZoneConfig> zones;
   std::vector<TargetConfig> targets;
+  std::vector<PeerConfig> peers;    // [peer.NAME] sections, in file order
   std::map<std::string, PolicyConfig> policies;  // [policy.NAME] by NAME
   safeguards::GateSettings gates;   // [gates]
   safeguards::Retention retention;  // [snapshots]

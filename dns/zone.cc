@@ -257,6 +257,7 @@ MasterFile read_master_file(std::string_view text, const Name& initial_origin) {
     }
     previous_owner = owner;
     result.records.push_back(Record{std::move(owner), *type, *ttl, std::move(*rdata)});
+    result.lines.push_back(line);
   }
   return result;
 }

@@ -59,6 +59,7 @@ struct MasterFileError {
 };
 struct MasterFile {
   std::vector<Record> records;       // in file order
+  std::vector<std::uint64_t> lines;  // the line each record starts on (same index as `records`)
   std::vector<MasterFileError> errors;
 };
 

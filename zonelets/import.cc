@@ -1,0 +1,388 @@
+#include "zonelets/import.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "dns/atomic_file.h"
+#include "dns/dnssec.h"
+#include "dns/encoding.h"
+#include "safeguards/zone_facts.h"
+
+namespace rdnsprov::zonelets {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Incoming {
+  fs::path file;
+  std::string text;
+  std::time_t generated = 0;
+};
+
+struct Stored {
+  AcceptedMeta meta;
+  std::string text;
+  fs::path file;
+};
+
+std::string stem(const dns::Name& parent) { return parent.to_text_no_dot(); }
+
+std::time_t modification_time(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return 0;
+  return st.st_mtime;
+}
+
+// The parent zone of a file without a header: the longest served apex its file name starts with
+// ("193.in-addr.arpa.zone", "193.in-addr.arpa-20261125.txt"), else the closest served zone of its first record.
+std::optional<dns::Name> plain_parent(const fs::path& file, std::string_view text, const std::vector<dns::Name>& served) {
+  std::string filename = file.filename().string();
+  std::optional<dns::Name> best;
+  for (const dns::Name& apex : served) {
+    std::string s = stem(apex);
+    if (filename.size() >= s.size() && filename.compare(0, s.size(), s) == 0 &&
+        (filename.size() == s.size() || filename[s.size()] == '.' || filename[s.size()] == '-' ||
+         filename[s.size()] == '_')) {
+      if (!best || apex.label_count() > best->label_count()) best = apex;
+    }
+  }
+  if (best) return best;
+  dns::MasterFile parsed = dns::read_master_file(text, dns::Name());
+  if (parsed.records.empty()) return std::nullopt;
+  for (const dns::Name& apex : served) {
+    if (parsed.records.front().owner.is_below(apex) && (!best || apex.label_count() > best->label_count())) best = apex;
+  }
+  return best;
+}
+
+std::map<dns::Name, safeguards::DelegationFacts> facts_of(const ZoneletContent& content) {
+  std::map<dns::Name, safeguards::DelegationFacts> out;
+  for (const dns::Delegation& d : content.delegations) out[d.child] = safeguards::expected_facts(d);
+  for (const dns::ClasslessDelegation& c : content.classless) out[c.delegation.child] = safeguards::expected_facts(c.delegation);
+  return out;
+}
+
+std::map<dns::Name, std::string> origins_of(const ZoneletContent& content) {
+  std::map<dns::Name, std::string> out;
+  for (const dns::Delegation& d : content.delegations) out[d.child] = d.origin.to_string();
+  for (const dns::ClasslessDelegation& c : content.classless) out[c.delegation.child] = c.delegation.origin.to_string();
+  return out;
+}
+
+std::vector<ZoneletChange> changes_between(const ZoneletContent& before, const ZoneletContent& after) {
+  std::vector<ZoneletChange> out;
+  auto old_facts = facts_of(before);
+  auto new_facts = facts_of(after);
+  auto old_origins = origins_of(before);
+  auto new_origins = origins_of(after);
+  for (const auto& [child, facts] : new_facts) {
+    auto old = old_facts.find(child);
+    if (old == old_facts.end()) out.push_back({'+', child.to_text(), new_origins[child]});
+    else if (!(old->second == facts)) out.push_back({'~', child.to_text(), new_origins[child]});
+  }
+  for (const auto& [child, facts] : old_facts) {
+    if (!new_facts.count(child)) out.push_back({'-', child.to_text(), old_origins[child]});
+  }
+  std::sort(out.begin(), out.end(), [](const ZoneletChange& a, const ZoneletChange& b) { return a.child < b.child; });
+  return out;
+}
+
+std::string age_text(std::time_t seconds) {
+  if (seconds >= 86400) return fmt::format("{:.1f} days", static_cast<double>(seconds) / 86400.0);
+  return fmt::format("{:.1f} hours", static_cast<double>(seconds) / 3600.0);
+}
+
+}  // namespace
+
+nlohmann::json AcceptedMeta::to_json() const {
+  return {{"source_file", source_file}, {"generated", generated}, {"serial", serial},
+          {"has_header", has_header},   {"records", records},     {"delegations", delegations},
+          {"sha256", sha256},           {"accepted_at", accepted_at}};
+}
+
+AcceptedMeta AcceptedMeta::from_json(const nlohmann::json& j) {
+  AcceptedMeta m;
+  m.source_file = j.at("source_file").get<std::string>();
+  m.generated = j.at("generated").get<std::time_t>();
+  m.serial = j.at("serial").get<std::uint32_t>();
+  m.has_header = j.at("has_header").get<bool>();
+  m.records = j.at("records").get<std::uint64_t>();
+  m.delegations = j.at("delegations").get<std::uint64_t>();
+  m.sha256 = j.at("sha256").get<std::string>();
+  m.accepted_at = j.at("accepted_at").get<std::time_t>();
+  return m;
+}
+
+const char* import_status_name(ImportStatus status) {
+  switch (status) {
+    case ImportStatus::kAccepted: return "accepted";
+    case ImportStatus::kUnchanged: return "unchanged";
+    case ImportStatus::kKept: return "kept";
+    case ImportStatus::kRefused: return "refused";
+  }
+  return "?";
+}
+
+bool ImportPlan::any_refused() const {
+  return std::any_of(zonelets.begin(), zonelets.end(), [](const ZoneletImport& z) { return z.status == ImportStatus::kRefused; });
+}
+bool ImportPlan::any_stale() const {
+  return std::any_of(zonelets.begin(), zonelets.end(), [](const ZoneletImport& z) { return z.stale; });
+}
+
+ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dns::Name>& served,
+                        const fs::path& state_root, std::time_t now, const std::string& registry) {
+  ImportPlan plan;
+  for (const PeerSpec& peer : peers) {
+    if (peer.incoming.empty()) continue;  // a peer we only export to
+    auto source = std::make_shared<const std::string>("peer " + peer.name);
+    fs::path stored_dir = state_root / "zonelets" / "in" / peer.name;
+
+    // The last accepted zonelets of this peer.
+    std::map<dns::Name, Stored> stored;
+    std::error_code ec;
+    if (fs::is_directory(stored_dir, ec)) {
+      for (const auto& entry : fs::directory_iterator(stored_dir)) {
+        if (entry.path().extension() != ".json" || entry.path().filename().string().starts_with(".")) continue;
+        auto parent = dns::Name::from_text(entry.path().stem().string());
+        if (!parent) continue;
+        Stored s;
+        s.file = stored_dir / (stem(*parent) + ".zonelet");
+        try {
+          s.meta = AcceptedMeta::from_json(nlohmann::json::parse(dns::read_file(entry.path())));
+          s.text = dns::read_file(s.file);
+        } catch (const std::exception& e) {
+          plan.problems.push_back(fmt::format("peer {}: stored zonelet {} cannot be read: {}", peer.name,
+                                              s.file.string(), e.what()));
+          continue;
+        }
+        if (dns::to_hex(dns::sha256(s.text), false) != s.meta.sha256) {
+          plan.problems.push_back(fmt::format("peer {}: stored zonelet {} does not match the digest in {}; "
+                                              "restore it from a snapshot",
+                                              peer.name, s.file.string(), entry.path().string()));
+          continue;
+        }
+        stored.emplace(*parent, std::move(s));
+      }
+    }
+
+    // The newest incoming file of each parent zone.
+    std::map<dns::Name, Incoming> newest;
+    if (!fs::is_directory(peer.incoming, ec)) {
+      plan.problems.push_back(fmt::format("peer {}: incoming directory {} does not exist", peer.name,
+                                          peer.incoming.string()));
+    } else {
+      std::vector<fs::path> files;
+      for (const auto& entry : fs::directory_iterator(peer.incoming, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.starts_with(".") || !entry.is_regular_file(ec)) continue;  // temporaries of atomic writes
+        files.push_back(entry.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const fs::path& file : files) {
+        Incoming in;
+        in.file = file;
+        try {
+          in.text = dns::read_file(file);
+        } catch (const std::exception& e) {
+          plan.problems.push_back(fmt::format("peer {}: {}", peer.name, e.what()));
+          continue;
+        }
+        std::string problem;
+        auto header = read_header(in.text, problem);
+        std::optional<dns::Name> parent;
+        if (header && problem.empty()) {
+          parent = header->parent;
+          in.generated = header->generated;
+        } else {
+          parent = plain_parent(file, in.text, served);
+          in.generated = modification_time(file);
+        }
+        if (!parent) {
+          plan.problems.push_back(fmt::format("peer {}: {}: cannot tell its parent zone (no header, the file name "
+                                              "names no zone we serve, and no record lies inside one)",
+                                              peer.name, file.string()));
+          continue;
+        }
+        auto [it, inserted] = newest.try_emplace(*parent, in);
+        if (!inserted && (in.generated > it->second.generated ||
+                          (in.generated == it->second.generated && in.file > it->second.file))) {
+          it->second = std::move(in);
+        }
+      }
+    }
+
+    std::set<dns::Name> parents;
+    for (const auto& [p, s] : stored) parents.insert(p);
+    for (const auto& [p, in] : newest) parents.insert(p);
+    for (const dns::Name& parent : parents) {
+      ZoneletImport z;
+      z.peer = peer.name;
+      z.parent = parent;
+      z.stored = stored_dir / (stem(parent) + ".zonelet");
+      const Stored* last = nullptr;
+      if (auto s = stored.find(parent); s != stored.end()) {
+        last = &s->second;
+        z.have_stored = true;
+        z.meta = last->meta;
+        auto file = std::make_shared<const std::string>(last->file.string());
+        z.content = check_zonelet(parse_zonelet(last->text, parent), peer, source, file);
+      }
+      std::time_t generated = last ? last->meta.generated : 0;
+      auto in = newest.find(parent);
+      if (in == newest.end()) {
+        z.status = ImportStatus::kKept;
+        z.reason = "no zonelet in the incoming directory: the last accepted one stays";
+      } else if (last && dns::to_hex(dns::sha256(in->second.text), false) == last->meta.sha256) {
+        z.file = in->second.file;
+        z.status = ImportStatus::kUnchanged;
+        z.reason = fmt::format("{} is the zonelet accepted already", in->second.file.string());
+        generated = std::max(generated, in->second.generated);
+      } else {
+        z.file = in->second.file;
+        generated = std::max(generated, in->second.generated);
+        auto refuse = [&](std::string reason) {
+          z.status = ImportStatus::kRefused;
+          z.reason = std::move(reason) + (last ? "; the last accepted zonelet stays" : "; nothing imported");
+        };
+        auto file = std::make_shared<const std::string>(in->second.file.string());
+        ParsedZonelet parsed = parse_zonelet(in->second.text, parent);
+        bool ours = std::find(served.begin(), served.end(), parent) != served.end();
+        if (!parsed.refusal.empty()) {
+          refuse(parsed.refusal);
+        } else if (!ours) {
+          refuse(fmt::format("parent zone {} is not a zone we serve", parent.to_text()));
+        } else if (parsed.header && parsed.header->sender != peer.name) {
+          refuse(fmt::format("the header names sender \"{}\", not {}", parsed.header->sender, peer.name));
+        } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
+          refuse(fmt::format("the header names receiver \"{}\", not us ({})", parsed.header->receiver, registry));
+        } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
+          refuse("the file holds no records and no header saying it is empty (an accidental empty file)");
+        } else {
+          ZoneletContent content = check_zonelet(parsed, peer, source, file);
+          z.rejects = content.rejects;
+          std::uint64_t before = last ? last->meta.delegations : 0;
+          std::uint64_t after = content.delegation_count();
+          safeguards::GateResult drop = safeguards::size_drop_gate(
+              "zonelet-size-drop", "delegations", before, after, safeguards::DropLimit{peer.max_drop_percent, peer.min_drop});
+          z.gates.push_back(drop);
+          if (after == 0 && content.records > 0) {
+            safeguards::GateResult empty{"zonelet-empty", safeguards::Verdict::kHold,
+                                         fmt::format("none of its {} records is usable", content.records), {}};
+            z.gates.push_back(empty);
+          }
+          auto held = std::find_if(z.gates.begin(), z.gates.end(),
+                                   [](const auto& g) { return g.verdict != safeguards::Verdict::kPass; });
+          if (held != z.gates.end()) {
+            refuse(fmt::format("gate {}: {}", held->gate, held->reason));
+          } else {
+            z.status = ImportStatus::kAccepted;
+            z.text = in->second.text;
+            z.meta.source_file = in->second.file.string();
+            z.meta.generated = in->second.generated;
+            z.meta.serial = parsed.header ? parsed.header->serial : 0;
+            z.meta.has_header = parsed.header.has_value();
+            z.meta.records = content.records;
+            z.meta.delegations = after;
+            z.meta.sha256 = dns::to_hex(dns::sha256(z.text), false);
+            z.meta.accepted_at = now;
+            z.changes = changes_between(z.content, content);
+            z.reason = fmt::format("{} delegations (before {}), {} records refused", after, before, z.rejects.size());
+            z.content = std::move(content);
+          }
+        }
+      }
+      if (generated && now - generated > static_cast<std::time_t>(peer.stale_after)) {
+        z.stale = true;
+        z.stale_warning = fmt::format("the newest zonelet of peer {} for {} was generated {} ({} ago), longer ago "
+                                      "than stale-after allows",
+                                      peer.name, parent.to_text(), utc_text(generated), age_text(now - generated));
+      }
+      plan.delegations.insert(plan.delegations.end(), z.content.delegations.begin(), z.content.delegations.end());
+      plan.classless.insert(plan.classless.end(), z.content.classless.begin(), z.content.classless.end());
+      plan.zonelets.push_back(std::move(z));
+    }
+  }
+  return plan;
+}
+
+void commit_imports(const ImportPlan& plan, const fs::path& state_root) {
+  for (const ZoneletImport& z : plan.zonelets) {
+    if (z.status != ImportStatus::kAccepted) continue;
+    fs::path dir = state_root / "zonelets" / "in" / z.peer;
+    fs::create_directories(dir);
+    // The zonelet first, then its metadata: metadata never describes a file that is not there.
+    dns::write_file_atomically(z.stored, z.text);
+    dns::write_file_atomically(dir / (stem(z.parent) + ".json"), z.meta.to_json().dump(2) + "\n");
+  }
+}
+
+nlohmann::json import_json(const ImportPlan& plan) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ZoneletImport& z : plan.zonelets) {
+    nlohmann::json changes = nlohmann::json::array();
+    for (const ZoneletChange& c : z.changes) {
+      changes.push_back({{"change", std::string(1, c.kind)}, {"delegation", c.child}, {"origin", c.origin}});
+    }
+    nlohmann::json rejects = nlohmann::json::array();
+    for (const dns::Reject& r : z.rejects) {
+      rejects.push_back({{"origin", r.origin.to_string()}, {"key", r.key}, {"reason", r.reason}, {"code", r.code}});
+    }
+    nlohmann::json gates = nlohmann::json::array();
+    for (const auto& g : z.gates) gates.push_back(g.to_json());
+    out.push_back({{"peer", z.peer},
+                   {"parent_zone", z.parent.to_text()},
+                   {"status", import_status_name(z.status)},
+                   {"reason", z.reason},
+                   {"file", z.file.string()},
+                   {"delegations", z.content.delegation_count()},
+                   {"stale", z.stale},
+                   {"stale_warning", z.stale_warning},
+                   {"changes", changes},
+                   {"rejects", rejects},
+                   {"gates", gates}});
+  }
+  return out;
+}
+
+std::string import_text(const ImportPlan& plan, std::size_t max_lines) {
+  std::string out;
+  std::string peer;
+  for (const ZoneletImport& z : plan.zonelets) {
+    if (z.peer != peer) {
+      peer = z.peer;
+      out += fmt::format("zonelets from peer {}:\n", peer);
+    }
+    std::string status = import_status_name(z.status);
+    std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) { return std::toupper(c); });
+    out += fmt::format("  {} {}: {} delegations; {}\n", z.parent.to_text(), status, z.content.delegation_count(),
+                       z.reason);
+    std::size_t shown = 0;
+    for (const ZoneletChange& c : z.changes) {
+      if (max_lines && shown++ >= max_lines) {
+        out += fmt::format("    … {} more changes\n", z.changes.size() - max_lines);
+        break;
+      }
+      out += fmt::format("    {} {} ({})\n", c.kind, c.child, c.origin);
+    }
+    shown = 0;
+    for (const dns::Reject& r : z.rejects) {
+      if (max_lines && shown++ >= max_lines) {
+        out += fmt::format("    … {} more refused records\n", z.rejects.size() - max_lines);
+        break;
+      }
+      out += fmt::format("    ! {} {}: {}\n", r.origin.to_string(), r.key, r.reason);
+    }
+    if (z.stale) out += fmt::format("    ! stale: {}\n", z.stale_warning);
+  }
+  for (const std::string& p : plan.problems) out += fmt::format("  ! {}\n", p);
+  return out;
+}
+
+}  // namespace rdnsprov::zonelets
