@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "cli/target_config.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
@@ -625,13 +626,23 @@ Config load_config(const std::filesystem::path& file) {
           {"type",
            {false,
             [&](const std::string& v) {
-              if (v != "directory") return std::string("expected directory");
+              if (v != "directory" && !is_server_target_type(v)) {
+                return std::string("expected directory, bind, knot, nsd or pdns-bind");
+              }
               target.type = v;
               return std::string();
             }}},
           {"path", {false, [&](const std::string& v) { target.path = relative_to(file, v); return std::string(); }}},
       };
+      std::string type_given;
+      for (const IniEntry* e : entries) {
+        if (e->key == "type") type_given = e->value;
+      }
+      for (auto& [key, apply] : server_target_keys(target, type_given, file)) rules[key] = KeyRule{false, apply};
       apply_section(config, name, entries, rules, problems);
+      for (const std::string& problem : server_target_problems(target)) {
+        problems.push_back(fmt::format("{}: [{}] {}", location, name, problem));
+      }
       if (target.type.empty()) problems.push_back(fmt::format("{}: [{}] missing key \"type\"", location, name));
       if (target.type == "directory" && target.path.empty()) {
         problems.push_back(fmt::format("{}: [{}] type directory needs \"path\"", location, name));

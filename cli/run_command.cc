@@ -14,6 +14,7 @@
 #include "cli/pipeline.h"
 #include "cli/report.h"
 #include "cli/signing.h"
+#include "cli/target_config.h"
 #include "cli/targets.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
@@ -46,6 +47,20 @@ std::vector<safeguards::DropOverride> parse_overrides(const std::vector<std::str
     auto name = dns::Name::from_text(z);
     if (!name) throw po::error(fmt::format("--allow-drop {}: {}", z, name.error()));
     out.push_back({*name, reason});
+  }
+  return out;
+}
+
+// --allow-list-drop TARGET: the server targets whose zone list may shrink this once, with the reason.
+std::map<std::string, std::string> parse_list_overrides(const Config& config, const std::vector<std::string>& names,
+                                                        const std::string& reason) {
+  std::map<std::string, std::string> out;
+  if (!names.empty() && reason.empty()) throw po::error("--allow-list-drop needs --reason TEXT (it is journaled)");
+  for (const std::string& n : names) {
+    bool known = std::any_of(config.targets.begin(), config.targets.end(),
+                             [&](const TargetConfig& t) { return t.name == n && is_server_target_type(t.type); });
+    if (!known) throw po::error(fmt::format("--allow-list-drop {}: there is no server target [target.{}]", n, n));
+    out[n] = reason;
   }
   return out;
 }
@@ -217,19 +232,27 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   return true;
 }
 
+// What finish_targets found: problems (each logged and journaled) and zone lists held by a gate (among them).
+struct TargetProblems {
+  std::size_t problems = 0;
+  std::size_t held_lists = 0;
+};
+
 // After the zones of a run: every target brings its servers up to date (zone lists, reloads, NOTIFY) for the
-// configured zones published so far. Returns the number of problems, each logged and journaled.
-std::size_t finish_targets(safeguards::StateDir& state, const Config& config,
-                           const std::vector<std::unique_ptr<publisher::Target>>& targets) {
+// configured zones published so far.
+TargetProblems finish_targets(safeguards::StateDir& state, const Config& config,
+                              const std::vector<std::unique_ptr<publisher::Target>>& targets) {
   std::vector<dns::Name> served;
   for (const ZoneConfig& zc : config.zones) {
     if (auto published = state.published(zc.spec.apex); published && published->intact()) served.push_back(zc.spec.apex);
   }
-  std::size_t problems = 0;
+  TargetProblems problems;
   for (const auto& target : targets) {
     publisher::TargetReport report = target->finish(served);
+    for (const auto& [event, fields] : report.events) state.journal().append(event, fields);
+    if (report.held) ++problems.held_lists;
     for (const std::string& problem : report.problems) {
-      ++problems;
+      ++problems.problems;
       spdlog::error("{}", problem);
       state.journal().append("target-error", {{"target", target->name()}, {"reason", problem}});
     }
@@ -269,14 +292,17 @@ Config load(const GlobalOptions& global) {
 int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("rdnsprov run");
   std::vector<std::string> allow_drop;
+  std::vector<std::string> allow_list_drop;
   std::string reason;
   options.add_options()("help,h", "this help")(
       "allow-drop", po::value(&allow_drop)->composing(), "publish ZONE even if its empty-zone or size-drop gate holds (repeatable)")(
-      "reason", po::value(&reason), "why (required with --allow-drop; journaled)");
+      "reason", po::value(&reason), "why (required with --allow-drop; journaled)")(
+      "allow-list-drop", po::value(&allow_list_drop)->composing(),
+      "write the zone list of server target NAME even if its zone-list gate holds a shrink (repeatable)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
-    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--allow-list-drop TARGET]\n"
                  "The hourly run: takes the lock, honours the freeze, reads every source, builds every zone, gates each\n"
                  "against its published copy, writes a verified snapshot of what it replaces, publishes the zones that\n"
                  "pass, and journals every decision in STATE/journal.jsonl. A held zone keeps its published version.\n"
@@ -284,6 +310,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
+                 "a reload that fails is retried by the next run (docs/PUBLISHING.md).\n"
                  "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 6 published but a target or\n"
                  "server lags (its zone is published again by the next run), 7 frozen.\n\n"
               << options;
@@ -292,6 +320,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::notify(vm);
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
+  auto list_overrides = parse_list_overrides(config, allow_list_drop, reason);
   safeguards::StateDir state = safeguards::StateDir::open(config.state);
   auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
   if (!lock) {
@@ -329,7 +358,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::vector<std::unique_ptr<publisher::Target>> targets;
   try {
-    targets = make_targets(config);
+    targets = make_targets(config, list_overrides);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());
@@ -353,7 +382,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
       else ++not_delivered;
     }
   }
-  std::size_t target_problems = finish_targets(state, config, targets);
+  TargetProblems target_problems = finish_targets(state, config, targets);
   try {
     for (const std::string& id : safeguards::apply_retention(state, config.retention, global.now)) {
       state.journal().append("snapshot-removed", {{"snapshot", id}});
@@ -363,14 +392,17 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::size_t held = static_cast<std::size_t>(
       std::count_if(p.plan.zones.begin(), p.plan.zones.end(), [](const auto& z) { return z.held(); }));
+  if (target_problems.held_lists > 0) {
+    spdlog::warn("{} server zone lists held by the zone-list gate", target_problems.held_lists);
+  }
   std::string summary = fmt::format(
       "{} zones: {} published, {} held, {} unchanged, {} not delivered to every target; {} target problems; {} "
       "rejects, {} placement errors",
       p.plan.zones.size(), published, held, p.plan.zones.size() - published - held - not_delivered, not_delivered,
-      target_problems, p.ingested.rejects.size(), p.built.placement_errors.size());
-  bool lagging = not_delivered > 0 || target_problems > 0;
+      target_problems.problems, p.ingested.rejects.size(), p.built.placement_errors.size());
+  bool lagging = not_delivered > 0 || target_problems.problems > 0;
   (held || lagging ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(held ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
+  return finish(held || target_problems.held_lists > 0 ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -549,12 +581,12 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     else ++not_delivered;
   }
   fs::remove_all(staging);
-  std::size_t target_problems = finish_targets(state, config, targets);
+  TargetProblems target_problems = finish_targets(state, config, targets);
   std::string summary = fmt::format("rebuild from {}: {} zones published, {} not delivered to every target, {} "
-                                    "target problems", snapshot.id, published, not_delivered, target_problems);
-  bool lagging = not_delivered > 0 || target_problems > 0;
+                                    "target problems", snapshot.id, published, not_delivered, target_problems.problems);
+  bool lagging = not_delivered > 0 || target_problems.problems > 0;
   (lagging ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(lagging ? kExitLagging : kExitOk, summary);
+  return finish(target_problems.held_lists > 0 ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& args) {
