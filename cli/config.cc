@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "cli/target_config.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
@@ -777,7 +778,9 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
           {"type",
            {false,
             [&](const std::string& v) {
-              if (v != "directory" && v != "pdns-gpgsql") return std::string("expected directory or pdns-gpgsql");
+              if (v != "directory" && v != "pdns-gpgsql" && !is_server_target_type(v)) {
+                return std::string("expected directory, bind, knot, nsd, pdns-bind or pdns-gpgsql");
+              }
               target.type = v;
               return std::string();
             }}},
@@ -792,7 +795,15 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
             }}},
           {"pdns-control", {false, [&](const std::string& v) { target.pdns_control = v; return std::string(); }}},
       };
+      std::string type_given;
+      for (const IniEntry* e : entries) {
+        if (e->key == "type") type_given = e->value;
+      }
+      for (auto& [key, apply] : server_target_keys(target, type_given, file)) rules[key] = KeyRule{false, apply};
       apply_section(config, name, entries, rules, problems);
+      for (const std::string& problem : server_target_problems(target)) {
+        problems.push_back(fmt::format("{}: [{}] {}", location, name, problem));
+      }
       if (target.type.empty()) problems.push_back(fmt::format("{}: [{}] missing key \"type\"", location, name));
       if (target.type == "directory" && target.path.empty()) {
         problems.push_back(fmt::format("{}: [{}] type directory needs \"path\"", location, name));

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "builder/zone_spec.h"
+#include "publisher/server_target.h"
 #include "safeguards/gates.h"
 #include "safeguards/serial_policy.h"
 #include "safeguards/snapshot.h"
@@ -63,8 +64,9 @@ struct PolicyConfig {
 
 struct TargetConfig {
   std::string name;                 // NAME of [target.NAME]
-  std::string type;                 // "directory"
+  std::string type;                 // "directory", or a server: "bind", "knot", "nsd", "pdns-bind"
   std::filesystem::path path;       // directory: where <zone>.zone files are written
+  publisher::ServerTargetSettings server;  // bind, knot, nsd, pdns-bind: cli/target_config.h
   std::string location;
   std::string conninfo;             // pdns-gpgsql: libpq connection string of PowerDNS's database
   std::string domain_type = "NATIVE";  // pdns-gpgsql: domains.type, NATIVE or MASTER

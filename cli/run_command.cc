@@ -17,6 +17,7 @@
 #include "cli/reviewed_plan.h"
 #include "cli/run_metrics.h"
 #include "cli/signing.h"
+#include "cli/target_config.h"
 #include "cli/targets.h"
 #include "cli/zonelets_step.h"
 #include "dns/atomic_file.h"
@@ -50,6 +51,20 @@ std::vector<safeguards::DropOverride> parse_overrides(const std::vector<std::str
     auto name = dns::Name::from_text(z);
     if (!name) throw po::error(fmt::format("--allow-drop {}: {}", z, name.error()));
     out.push_back({*name, reason});
+  }
+  return out;
+}
+
+// --allow-list-drop TARGET: the server targets whose zone list may shrink this once, with the reason.
+std::map<std::string, std::string> parse_list_overrides(const Config& config, const std::vector<std::string>& names,
+                                                        const std::string& reason) {
+  std::map<std::string, std::string> out;
+  if (!names.empty() && reason.empty()) throw po::error("--allow-list-drop needs --reason TEXT (it is journaled)");
+  for (const std::string& n : names) {
+    bool known = std::any_of(config.targets.begin(), config.targets.end(),
+                             [&](const TargetConfig& t) { return t.name == n && is_server_target_type(t.type); });
+    if (!known) throw po::error(fmt::format("--allow-list-drop {}: there is no server target [target.{}]", n, n));
+    out[n] = reason;
   }
   return out;
 }
@@ -225,19 +240,27 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   return true;
 }
 
+// What finish_targets found: problems (each logged and journaled) and zone lists held by a gate (among them).
+struct TargetProblems {
+  std::size_t problems = 0;
+  std::size_t held_lists = 0;
+};
+
 // After the zones of a run: every target brings its servers up to date (zone lists, reloads, NOTIFY) for the
-// configured zones published so far. Returns the number of problems, each logged and journaled.
-std::size_t finish_targets(safeguards::StateDir& state, const Config& config,
-                           const std::vector<std::unique_ptr<publisher::Target>>& targets) {
+// configured zones published so far.
+TargetProblems finish_targets(safeguards::StateDir& state, const Config& config,
+                              const std::vector<std::unique_ptr<publisher::Target>>& targets) {
   std::vector<dns::Name> served;
   for (const ZoneConfig& zc : config.zones) {
     if (auto published = state.published(zc.spec.apex); published && published->intact()) served.push_back(zc.spec.apex);
   }
-  std::size_t problems = 0;
+  TargetProblems problems;
   for (const auto& target : targets) {
     publisher::TargetReport report = target->finish(served);
+    for (const auto& [event, fields] : report.events) state.journal().append(event, fields);
+    if (report.held) ++problems.held_lists;
     for (const std::string& problem : report.problems) {
-      ++problems;
+      ++problems.problems;
       spdlog::error("{}", problem);
       state.journal().append("target-error", {{"target", target->name()}, {"reason", problem}});
     }
@@ -288,6 +311,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   auto started = std::chrono::steady_clock::now();
   po::options_description options("rdnsprov run");
   std::vector<std::string> allow_drop;
+  std::vector<std::string> allow_list_drop;
   std::string reason;
   std::string plan_file;
   std::string plan_sha256;
@@ -296,11 +320,14 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
       "reason", po::value(&reason), "why (required with --allow-drop; journaled)")(
       "plan", po::value(&plan_file), "publish only if the plan computed now is identical to this reviewed plan "
                                      "(written by diff --save-plan)")(
-      "plan-sha256", po::value(&plan_sha256), "with --plan: the SHA-256 the plan must have (the one reviewed)");
+      "plan-sha256", po::value(&plan_sha256), "with --plan: the SHA-256 the plan must have (the one reviewed)")(
+      "allow-list-drop", po::value(&allow_list_drop)->composing(),
+      "write the zone list of server target NAME even if its zone-list gate holds a shrink (repeatable)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
-    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--plan FILE [--plan-sha256 H]]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--allow-list-drop TARGET]\n"
+                 "       [--plan FILE [--plan-sha256 H]]\n"
                  "The hourly run: takes the lock, honours the freeze, reads every source, builds every zone, gates each\n"
                  "against its published copy, writes a verified snapshot of what it replaces, publishes the zones that\n"
                  "pass, and journals every decision in STATE/journal.jsonl. A held zone keeps its published version.\n"
@@ -308,6 +335,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
+                 "a reload that fails is retried by the next run (docs/PUBLISHING.md).\n"
                  "With --plan FILE (from diff --save-plan) it publishes only if the plan it computes is identical to\n"
                  "the reviewed one and younger than [general] plan-max-age; otherwise it publishes nothing, names every\n"
                  "difference and exits 4. The plan's --allow-drop overrides apply. A plan file that was edited or\n"
@@ -325,6 +354,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (plan_file.empty() && !plan_sha256.empty()) throw po::error("--plan-sha256 needs --plan FILE");
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
+  auto list_overrides = parse_list_overrides(config, allow_list_drop, reason);
   safeguards::StateDir state = safeguards::StateDir::open(config.state);
   auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
   if (!lock) {
@@ -374,7 +404,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::vector<std::unique_ptr<publisher::Target>> targets;
   try {
-    targets = make_targets(config);
+    targets = make_targets(config, list_overrides);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());
@@ -411,7 +441,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
       }
     }
   }
-  std::size_t target_problems = finish_targets(state, config, targets);
+  TargetProblems target_problems = finish_targets(state, config, targets);
   // Zonelets: accepted imports stored, then the exports that are due (never from a run whose sources failed: such a
   // run ended above, I-5).
   bool zonelets_held = p.zonelets.imports.any_refused();
@@ -432,14 +462,20 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::size_t held = static_cast<std::size_t>(
       std::count_if(p.plan.zones.begin(), p.plan.zones.end(), [](const auto& z) { return z.held(); }));
+  if (target_problems.held_lists > 0) {
+    spdlog::warn("{} server zone lists held by the zone-list gate", target_problems.held_lists);
+  }
   std::string summary = fmt::format(
       "{} zones: {} published, {} held, {} unchanged, {} not delivered to every target; {} target problems; {} "
       "rejects, {} placement errors",
       p.plan.zones.size(), published, held, p.plan.zones.size() - published - held - not_delivered, not_delivered,
-      target_problems, p.ingested.rejects.size(), p.built.placement_errors.size());
-  bool lagging = not_delivered > 0 || target_problems > 0;
+      target_problems.problems, p.ingested.rejects.size(), p.built.placement_errors.size());
+  bool lagging = not_delivered > 0 || target_problems.problems > 0;
   (held || lagging ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(held || plan_held || zonelets_held ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
+  return finish(held || plan_held || zonelets_held || target_problems.held_lists > 0 ? kExitHeld
+                : lagging                                                                 ? kExitLagging
+                                                                                          : kExitOk,
+                summary);
 }
 
 int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -644,12 +680,12 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     else ++not_delivered;
   }
   fs::remove_all(staging);
-  std::size_t target_problems = finish_targets(state, config, targets);
+  TargetProblems target_problems = finish_targets(state, config, targets);
   std::string summary = fmt::format("rebuild from {}: {} zones published, {} not delivered to every target, {} "
-                                    "target problems", snapshot.id, published, not_delivered, target_problems);
-  bool lagging = not_delivered > 0 || target_problems > 0;
+                                    "target problems", snapshot.id, published, not_delivered, target_problems.problems);
+  bool lagging = not_delivered > 0 || target_problems.problems > 0;
   (lagging ? spdlog::warn(summary) : spdlog::info(summary));
-  return finish(lagging ? kExitLagging : kExitOk, summary);
+  return finish(target_problems.held_lists > 0 ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }
 
 int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& args) {

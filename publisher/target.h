@@ -16,7 +16,10 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "dns/name.h"
 #include "dns/zone.h"
@@ -36,6 +39,8 @@ struct ZoneRelease {
 struct TargetReport {
   std::string target;
   std::vector<std::string> problems;
+  bool held = false;  // a gate held the server's zone list: the server keeps the previous one (one of the problems)
+  std::vector<std::pair<std::string, nlohmann::json>> events;  // journal entries: event name and fields
   bool ok() const { return problems.empty(); }
 };
 
