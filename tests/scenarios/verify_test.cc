@@ -212,3 +212,80 @@ TEST(VerifyScenario, ReadBackFindsOtherContentUnderThePublishedSerial) {
 
 }  // namespace
 }  // namespace rdnsprov::scenarios
+
+namespace rdnsprov::scenarios {
+namespace {
+
+TEST(VerifyScenario, SignedZoneServedWithAnotherDnskeySetIsReported) {
+  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = nsec";
+  s.extra_sections = "[policy.nsec]\ndenial = nsec\n\n";
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 40));
+  CommandResult first = s.rdnsprov({"run"}, kT0);
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  std::uint32_t s1 = s.published_serial(kZone);
+  // The same file without the ZSK's DNSKEY record (the KSK stays), same serial.
+  std::string text = read_text(s.target_file(kZone));
+  std::string edited;
+  std::size_t removed = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\tDNSKEY\t256 ") != std::string::npos) {
+      ++removed;
+      continue;
+    }
+    edited += line + "\n";
+  }
+  ASSERT_EQ(removed, 1u) << "expected one ZSK in\n" << text.substr(0, 2000);
+  write_text(s.dir / "edited.zone", edited);
+  KnotZoneServer right(s.dir / "knot-right");
+  right.serve(kZone, s.target_file(kZone));
+  KnotZoneServer wrong(s.dir / "knot-wrong");
+  wrong.serve(kZone, s.dir / "edited.zone");
+  ASSERT_TRUE(right.start()) << right.log();
+  ASSERT_TRUE(wrong.start()) << wrong.log();
+  ASSERT_TRUE(serves_serial(right, s1)) << right.log();
+  ASSERT_TRUE(serves_serial(wrong, s1)) << wrong.log();
+  s.extra_sections += verify_section({right.address(), wrong.address()}, 2, false);
+  s.write_config();
+  CommandResult r = s.rdnsprov({"verify"}, kT0 + 60);
+  EXPECT_EQ(r.exit_code, 6) << r.all();
+  EXPECT_NE(table_line(r.output, right.address()).find("current"), std::string::npos) << r.output;
+  EXPECT_NE(table_line(r.output, wrong.address()).find("dnskey-mismatch"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DNSKEY key tags"), std::string::npos) << r.output;
+}
+
+TEST(NotifyTargetScenario, NotifyAcknowledgedOrReportedAsLagging) {
+  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  Scenario s({kZone});
+  KnotZoneServer secondary(s.dir / "knot");
+  secondary.accept_notify(kZone);
+  ASSERT_TRUE(secondary.start()) << secondary.log();
+  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}\ntimeout = 1\nretries = 1\n\n",
+                                 secondary.address());
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 30));
+  CommandResult ok = s.rdnsprov({"run"}, kT0);
+  EXPECT_EQ(ok.exit_code, 0) << ok.all();
+  EXPECT_TRUE(events_of(s.journal(), "target-error").empty()) << ok.all();
+
+  // A second address where nothing answers: the zone is out, but a server was not told (exit 6, journaled).
+  std::string silent = fmt::format("127.0.0.1:{}", testing::free_port());
+  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}, {}\ntimeout = 1\nretries = 1\n\n",
+                                 secondary.address(), silent);
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 31));
+  std::size_t mark = s.journal_size();
+  CommandResult lag = s.rdnsprov({"run"}, kT0 + kHour);
+  EXPECT_EQ(lag.exit_code, 6) << lag.all();
+  std::vector<json> errors = events_of(s.journal_since(mark), "target-error");
+  ASSERT_EQ(errors.size(), 1u) << lag.all();
+  EXPECT_EQ(errors[0].value("target", ""), "secondaries");
+  EXPECT_NE(errors[0].value("reason", "").find(silent), std::string::npos) << errors[0].dump();
+  EXPECT_NE(errors[0].value("reason", "").find(kZone), std::string::npos) << errors[0].dump();
+}
+
+}  // namespace
+}  // namespace rdnsprov::scenarios
