@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -234,25 +235,39 @@ TEST(DnsClientFailureTest, NothingListeningIsUnreachableNamingTheAddress) {
 // A UDP socket of the test's own that answers every query with what `answer` makes of it.
 class FakeResponder {
  public:
-  explicit FakeResponder(std::function<std::string(const std::string&)> answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  explicit FakeResponder(std::function<std::string(const std::string&)> answer, bool ipv6 = false)
+      : answer_(std::move(answer)) {
+    fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+    sockaddr_storage a{};
     socklen_t len = sizeof(a);
+    if (ipv6) {
+      auto* v6 = reinterpret_cast<sockaddr_in6*>(&a);
+      v6->sin6_family = AF_INET6;
+      v6->sin6_addr = in6addr_loopback;
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* v4 = reinterpret_cast<sockaddr_in*>(&a);
+      v4->sin_family = AF_INET;
+      v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(sockaddr_in);
+    }
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len);
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
     thread_ = std::thread([this] {
       char buf[4096];
       while (!stop_) {
         pollfd p{fd_, POLLIN, 0};
         if (::poll(&p, 1, 100) <= 0) continue;
-        sockaddr_in from{};
+        sockaddr_storage from{};
         socklen_t flen = sizeof(from);
         ssize_t n = ::recvfrom(fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &flen);
         if (n <= 0) continue;
         ++queries;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          last_query_ = std::string(buf, static_cast<std::size_t>(n));
+        }
         std::string reply = answer_(std::string(buf, static_cast<std::size_t>(n)));
         if (!reply.empty()) ::sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
       }
@@ -264,9 +279,15 @@ class FakeResponder {
     ::close(fd_);
   }
   int port() const { return port_; }
+  std::string last_query() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_query_;
+  }
   std::atomic<int> queries{0};
 
  private:
+  std::mutex mutex_;
+  std::string last_query_;
   std::function<std::string(const std::string&)> answer_;
   int fd_ = -1;
   int port_ = 0;
@@ -338,6 +359,30 @@ TEST(DnsClientFailureTest, MismatchedAnswersAreNotAccepted) {
   FakeResponder right([](const std::string& q) { return soa_answer(q, dns::get16(q, 0)); });
   DnsClient c(address(fmt::format("127.0.0.1:{}", right.port())), quick(300, 1));
   EXPECT_EQ(c.soa_serial(name("10.in-addr.arpa")), 99u);
+}
+
+TEST(DnsClientFailureTest, Ipv6AndTheDnssecOkBit) {
+  FakeResponder v6([](const std::string& q) { return soa_answer(q, dns::get16(q, 0)); }, /*ipv6=*/true);
+  ServerAddress s = address(fmt::format("[::1]:{}", v6.port()));
+  DnsClient client(s, quick(1000, 1));
+  EXPECT_EQ(client.soa_serial(name("10.in-addr.arpa")), 99u);
+  // An SOA query carries EDNS0 (RFC 6891) without DO; a DNSKEY query sets DO (RFC 3225).
+  auto opt_ttl = [](const std::string& q) -> std::optional<std::uint32_t> {
+    if (q.size() < 11 + 12 || dns::get16(q, 10) != 1) return std::nullopt;  // ARCOUNT 1: the OPT record
+    std::size_t opt = q.size() - 11;
+    if (q[opt] != 0 || dns::get16(q, opt + 1) != 41) return std::nullopt;
+    return dns::get32(q, opt + 5);
+  };
+  auto soa_opt = opt_ttl(v6.last_query());
+  ASSERT_TRUE(soa_opt);
+  EXPECT_EQ(*soa_opt & 0x8000u, 0u);
+  try {
+    client.dnskeys(name("10.in-addr.arpa"));  // the fake answers with an SOA record only: no DNSKEY
+  } catch (const DnsError&) {
+  }
+  auto dnskey_opt = opt_ttl(v6.last_query());
+  ASSERT_TRUE(dnskey_opt);
+  EXPECT_EQ(*dnskey_opt & 0x8000u, 0x8000u);
 }
 
 }  // namespace
