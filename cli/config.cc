@@ -243,6 +243,33 @@ std::map<std::string, KeyRule> zone_rules(ZoneSettings& s) {
   };
 }
 
+// "ADDR[:PORT] ..." separated by spaces or commas, appended to `out`.
+std::string parse_addresses(const std::string& value, std::vector<publisher::ServerAddress>& out) {
+  std::string list = value;
+  std::replace(list.begin(), list.end(), ',', ' ');
+  std::istringstream in(list);
+  std::size_t before = out.size();
+  for (std::string item; in >> item;) {
+    auto address = publisher::ServerAddress::parse(item);
+    if (!address) return address.error();
+    out.push_back(*address);
+  }
+  if (out.size() == before) return "expected one or more ADDRESS[:PORT] ([IPv6]:PORT with a port)";
+  return {};
+}
+
+std::string parse_count(const std::string& value, int& out, int max) {
+  try {
+    std::size_t used = 0;
+    int n = std::stoi(value, &used);
+    if (used != value.size() || n < 0 || n > max) throw std::out_of_range(value);
+    out = n;
+    return {};
+  } catch (const std::exception&) {
+    return fmt::format("expected a whole number from 0 to {}", max);
+  }
+}
+
 std::string parse_yes_no(const std::string& value, bool& out) {
   if (value == "yes" || value == "true") out = true;
   else if (value == "no" || value == "false") out = false;
@@ -731,6 +758,19 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
             }}},
       };
       apply_section(config, name, entries, rules, problems);
+    } else if (name == "verify") {
+      VerifyConfig& v = config.verify;
+      v.location = location;
+      std::map<std::string, KeyRule> rules{
+          {"servers", {true, [&](const std::string& value) { return parse_addresses(value, v.servers); }}},
+          {"timeout", {false, [&](const std::string& value) { return parse_seconds(value, v.timeout); }}},
+          {"retries", {false, [&](const std::string& value) { return parse_count(value, v.retries, 20); }}},
+          {"deadline", {false, [&](const std::string& value) { return parse_seconds(value, v.deadline); }}},
+          {"read-back", {false, [&](const std::string& value) { return parse_yes_no(value, v.read_back); }}},
+          {"live-serials", {false, [&](const std::string& value) { return parse_yes_no(value, v.live_serials); }}},
+      };
+      apply_section(config, name, entries, rules, problems);
+      if (v.timeout == 0) problems.push_back(fmt::format("{}: [verify] timeout must be at least 1 second", location));
     } else if (name.starts_with("policy.")) {
       PolicySettings settings;
       // A configured policy's timing defaults fit the zone defaults (soa-expire 14d): a reused signature keeps
@@ -778,8 +818,8 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
           {"type",
            {false,
             [&](const std::string& v) {
-              if (v != "directory" && v != "pdns-gpgsql" && !is_server_target_type(v)) {
-                return std::string("expected directory, bind, knot, nsd, pdns-bind or pdns-gpgsql");
+              if (v != "directory" && v != "pdns-gpgsql" && v != "notify" && !is_server_target_type(v)) {
+                return std::string("expected directory, bind, knot, nsd, pdns-bind, pdns-gpgsql or notify");
               }
               target.type = v;
               return std::string();
@@ -794,6 +834,9 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
               return std::string();
             }}},
           {"pdns-control", {false, [&](const std::string& v) { target.pdns_control = v; return std::string(); }}},
+          {"addresses", {true, [&](const std::string& v) { return parse_addresses(v, target.addresses); }}},
+          {"timeout", {false, [&](const std::string& v) { return parse_seconds(v, target.timeout); }}},
+          {"retries", {false, [&](const std::string& v) { return parse_count(v, target.retries, 20); }}},
       };
       std::string type_given;
       for (const IniEntry* e : entries) {
@@ -809,6 +852,10 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
         problems.push_back(fmt::format("{}: [{}] type directory needs \"path\"", location, name));
       }
       check_pdns_gpgsql_target(config, target, name, entries, problems);
+      if (target.type == "notify" && target.addresses.empty()) {
+        problems.push_back(fmt::format("{}: [{}] type notify needs \"addresses\"", location, name));
+      }
+      if (target.timeout == 0) problems.push_back(fmt::format("{}: [{}] timeout must be at least 1 second", location, name));
       config.targets.push_back(std::move(target));
     } else if (name.starts_with("peer.")) {
       parse_peer_section(config, file, name, location, entries, problems);

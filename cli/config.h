@@ -22,6 +22,7 @@
 
 #include "builder/zone_spec.h"
 #include "publisher/server_target.h"
+#include "publisher/dns_client.h"
 #include "safeguards/gates.h"
 #include "safeguards/serial_policy.h"
 #include "safeguards/snapshot.h"
@@ -67,6 +68,9 @@ struct TargetConfig {
   std::string type;                 // "directory", or a server: "bind", "knot", "nsd", "pdns-bind"
   std::filesystem::path path;       // directory: where <zone>.zone files are written
   publisher::ServerTargetSettings server;  // bind, knot, nsd, pdns-bind: cli/target_config.h
+  std::vector<publisher::ServerAddress> addresses;  // notify: where NOTIFY goes
+  std::uint32_t timeout = 2;        // notify: seconds to wait for each acknowledgement
+  int retries = 3;                  // notify: retransmissions after the first NOTIFY
   std::string location;
   std::string conninfo;             // pdns-gpgsql: libpq connection string of PowerDNS's database
   std::string domain_type = "NATIVE";  // pdns-gpgsql: domains.type, NATIVE or MASTER
@@ -76,6 +80,17 @@ struct TargetConfig {
 // [peer.NAME]: a registry we exchange zonelets with (docs/ZONELETS.md).
 struct PeerConfig {
   zonelets::PeerSpec spec;          // spec.name is NAME
+  std::string location;             // "FILE:LINE" of the section header
+};
+
+// [verify]: the nameservers asked after every publication (and for live serials before it).
+struct VerifyConfig {
+  std::vector<publisher::ServerAddress> servers;  // servers: every zone is checked on each
+  std::uint32_t timeout = 2;        // seconds per query attempt
+  int retries = 2;                  // query attempts after the first
+  std::uint32_t deadline = 30;      // seconds servers get to serve the new serials
+  bool read_back = true;            // AXFR each zone back and compare with what was published
+  bool live_serials = true;         // ask the servers for their serials before publishing (I-4)
   std::string location;             // "FILE:LINE" of the section header
 };
 
@@ -93,6 +108,7 @@ struct Config {
   std::map<std::string, PolicyConfig> policies;  // [policy.NAME] by NAME
   safeguards::GateSettings gates;   // [gates]
   safeguards::Retention retention;  // [snapshots]
+  VerifyConfig verify;              // [verify]
 };
 
 Config load_config(const std::filesystem::path& file);

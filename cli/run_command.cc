@@ -20,6 +20,7 @@
 #include "cli/target_config.h"
 #include "cli/targets.h"
 #include "cli/zonelets_step.h"
+#include "cli/verification.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
@@ -96,7 +97,8 @@ bool looks_signed(const safeguards::StateDir& state, const dns::Name& apex) {
 
 Prepared prepare(const Config& config, const safeguards::StateDir& state, std::time_t now,
                  const std::vector<safeguards::DropOverride>& overrides, const SigningSetup& signing,
-                 const std::vector<std::pair<std::string, std::uint32_t>>& extra_live = {}) {
+                 const std::vector<std::pair<std::string, std::uint32_t>>& extra_live = {},
+                 const LiveSerials& live = {}) {
   Prepared p;
   p.ingested = read_sources(config);
   p.zonelets = prepare_zonelets(config, state.root(), now, p.ingested);
@@ -118,6 +120,10 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
           c.republish_reason = republish_reason(zc, keyring, *published, now);
         }
       }
+    }
+    // I-4: forward of the serial every live nameserver serves now.
+    if (auto served = live.find(z.zone.apex()); served != live.end()) {
+      c.live_serials.insert(c.live_serials.end(), served->second.begin(), served->second.end());
     }
     for (const auto& [label, serial] : extra_live) {
       if (label == z.zone.apex().to_text()) c.live_serials.emplace_back("current state", dns::Serial(serial));
@@ -387,7 +393,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   };
   if (!plan_problem.empty()) return finish(kExitError, "reviewed plan refused: " + plan_problem);
   try {
-    p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}, true});
+    LiveSerials live = ask_live_serials(config, &state.journal());
+    p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}, true}, {},
+                live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());
@@ -411,6 +419,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::size_t published = 0;
   std::size_t not_delivered = 0;
+  std::vector<dns::Name> published_zones;
   if (p.plan.any_publish()) {
     // The backup gate: nothing is published unless what it replaces is in a verified snapshot (I-2).
     try {
@@ -425,8 +434,12 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     for (const safeguards::ZonePlan& z : p.plan.zones) {
       if (z.action != Action::kPublish) continue;
       try {
-        if (publish_zone(state, targets, z, global.now)) ++published;
-        else ++not_delivered;
+        if (publish_zone(state, targets, z, global.now)) {
+          ++published;
+          published_zones.push_back(z.apex);
+        } else {
+          ++not_delivered;
+        }
       } catch (const std::exception& e) {
         // Every file is written atomically: this zone keeps its published version (or, when only its metadata
         // failed, the next run sees the mismatch and republishes it); the zones after it are not touched.
@@ -453,6 +466,19 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     spdlog::error("zonelets: {}", e.what());
     return finish(kExitError, fmt::format("{} zones published; zonelets: {}", published, e.what()));
   }
+  // I-7: every configured server is asked for every zone; the zones of this run are read back.
+  std::size_t verify_problems = 0;
+  try {
+    VerifyOutcome verified = verify_published(config, state, published_zones, false, &state.journal(), std::cout, false);
+    verify_problems = verified.problems;
+    for (const publisher::ServerCheck& check : verified.report.checks) {
+      if (!check.ok()) ++lagging_servers[check.apex];
+    }
+  } catch (const std::exception& e) {
+    ++verify_problems;
+    spdlog::error("verify: {}", e.what());
+    state.journal().append("verify", {{"problem", e.what()}});
+  }
   try {
     for (const std::string& id : safeguards::apply_retention(state, config.retention, global.now)) {
       state.journal().append("snapshot-removed", {{"snapshot", id}});
@@ -467,10 +493,10 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   std::string summary = fmt::format(
       "{} zones: {} published, {} held, {} unchanged, {} not delivered to every target; {} target problems; {} "
-      "rejects, {} placement errors",
+      "zone × server pairs not current; {} rejects, {} placement errors",
       p.plan.zones.size(), published, held, p.plan.zones.size() - published - held - not_delivered, not_delivered,
-      target_problems.problems, p.ingested.rejects.size(), p.built.placement_errors.size());
-  bool lagging = not_delivered > 0 || target_problems.problems > 0;
+      target_problems.problems, verify_problems, p.ingested.rejects.size(), p.built.placement_errors.size());
+  bool lagging = not_delivered > 0 || target_problems.problems > 0 || verify_problems > 0;
   (held || lagging ? spdlog::warn(summary) : spdlog::info(summary));
   return finish(held || plan_held || zonelets_held || target_problems.held_lists > 0 ? kExitHeld
                 : lagging                                                                 ? kExitLagging
@@ -513,7 +539,10 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
   // Signed in memory with the keys already there; a zone without keys is shown unsigned ("keys would be
   // generated"): diff writes nothing, keys included.
-  Prepared p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kReadOnly, {}});
+  // The serials run would move forward of (I-4): what the [verify] servers serve now.
+  LiveSerials live = ask_live_serials(config, nullptr);
+  Prepared p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kReadOnly, {}},
+                       {}, live);
   std::string plan_sha256;
   if (!save_plan.empty()) {
     plan_sha256 = save_reviewed_plan(save_plan, config, state, p.plan, overrides, p.ingested.rejects.size(),

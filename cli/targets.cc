@@ -6,6 +6,7 @@
 
 #include "publisher/pdns_gpgsql.h"
 #include "publisher/server_target.h"
+#include "publisher/notify_target.h"
 
 namespace rdnsprov::cli {
 
@@ -15,6 +16,13 @@ std::vector<std::unique_ptr<publisher::Target>> make_targets(const Config& confi
   for (const TargetConfig& t : config.targets) {
     if (t.type == "directory") {
       targets.push_back(std::make_unique<publisher::ZoneDirectoryTarget>(t.name, t.path));
+      continue;
+    }
+    if (t.type == "notify") {
+      publisher::QueryOptions options;
+      options.timeout = std::chrono::seconds(t.timeout);
+      options.retries = t.retries;
+      targets.push_back(std::make_unique<publisher::NotifyTarget>(t.name, t.addresses, options));
       continue;
     }
     if (t.type == "pdns-gpgsql") {
