@@ -431,6 +431,41 @@ TEST(PdnsGpgsql, AConnectionLostMidTransactionLeavesThePreviousZoneServedAndTheN
   EXPECT_EQ(pdns.serial(zone), serial3);
 }
 
+TEST(PdnsGpgsql, RowsCarryAuthAndOrdernameAsRectifyZoneSetsThem) {
+  dns::Name apex = *dns::Name::from_text("193.in-addr.arpa");
+  dns::MasterFile parsed = dns::read_master_file(
+      "193.in-addr.arpa. 3600 IN SOA ns0.example. hostmaster.example. 7 3600 600 1209600 3600\n"
+      "193.in-addr.arpa. 3600 IN NS ns0.example.\n"
+      "193.in-addr.arpa. 3600 IN NSEC 5.0.193.in-addr.arpa. NS SOA RRSIG NSEC\n"
+      "5.0.193.in-addr.arpa. 3600 IN NS ns1.5.0.193.in-addr.arpa.\n"
+      "5.0.193.in-addr.arpa. 3600 IN DS 1000 13 2 AABBCCDD\n"
+      "5.0.193.in-addr.arpa. 3600 IN NSEC 193.in-addr.arpa. NS DS RRSIG NSEC\n"
+      "ns1.5.0.193.in-addr.arpa. 3600 IN A 192.0.2.1\n",
+      apex);
+  ASSERT_TRUE(parsed.errors.empty());
+  dns::Zone zone(apex);
+  for (auto& record : parsed.records) zone.add(std::move(record));
+  zone.canonicalise();
+  publisher::PdnsZoneRows rows = publisher::pdns_zone_rows(zone);
+  EXPECT_EQ(rows.denial.kind, publisher::PdnsDenial::Kind::kNsec);
+  std::vector<std::string> got;
+  for (const auto& row : rows.rows) {
+    got.push_back(fmt::format("{} {} [{}] {} {}", row.name, row.type.value_or("NULL"), row.content,
+                              row.ordername ? "'" + *row.ordername + "'" : "NULL", row.auth ? "t" : "f"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "193.in-addr.arpa NS [ns0.example] '' t",
+                     "193.in-addr.arpa SOA [ns0.example hostmaster.example 7 3600 600 1209600 3600] '' t",
+                     "193.in-addr.arpa NSEC [5.0.193.in-addr.arpa NS SOA RRSIG NSEC] '' t",
+                     "5.0.193.in-addr.arpa NS [ns1.5.0.193.in-addr.arpa] '0 5' f",
+                     "5.0.193.in-addr.arpa DS [1000 13 2 AABBCCDD] '0 5' t",
+                     "5.0.193.in-addr.arpa NSEC [193.in-addr.arpa NS DS RRSIG NSEC] '0 5' f",
+                     "ns1.5.0.193.in-addr.arpa A [192.0.2.1] NULL f",
+                     "0.193.in-addr.arpa NULL [] NULL f",
+                 }));
+  EXPECT_EQ(publisher::pdns_nsec_ordername(*dns::Name::from_text("a.b.c.193.in-addr.arpa"), apex), "c b a");
+}
+
 TEST(PdnsGpgsql, ConfigurationNamesAMissingConninfoAndKeysOfTheWrongType) {
   Scenario s({"193.in-addr.arpa"});
   s.extra_sections = "[target.pdns]\ntype = pdns-gpgsql\ndomain-type = SLAVE\npath = /tmp\n";
