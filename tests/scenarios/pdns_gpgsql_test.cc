@@ -466,6 +466,23 @@ TEST(PdnsGpgsql, RowsCarryAuthAndOrdernameAsRectifyZoneSetsThem) {
   EXPECT_EQ(publisher::pdns_nsec_ordername(*dns::Name::from_text("a.b.c.193.in-addr.arpa"), apex), "c b a");
 }
 
+TEST(PdnsGpgsql, AnUnreachableDatabaseIsAJournaledTargetErrorWithoutItsPassword) {
+  Scenario s({"193.in-addr.arpa"});
+  s.extra_sections = fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = host={} port=5 dbname=pdns "
+                                 "password=Sekr1t-Value connect_timeout=5\n",
+                                 (s.dir / "no-such-socket-dir").string());
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 30));
+  CommandResult r = s.rdnsprov({"run"}, kT0);
+  EXPECT_EQ(r.exit_code, 6) << r.all();
+  EXPECT_NE(r.all().find("target pdns: zone 193.in-addr.arpa.: cannot connect to the database"), std::string::npos)
+      << r.all();
+  EXPECT_EQ(r.all().find("Sekr1t-Value"), std::string::npos) << r.all();
+  EXPECT_EQ(read_text(s.journal_file()).find("Sekr1t-Value"), std::string::npos);
+  EXPECT_EQ(events_of(s.journal(), "target-error").size(), 1u);
+  EXPECT_FALSE(fs::exists(s.published_file("193.in-addr.arpa")));
+}
+
 TEST(PdnsGpgsql, ConfigurationNamesAMissingConninfoAndKeysOfTheWrongType) {
   Scenario s({"193.in-addr.arpa"});
   s.extra_sections = "[target.pdns]\ntype = pdns-gpgsql\ndomain-type = SLAVE\npath = /tmp\n";
