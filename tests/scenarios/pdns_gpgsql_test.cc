@@ -82,9 +82,10 @@ class PdnsServer {
   std::unique_ptr<ChildProcess> server_;
 };
 
-std::string target_section(const PostgresServer& pg, const std::string& db, const PdnsServer& pdns) {
-  return fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = {}\npdns-control = {}\n\n", pg.conninfo(db),
-                     pdns.control_command());
+std::string target_section(const PostgresServer& pg, const std::string& db, const PdnsServer& pdns,
+                           const std::string& extra_lines = "") {
+  return fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = {}\npdns-control = {}\n{}\n", pg.conninfo(db),
+                     pdns.control_command(), extra_lines);
 }
 
 // Lines of a dig answer section (+noall +answer / +authority) as "owner type rdata…" without TTL and class.
@@ -164,8 +165,11 @@ TEST(PdnsGpgsql, RunPublishesAZonePowerDnsServesAndASecondRunIsServedAfterThePur
   objects.push_back({"44.3.193.in-addr.arpa", {"ns1.new.example", "ns2.new.example"}, {}});
   find_object(objects, "6.0.193.in-addr.arpa")->nservers = {"ns1.moved.example", "ns2.moved.example"};
   s.write_dump(objects);
+  s.extra_sections = target_section(pg, "pdns", pdns, "domain-type = MASTER\n");
+  s.write_config();
   r = s.rdnsprov({"run"}, kT0 + kHour);
   ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(pg.psql("SELECT type FROM domains WHERE name = '193.in-addr.arpa'", "pdns"), "MASTER\n");
   std::uint32_t serial2 = s.published_serial("193.in-addr.arpa");
   ASSERT_TRUE(serial_after(serial2, serial1));
   EXPECT_EQ(pdns.serial("193.in-addr.arpa"), serial2) << pdns.log();
