@@ -29,6 +29,7 @@ using dns::Name;
 using dns::RRType;
 
 constexpr const char* kDefaultConnectTimeout = "10";
+constexpr const char* kDefaultOptions = "-c lock_timeout=120s";
 constexpr std::chrono::seconds kPurgeTimeout{60};
 
 struct ConnectionCloser {
@@ -298,6 +299,11 @@ class PdnsGpgsqlTarget::Connection {
       keywords.push_back("connect_timeout");
       values.push_back(kDefaultConnectTimeout);
     }
+    // A session that holds a lock on PowerDNS's tables (an operator's open transaction) must not stall the hourly
+    // run for ever: the zone fails after this wait and is published again by the next run. Keywords before
+    // "dbname" are defaults: an `options` in the conninfo replaces this one.
+    keywords.push_back("options");
+    values.push_back(kDefaultOptions);
     std::string application = "rdnsprov target " + target_;
     keywords.push_back("application_name");
     values.push_back(application.c_str());
