@@ -29,6 +29,7 @@ using dns::Name;
 using dns::RRType;
 
 constexpr const char* kDefaultConnectTimeout = "10";
+constexpr const char* kDefaultOptions = "-c lock_timeout=120s";
 constexpr std::chrono::seconds kPurgeTimeout{60};
 
 struct ConnectionCloser {
@@ -298,6 +299,11 @@ class PdnsGpgsqlTarget::Connection {
       keywords.push_back("connect_timeout");
       values.push_back(kDefaultConnectTimeout);
     }
+    // A session that holds a lock on PowerDNS's tables (an operator's open transaction) must not stall the hourly
+    // run for ever: the zone fails after this wait and is published again by the next run. Keywords before
+    // "dbname" are defaults: an `options` in the conninfo replaces this one.
+    keywords.push_back("options");
+    values.push_back(kDefaultOptions);
     std::string application = "rdnsprov target " + target_;
     keywords.push_back("application_name");
     values.push_back(application.c_str());
@@ -310,7 +316,7 @@ class PdnsGpgsqlTarget::Connection {
     connection_.reset(PQconnectdbParams(keywords.data(), values.data(), 1));
     if (!connection_) fail(zone, "cannot connect to the database: libpq is out of memory");
     if (PQstatus(connection_.get()) != CONNECTION_OK) {
-      std::string message = one_line(PQerrorMessage(connection_.get()));
+      std::string message = without_password(one_line(PQerrorMessage(connection_.get())));
       connection_.reset();
       fail(zone, "cannot connect to the database: " + message);
     }
@@ -362,6 +368,29 @@ class PdnsGpgsqlTarget::Connection {
   }
 
  private:
+  // libpq quotes pieces of a conninfo it cannot parse; a password written into it (against the advice of
+  // docs/CONFIG.md) must still not reach the log or the journal.
+  std::string without_password(std::string message) const {
+    char* raw_error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo_.c_str(), &raw_error);
+    if (raw_error) PQfreemem(raw_error);
+    bool may_hold_password = conninfo_.find("password") != std::string::npos || conninfo_.find('@') != std::string::npos;
+    if (!options) {
+      return may_hold_password ? std::string("invalid conninfo (libpq's message withheld: it may quote a password)")
+                               : message;
+    }
+    for (PQconninfoOption* option = options; option->keyword; ++option) {
+      if (std::string_view(option->keyword) != "password" || !option->val || !*option->val) continue;
+      std::string secret = option->val;
+      for (std::size_t at = message.find(secret); at != std::string::npos; at = message.find(secret, at)) {
+        message.replace(at, secret.size(), "[redacted]");
+        at += std::string_view("[redacted]").size();
+      }
+    }
+    PQconninfoFree(options);
+    return message;
+  }
+
   std::string error(const PGresult* result) const {
     std::string out;
     if (result) {

@@ -15,8 +15,9 @@
 // built. So `ordername` and `auth` must be exactly what PowerDNS's own rectify-zone would write (pdnsutil refuses to
 // rectify a presigned zone), and every name of our chain must own a row, empty non-terminals included:
 //   - auth: false for every record at or below a delegation point (the delegation's NS, glue), except the DS at the
-//     delegation point itself; an empty non-terminal is authoritative when a name below it is (and, for NSEC3
-//     without opt-out, when it is in the chain);
+//     delegation point itself; an empty non-terminal is authoritative when a name below it is, and when it is in
+//     the NSEC3 chain (rectify-zone does the latter only without opt-out, which breaks opt-out proofs: see
+//     docs/PUBLISHING.md);
 //   - ordername, NSEC: the owner relative to the apex, labels in reverse order separated by spaces ("" for the
 //     apex), for every name that owns an NSEC; NULL for glue and empty non-terminals;
 //   - ordername, NSEC3: the base32hex hash of the owner (RFC 5155 §5) for every name whose hash is in the zone's

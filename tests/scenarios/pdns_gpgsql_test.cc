@@ -82,9 +82,10 @@ class PdnsServer {
   std::unique_ptr<ChildProcess> server_;
 };
 
-std::string target_section(const PostgresServer& pg, const std::string& db, const PdnsServer& pdns) {
-  return fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = {}\npdns-control = {}\n\n", pg.conninfo(db),
-                     pdns.control_command());
+std::string target_section(const PostgresServer& pg, const std::string& db, const PdnsServer& pdns,
+                           const std::string& extra_lines = "") {
+  return fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = {}\npdns-control = {}\n{}\n", pg.conninfo(db),
+                     pdns.control_command(), extra_lines);
 }
 
 // Lines of a dig answer section (+noall +answer / +authority) as "owner type rdata…" without TTL and class.
@@ -164,8 +165,11 @@ TEST(PdnsGpgsql, RunPublishesAZonePowerDnsServesAndASecondRunIsServedAfterThePur
   objects.push_back({"44.3.193.in-addr.arpa", {"ns1.new.example", "ns2.new.example"}, {}});
   find_object(objects, "6.0.193.in-addr.arpa")->nservers = {"ns1.moved.example", "ns2.moved.example"};
   s.write_dump(objects);
+  s.extra_sections = target_section(pg, "pdns", pdns, "domain-type = MASTER\n");
+  s.write_config();
   r = s.rdnsprov({"run"}, kT0 + kHour);
   ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(pg.psql("SELECT type FROM domains WHERE name = '193.in-addr.arpa'", "pdns"), "MASTER\n");
   std::uint32_t serial2 = s.published_serial("193.in-addr.arpa");
   ASSERT_TRUE(serial_after(serial2, serial1));
   EXPECT_EQ(pdns.serial("193.in-addr.arpa"), serial2) << pdns.log();
@@ -429,6 +433,58 @@ TEST(PdnsGpgsql, AConnectionLostMidTransactionLeavesThePreviousZoneServedAndTheN
   EXPECT_EQ(std::to_string(target.last_rows()) + "\n", rows3);
   std::cout << "one transaction replacing " << target.last_rows() << " rows: " << target.last_milliseconds() << " ms\n";
   EXPECT_EQ(pdns.serial(zone), serial3);
+}
+
+TEST(PdnsGpgsql, RowsCarryAuthAndOrdernameAsRectifyZoneSetsThem) {
+  dns::Name apex = *dns::Name::from_text("193.in-addr.arpa");
+  dns::MasterFile parsed = dns::read_master_file(
+      "193.in-addr.arpa. 3600 IN SOA ns0.example. hostmaster.example. 7 3600 600 1209600 3600\n"
+      "193.in-addr.arpa. 3600 IN NS ns0.example.\n"
+      "193.in-addr.arpa. 3600 IN NSEC 5.0.193.in-addr.arpa. NS SOA RRSIG NSEC\n"
+      "5.0.193.in-addr.arpa. 3600 IN NS ns1.5.0.193.in-addr.arpa.\n"
+      "5.0.193.in-addr.arpa. 3600 IN DS 1000 13 2 AABBCCDD\n"
+      "5.0.193.in-addr.arpa. 3600 IN NSEC 193.in-addr.arpa. NS DS RRSIG NSEC\n"
+      "ns1.5.0.193.in-addr.arpa. 3600 IN A 192.0.2.1\n",
+      apex);
+  ASSERT_TRUE(parsed.errors.empty());
+  dns::Zone zone(apex);
+  for (auto& record : parsed.records) zone.add(std::move(record));
+  zone.canonicalise();
+  publisher::PdnsZoneRows rows = publisher::pdns_zone_rows(zone);
+  EXPECT_EQ(rows.denial.kind, publisher::PdnsDenial::Kind::kNsec);
+  std::vector<std::string> got;
+  for (const auto& row : rows.rows) {
+    got.push_back(fmt::format("{} {} [{}] {} {}", row.name, row.type.value_or("NULL"), row.content,
+                              row.ordername ? "'" + *row.ordername + "'" : "NULL", row.auth ? "t" : "f"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "193.in-addr.arpa NS [ns0.example] '' t",
+                     "193.in-addr.arpa SOA [ns0.example hostmaster.example 7 3600 600 1209600 3600] '' t",
+                     "193.in-addr.arpa NSEC [5.0.193.in-addr.arpa NS SOA RRSIG NSEC] '' t",
+                     "5.0.193.in-addr.arpa NS [ns1.5.0.193.in-addr.arpa] '0 5' f",
+                     "5.0.193.in-addr.arpa DS [1000 13 2 AABBCCDD] '0 5' t",
+                     "5.0.193.in-addr.arpa NSEC [193.in-addr.arpa NS DS RRSIG NSEC] '0 5' f",
+                     "ns1.5.0.193.in-addr.arpa A [192.0.2.1] NULL f",
+                     "0.193.in-addr.arpa NULL [] NULL f",
+                 }));
+  EXPECT_EQ(publisher::pdns_nsec_ordername(*dns::Name::from_text("a.b.c.193.in-addr.arpa"), apex), "c b a");
+}
+
+TEST(PdnsGpgsql, AnUnreachableDatabaseIsAJournaledTargetErrorWithoutItsPassword) {
+  Scenario s({"193.in-addr.arpa"});
+  s.extra_sections = fmt::format("[target.pdns]\ntype = pdns-gpgsql\nconninfo = host={} port=5 dbname=pdns "
+                                 "password=Sekr1t-Value connect_timeout=5\n",
+                                 (s.dir / "no-such-socket-dir").string());
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 30));
+  CommandResult r = s.rdnsprov({"run"}, kT0);
+  EXPECT_EQ(r.exit_code, 6) << r.all();
+  EXPECT_NE(r.all().find("target pdns: zone 193.in-addr.arpa.: cannot connect to the database"), std::string::npos)
+      << r.all();
+  EXPECT_EQ(r.all().find("Sekr1t-Value"), std::string::npos) << r.all();
+  EXPECT_EQ(read_text(s.journal_file()).find("Sekr1t-Value"), std::string::npos);
+  EXPECT_EQ(events_of(s.journal(), "target-error").size(), 1u);
+  EXPECT_FALSE(fs::exists(s.published_file("193.in-addr.arpa")));
 }
 
 TEST(PdnsGpgsql, ConfigurationNamesAMissingConninfoAndKeysOfTheWrongType) {
