@@ -247,6 +247,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "Key rollovers (policy zsk-lifetime, ksk-lifetime) take their due steps at the start of the run and\n"
+                 "are journaled as \"key\" events; rdnsprov keys status shows each zone's next step.\n"
                  "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 7 frozen.\n\n"
               << options;
     return kExitOk;
