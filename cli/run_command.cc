@@ -341,6 +341,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "Key rollovers (policy zsk-lifetime, ksk-lifetime) take their due steps at the start of the run and\n"
+                 "are journaled as \"key\" events; rdnsprov keys status shows each zone's next step.\n"
                  "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
                  "a reload that fails is retried by the next run (docs/PUBLISHING.md).\n"
                  "With --plan FILE (from diff --save-plan) it publishes only if the plan it computes is identical to\n"

@@ -96,6 +96,26 @@ TEST(Config, BadValuesNameTheKey) {
   EXPECT_NE(message.find("configured twice"), std::string::npos) << message;
 }
 
+TEST(Config, RolloverTimingKeysOfAPolicy) {
+  TempDir dir;
+  Config defaults = load_config(write(dir, std::string(kMinimal) + "[policy.p]\n"));
+  const signer::SigningPolicy& d = defaults.policies.at("p").signing;
+  EXPECT_EQ(d.propagation_delay, 3600u);
+  EXPECT_EQ(d.parent_ds_ttl, 86400u);
+  EXPECT_EQ(d.parent_propagation_delay, 3600u);
+  Config config = load_config(write(dir, std::string(kMinimal) +
+                                             "[policy.p]\nzsk-lifetime = 30d\nksk-lifetime = 365d\n"
+                                             "propagation-delay = 10m\nparent-ds-ttl = 2d\nparent-propagation-delay = 6h\n"));
+  const signer::SigningPolicy& p = config.policies.at("p").signing;
+  EXPECT_EQ(p.zsk_lifetime, 30u * 86400);
+  EXPECT_EQ(p.ksk_lifetime, 365u * 86400);
+  EXPECT_EQ(p.propagation_delay, 600u);
+  EXPECT_EQ(p.parent_ds_ttl, 2u * 86400);
+  EXPECT_EQ(p.parent_propagation_delay, 6u * 3600);
+  std::string message = load_error(std::string(kMinimal) + "[policy.p]\nparent-ds-ttl = soon\n");
+  EXPECT_NE(message.find("parent-ds-ttl"), std::string::npos) << message;
+}
+
 TEST(Config, ListsEveryProblemAtOnce) {
   std::string message = load_error("[general]\nregistry = A B\n[mystery]\nx = 1\nthis line is wrong\n");
   EXPECT_NE(message.find("registry = A B"), std::string::npos) << message;

@@ -2,20 +2,27 @@
 // ZSK pre-publication and KSK double-DS (KSK + ZSK layout), and the CSK rollover. The parent is played by the test:
 // it adds the new DS when `run` asks for it (journal "key" event, `keys status` ACTION), confirms it a day later
 // with `rdnsprov keys ds-seen`, and removes the old DS when `run` says it may. At every publication the zone passes
-// rdnsprov's own gate and, at every rollover step, dnssec-verify; and a resolver-style check holds: whatever a
-// validator may still have cached (DNSKEY RRsets, signatures, the parent's DS RRset) validates the new zone, and
-// the new DNSKEY RRset validates what it may still have cached (INCIDENTS.md I-8: no SERVFAIL during a rollover).
+// rdnsprov's own gate; at every rollover step it passes dnssec-verify and, served by Knot, validates through Unbound
+// from every DS RRset of the parent a resolver may hold then (the old, the new, or both); and at every publication a
+// cache check holds: whatever a validator may still have cached (DNSKEY RRsets, signatures, the parent's DS RRset)
+// validates the new zone, and the new DNSKEY RRset validates what it may still have cached (INCIDENTS.md I-8: no
+// SERVFAIL during a rollover).
 //
 // The walk ends at the wall clock, because dnssec-verify validates signatures against it.
+#include <chrono>
 #include <ctime>
+#include <memory>
+#include <thread>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "dns/dnssec.h"
 #include "dns/zone.h"
+#include "tests/scenarios/dns_servers.h"
 #include "tests/scenarios/scenario.h"
 
 namespace rdnsprov::scenarios {
@@ -128,10 +135,38 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
   }
 }
 
+// The DS (SHA-256) of key `tag`, by BIND's dnssec-dsfromkey from the key file in STATE/keys/<zone>/.
+std::string ds_of(const fs::path& keys_dir, std::uint16_t tag) {
+  for (const auto& e : fs::directory_iterator(keys_dir)) {
+    std::string file = e.path().filename().string();
+    if (!file.ends_with(fmt::format("+{:05}.key", tag))) continue;
+    CommandResult r = testing::run_command({"dnssec-dsfromkey", "-2", e.path().string()});
+    EXPECT_EQ(r.exit_code, 0) << r.all();
+    return r.output.substr(0, r.output.find('\n'));
+  }
+  ADD_FAILURE() << "no key file of key " << tag << " in " << keys_dir;
+  return {};
+}
+
+// The zone as Knot serves it validates through Unbound from every DS RRset a resolver may hold now (`anchors`):
+// the apex SOA and a delegation's DS come back with AD.
+void check_with_unbound(const fs::path& dir, int knot_port, const std::vector<std::string>& anchors) {
+  ValidatingResolver unbound(dir, kZone, fmt::format("{}", fmt::join(anchors, "\n")), knot_port);
+  ASSERT_TRUE(unbound.ready()) << unbound.log();
+  for (const char* question : {kZone, "0.0.193.in-addr.arpa"}) {
+    DigAnswer a = dig(unbound.port(), question, std::string(question) == kZone ? "SOA" : "DS");
+    EXPECT_EQ(a.status, "NOERROR") << "trust anchors:\n" << fmt::format("{}", fmt::join(anchors, "\n")) << "\n"
+                                   << a.text << unbound.log();
+    EXPECT_TRUE(a.ad()) << a.text;
+  }
+}
+
 class KeyRollover : public ::testing::TestWithParam<Layout> {};
 
 TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
-  if (!testing::have_program("dnssec-verify")) GTEST_SKIP() << "dnssec-verify is not installed (ops/setup installs it)";
+  for (const char* program : {"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}) {
+    if (!testing::have_program(program)) GTEST_SKIP() << program << " is not installed (ops/setup installs it)";
+  }
   const Layout& layout = GetParam();
   bool csk = layout.keys == "csk";
   Scenario s({kZone});
@@ -152,6 +187,8 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   std::map<std::uint16_t, std::time_t> confirmed;    // … and when it did
   std::map<std::string, int> steps_seen;
   std::string served_before;
+  std::unique_ptr<KnotPrimary> knot;
+  int unbound_runs = 0;
   for (std::time_t t = start; t <= wall; t += kStep) {
     SCOPED_TRACE(fmt::format("run at --now {} (start + {} h)", t, (t - start) / kHour));
     std::size_t mark = s.journal_size();
@@ -217,8 +254,31 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       if (csk) verify.insert(verify.begin() + 1, "-z");
       CommandResult bind = testing::run_command(verify);
       EXPECT_EQ(bind.exit_code, 0) << bind.all();
+      // Served by Knot, validated by Unbound from each DS RRset of the parent a resolver may hold now.
+      if (!knot) {
+        knot = std::make_unique<KnotPrimary>(s.dir / "knot", kZone, served);
+        ASSERT_TRUE(knot->ready()) << knot->log();
+      } else {
+        CommandResult reload = knot->replace_zone(served);
+        ASSERT_EQ(reload.exit_code, 0) << reload.all() << knot->log();
+      }
+      std::string serial = std::to_string(soa_serial(served).value_or(0));
+      bool loaded = false;
+      for (int i = 0; i < 300 && !loaded; ++i) {
+        loaded = dig(knot->port(), kZone, "SOA", false).text.find(" " + serial + " ") != std::string::npos;
+        if (!loaded) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      ASSERT_TRUE(loaded) << "Knot does not serve serial " << serial << ": " << knot->log();
+      std::vector<std::set<std::uint16_t>> ds_sets = cached_ds_sets(parent, t);
+      for (const std::set<std::uint16_t>& ds_set : std::set<std::set<std::uint16_t>>(ds_sets.begin(), ds_sets.end())) {
+        std::vector<std::string> anchors;
+        for (std::uint16_t tag : ds_set) anchors.push_back(ds_of(s.state / "keys" / kZone, tag));
+        check_with_unbound(s.dir / fmt::format("unbound-{}", unbound_runs++), knot->port(), anchors);
+      }
     }
   }
+  // Unbound validated the served zone at the first publication and after every rollover step, from each DS RRset.
+  EXPECT_GE(unbound_runs, csk ? 6 : 12);
   // Every step was taken, at least once, in the nine days.
   std::vector<std::string> expected =
       csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
