@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -151,9 +152,22 @@ class Placer {
       return a.child() < b.child();
     };
     auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(plain_);
-    if (!std::is_sorted(candidates_.begin(), middle, less)) sort_by_keys(candidates_.begin(), middle);
-    if (!std::is_sorted(middle, candidates_.end(), less)) sort_by_keys(middle, candidates_.end());
-    std::inplace_merge(candidates_.begin(), middle, candidates_.end(), less);
+    if (!is_sorted_on_every_core(candidates_.begin(), middle, less)) sort_by_keys(candidates_.begin(), middle);
+    if (!is_sorted_on_every_core(middle, candidates_.end(), less)) sort_by_keys(middle, candidates_.end());
+    // Ranges are few next to plain delegations: each is placed by a binary search among them rather than by a
+    // merge that would compare every plain delegation once more. Equal elements keep plain before range, as
+    // std::inplace_merge would.
+    std::vector<Candidate> merged;
+    merged.reserve(candidates_.size());
+    auto plain = candidates_.begin();
+    for (auto range = middle; range != candidates_.end(); ++range) {
+      auto position = std::upper_bound(plain, middle, *range, less);
+      merged.insert(merged.end(), plain, position);
+      merged.push_back(*range);
+      plain = position;
+    }
+    merged.insert(merged.end(), plain, middle);
+    candidates_ = std::move(merged);
     drop_same_child();
     Placement result;
     result.delegations.resize(served_.size());
@@ -178,6 +192,26 @@ class Placer {
 
  private:
   std::string_view key(const Candidate& c) const { return std::string_view(keys_).substr(c.key_offset, c.key_size); }
+
+  // std::is_sorted with the range split over the cores (names compared one by one touch memory all over the
+  // heap: the check is worth sharing).
+  template <typename Less>
+  static bool is_sorted_on_every_core(std::vector<Candidate>::iterator begin, std::vector<Candidate>::iterator end,
+                                      const Less& less) {
+    const std::size_t count = static_cast<std::size_t>(end - begin);
+    if (count < 2) return true;
+    std::atomic<bool> sorted{true};
+    dns::ThreadPool pool;
+    pool.parallel_for(count - 1, 16384, [&](std::size_t first, std::size_t last) {
+      // Pairs (i, i + 1) for i in [first, last).
+      for (std::size_t i = first; i < last && sorted.load(std::memory_order_relaxed); ++i) {
+        if (less(begin[static_cast<std::ptrdiff_t>(i + 1)], begin[static_cast<std::ptrdiff_t>(i)])) {
+          sorted.store(false, std::memory_order_relaxed);
+        }
+      }
+    });
+    return sorted.load();
+  }
 
   // Sorts [begin, end) by zone and canonical key. Keys live in one arena: a million small strings would cost a
   // million allocations, and moving them in the sort more.
