@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -30,8 +31,8 @@ std::string text(const dns::Name& name) { return name.to_text_no_dot(); }
 
 // One delegation (plain or classless) on its way into a zone.
 struct Candidate {
-  std::size_t key_offset = 0;                     // canonical_key(child), in the placer's key arena
-  std::uint32_t key_size = 0;
+  std::size_t key_offset = 0;                     // canonical_key(child) in the placer's key arena, when sorted
+  std::uint32_t key_size = 0;                     // by keys (input not in canonical order)
   const dns::Delegation* delegation = nullptr;
   const dns::ClasslessDelegation* range = nullptr;  // set for a classless range
   std::size_t zone = 0;
@@ -98,7 +99,6 @@ class Placer {
  public:
   Placer(const ServedZones& served, std::size_t expected) : served_(served) {
     candidates_.reserve(expected);
-    keys_.reserve(expected * 24);
     for (std::size_t zone = 0; zone < served_.size(); ++zone) {
       apex_label_counts_[served_.apex(zone).label_count()] = true;
     }
@@ -138,28 +138,36 @@ class Placer {
       reject(delegation, std::move(*step.problem));
       return;
     }
-    const dns::Name& child = delegation.child;
-    // Keys live in one arena: a million small strings would cost a million allocations, and moving them in the
-    // sort more.
-    std::size_t offset = keys_.size();
-    append_canonical_key(keys_, child);
-    candidates_.push_back(Candidate{offset,
-                                    static_cast<std::uint32_t>(keys_.size() - offset), &delegation, range, step.zone});
+    candidates_.push_back(Candidate{0, 0, &delegation, range, step.zone});
     if (!range) ++plain_;
   }
 
   Placement finish() && {
-    auto less = [this](const Candidate& a, const Candidate& b) {
+    // Canonical order of (zone, child). The plain delegations were added first, the ranges after them. Both
+    // usually come in that order already (ingest hands them over sorted, and zones are numbered in canonical order
+    // of apex): then each part is only checked, name against name, and the two are merged in linear time. A part
+    // out of order is sorted by byte keys (one memcmp a comparison), which give the same order.
+    auto less = [](const Candidate& a, const Candidate& b) {
       if (a.zone != b.zone) return a.zone < b.zone;
-      return key(a) < key(b);
+      return a.child() < b.child();
     };
-    // The plain delegations were added first, the ranges after them. Both usually come in canonical order already
-    // (ingest hands them over sorted, and zones are numbered in canonical order of apex): then each part is only
-    // checked and the two are merged, in linear time.
     auto middle = candidates_.begin() + static_cast<std::ptrdiff_t>(plain_);
-    if (!std::is_sorted(candidates_.begin(), middle, less)) std::sort(candidates_.begin(), middle, less);
-    if (!std::is_sorted(middle, candidates_.end(), less)) std::sort(middle, candidates_.end(), less);
-    std::inplace_merge(candidates_.begin(), middle, candidates_.end(), less);
+    if (!is_sorted_on_every_core(candidates_.begin(), middle, less)) sort_by_keys(candidates_.begin(), middle);
+    if (!is_sorted_on_every_core(middle, candidates_.end(), less)) sort_by_keys(middle, candidates_.end());
+    // Ranges are few next to plain delegations: each is placed by a binary search among them rather than by a
+    // merge that would compare every plain delegation once more. Equal elements keep plain before range, as
+    // std::inplace_merge would.
+    std::vector<Candidate> merged;
+    merged.reserve(candidates_.size());
+    auto plain = candidates_.begin();
+    for (auto range = middle; range != candidates_.end(); ++range) {
+      auto position = std::upper_bound(plain, middle, *range, less);
+      merged.insert(merged.end(), plain, position);
+      merged.push_back(*range);
+      plain = position;
+    }
+    merged.insert(merged.end(), plain, middle);
+    candidates_ = std::move(merged);
     drop_same_child();
     Placement result;
     result.delegations.resize(served_.size());
@@ -185,6 +193,40 @@ class Placer {
  private:
   std::string_view key(const Candidate& c) const { return std::string_view(keys_).substr(c.key_offset, c.key_size); }
 
+  // std::is_sorted with the range split over the cores (names compared one by one touch memory all over the
+  // heap: the check is worth sharing).
+  template <typename Less>
+  static bool is_sorted_on_every_core(std::vector<Candidate>::iterator begin, std::vector<Candidate>::iterator end,
+                                      const Less& less) {
+    const std::size_t count = static_cast<std::size_t>(end - begin);
+    if (count < 2) return true;
+    std::atomic<bool> sorted{true};
+    dns::ThreadPool pool;
+    pool.parallel_for(count - 1, 16384, [&](std::size_t first, std::size_t last) {
+      // Pairs (i, i + 1) for i in [first, last).
+      for (std::size_t i = first; i < last && sorted.load(std::memory_order_relaxed); ++i) {
+        if (less(begin[static_cast<std::ptrdiff_t>(i + 1)], begin[static_cast<std::ptrdiff_t>(i)])) {
+          sorted.store(false, std::memory_order_relaxed);
+        }
+      }
+    });
+    return sorted.load();
+  }
+
+  // Sorts [begin, end) by zone and canonical key. Keys live in one arena: a million small strings would cost a
+  // million allocations, and moving them in the sort more.
+  void sort_by_keys(std::vector<Candidate>::iterator begin, std::vector<Candidate>::iterator end) {
+    for (auto it = begin; it != end; ++it) {
+      it->key_offset = keys_.size();
+      append_canonical_key(keys_, it->child());
+      it->key_size = static_cast<std::uint32_t>(keys_.size() - it->key_offset);
+    }
+    std::sort(begin, end, [this](const Candidate& a, const Candidate& b) {
+      if (a.zone != b.zone) return a.zone < b.zone;
+      return key(a) < key(b);
+    });
+  }
+
   void reject(const dns::Delegation& delegation, std::string reason) {
     errors_.push_back(dns::Reject{delegation.origin, text(delegation.child), std::move(reason)});
   }
@@ -193,7 +235,7 @@ class Placer {
   void drop_same_child() {
     for (std::size_t begin = 0; begin < candidates_.size();) {
       std::size_t end = begin + 1;
-      while (end < candidates_.size() && key(candidates_[end]) == key(candidates_[begin])) ++end;
+      while (end < candidates_.size() && candidates_[end].child() == candidates_[begin].child()) ++end;
       if (end - begin > 1) {
         for (std::size_t i = begin; i < end; ++i) {
           for (std::size_t j = begin; j < end; ++j) {
