@@ -75,6 +75,12 @@ ZoneletStep prepare_zonelets(const Config& config, const std::filesystem::path& 
   return step;
 }
 
+bool replaces_accepted_zonelet(const ZoneletStep& step) {
+  return std::any_of(step.imports.zonelets.begin(), step.imports.zonelets.end(), [](const zonelets::ZoneletImport& z) {
+    return z.status == zonelets::ImportStatus::kAccepted && z.have_stored;
+  });
+}
+
 void commit_zonelet_imports(const ZoneletStep& step, safeguards::StateDir& state) {
   zonelets::commit_imports(step.imports, state.root());
   for (const zonelets::ZoneletImport& z : step.imports.zonelets) {
