@@ -153,12 +153,19 @@ export-keep = 0
 outgoing = out
 [peer.a$b]
 incoming = in
+[peer.Z]
+space = 193.0.128.0/17
+incoming = z
+[peer.W]
+space = 193.0.0.0/16
+incoming = w
 )");
   EXPECT_NE(bad.find("[peer.X] space = 10.0.0.0/8 is not inside any zone we serve"), std::string::npos) << bad;
   EXPECT_NE(bad.find("space = 193.0.0.1/16: 193.0.0.1 has bits set past /16"), std::string::npos) << bad;
   EXPECT_NE(bad.find("export-keep = 0"), std::string::npos) << bad;
   EXPECT_NE(bad.find("[peer.Y] \"outgoing\" needs at least one \"export-zone\""), std::string::npos) << bad;
   EXPECT_NE(bad.find("[peer.a$b] a peer name is"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("[peer.W] space = 193.0.0.0/16 overlaps space = 193.0.128.0/17 of [peer.Z]"), std::string::npos) << bad;
 }
 
 TEST(Config, MissingFileIsAConfigError) {
