@@ -531,6 +531,18 @@ void check_peers(const Config& config, std::vector<std::string>& problems) {
                                        prefix.to_text()));
       }
     }
+    // A block of addresses belongs to one peer: otherwise either could delegate the other's space.
+    for (const PeerConfig& other : config.peers) {
+      if (&other == &peer) break;
+      for (const zonelets::AddressPrefix& a : peer.spec.space) {
+        for (const zonelets::AddressPrefix& b : other.spec.space) {
+          if (a.contains(b) || b.contains(a)) {
+            problems.push_back(fmt::format("{}: [{}] space = {} overlaps space = {} of [peer.{}]", peer.location,
+                                           section, a.to_text(), b.to_text(), other.spec.name));
+          }
+        }
+      }
+    }
     for (const auto& dir : {peer.spec.incoming, peer.spec.outgoing}) {
       if (!dir.empty() && !directories.insert(dir).second) {
         problems.push_back(fmt::format("{}: [{}] directory {} is used twice among the peers", peer.location, section,

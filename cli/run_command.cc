@@ -341,6 +341,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
                  "the policy's refresh window, or when its keys or policy change.\n"
+                 "Peers' zonelets ([peer.NAME]) are checked and join the build; ours are exported after publication\n"
+                 "once export-interval has passed (docs/ZONELETS.md). A refused zonelet or a held export is exit 4.\n"
                  "Key rollovers (policy zsk-lifetime, ksk-lifetime) take their due steps at the start of the run and\n"
                  "are journaled as \"key\" events; rdnsprov keys status shows each zone's next step.\n"
                  "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
@@ -461,6 +463,11 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   // run ended above, I-5).
   bool zonelets_held = p.zonelets.imports.any_refused();
   try {
+    if (!p.plan.any_publish() && replaces_accepted_zonelet(p.zonelets)) {
+      // Accepted zonelets are state (I-5): what they replace goes into a verified snapshot first.
+      safeguards::Snapshot snapshot = safeguards::create_snapshot(state, global.now, "before zonelet import");
+      state.journal().append("gate", {{"gate", "backup"}, {"verdict", "pass"}, {"snapshot", snapshot.id}});
+    }
     commit_zonelet_imports(p.zonelets, state);
     zonelets_held = export_zonelets(config, p.zonelets, state, global.now, zonelets::ExportWhen::kWhenDue) ||
                     zonelets_held;
@@ -525,6 +532,8 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "Dry run: reads the sources, builds every zone and gates it against the published state; prints per\n"
                  "zone the delegations added (+), removed (-) and changed (~) with their origins, the RFC 2317 CNAMEs\n"
                  "added and removed, the new serial and every gate's verdict. Writes nothing at all.\n"
+                 "With [peer.NAME] sections: per peer and parent zone, what the zonelet import would do (+/-/~ with\n"
+                 "the peer's file and line, refused records) and which exports are due or held.\n"
                  "Signed zones are signed and verified in memory with the keys already in STATE/keys/<zone>/; a zone\n"
                  "whose keys do not exist yet is not signed, and its dnssec gate says \"keys would be generated\".\n"
                  "--save-plan FILE writes the plan (per zone: action, serials, counts, SHA-256 of the content, gate\n"

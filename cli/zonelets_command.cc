@@ -53,10 +53,7 @@ int zonelets_import(const GlobalOptions& global, const Config& config) {
   state.journal().append("run-start", {{"command", "zonelets import"}, {"pid", ::getpid()}});
   ingest::IngestResult none;
   ZoneletStep step = prepare_zonelets(config, state.root(), global.now, none);
-  bool replaces = std::any_of(step.imports.zonelets.begin(), step.imports.zonelets.end(), [](const auto& z) {
-    return z.status == zonelets::ImportStatus::kAccepted && z.have_stored;
-  });
-  if (replaces) {
+  if (replaces_accepted_zonelet(step)) {
     // Accepted zonelets are state (I-5): what they replace goes into a verified snapshot first.
     safeguards::Snapshot snapshot = safeguards::create_snapshot(state, global.now, "before zonelet import");
     state.journal().append("gate", {{"gate", "backup"}, {"verdict", "pass"}, {"snapshot", snapshot.id}});

@@ -68,11 +68,21 @@ ZoneletStep prepare_zonelets(const Config& config, const std::filesystem::path& 
   step.imports = zonelets::plan_imports(peer_specs(config), served, state_root, now, config.registry);
   log_imports(step.imports);
   // Peer delegations join the build like registry ones; the builder reports any collision with both origins.
-  d.insert(d.end(), step.imports.delegations.begin(), step.imports.delegations.end());
-  c.insert(c.end(), step.imports.classless.begin(), step.imports.classless.end());
-  std::stable_sort(d.begin(), d.end(), [](const auto& a, const auto& b) { return a.child < b.child; });
-  std::stable_sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.delegation.child < b.delegation.child; });
+  if (!step.imports.delegations.empty()) {
+    d.insert(d.end(), step.imports.delegations.begin(), step.imports.delegations.end());
+    std::stable_sort(d.begin(), d.end(), [](const auto& x, const auto& y) { return x.child < y.child; });
+  }
+  if (!step.imports.classless.empty()) {
+    c.insert(c.end(), step.imports.classless.begin(), step.imports.classless.end());
+    std::stable_sort(c.begin(), c.end(), [](const auto& x, const auto& y) { return x.delegation.child < y.delegation.child; });
+  }
   return step;
+}
+
+bool replaces_accepted_zonelet(const ZoneletStep& step) {
+  return std::any_of(step.imports.zonelets.begin(), step.imports.zonelets.end(), [](const zonelets::ZoneletImport& z) {
+    return z.status == zonelets::ImportStatus::kAccepted && z.have_stored;
+  });
 }
 
 void commit_zonelet_imports(const ZoneletStep& step, safeguards::StateDir& state) {

@@ -38,6 +38,9 @@ std::vector<dns::Name> served_apexes(const Config& config);
 ZoneletStep prepare_zonelets(const Config& config, const std::filesystem::path& state_root, std::time_t now,
                              ingest::IngestResult& ingested);
 
+// True when an accepted zonelet would replace one accepted earlier (a snapshot should hold the old one first).
+bool replaces_accepted_zonelet(const ZoneletStep& step);
+
 // Stores the accepted zonelets and journals every import decision. Throws std::system_error naming the path.
 void commit_zonelet_imports(const ZoneletStep& step, safeguards::StateDir& state);
 

@@ -135,6 +135,59 @@ TEST(Config, RefusesAPasswordInConninfoAndRepeatedKeys) {
   EXPECT_NE(message.find("given twice"), std::string::npos) << message;
 }
 
+TEST(Config, PeerSectionsWithDefaultsAndChecks) {
+  TempDir dir;
+  Config config = load_config(write(dir, std::string(kMinimal) + R"(
+[peer.PEER-RIR]
+space = 193.0.0.0/16
+space = 194.0.0.0/16
+incoming = peers/in          ; relative to the file
+outgoing = /srv/zonelets/out
+export-zone = 195.in-addr.arpa
+export-zone = 196.in-addr.arpa
+stale-after = 2d
+min-drop = 5
+)"));
+  ASSERT_EQ(config.peers.size(), 1u);
+  const zonelets::PeerSpec& p = config.peers[0].spec;
+  EXPECT_EQ(p.name, "PEER-RIR");
+  EXPECT_EQ(p.space.size(), 2u);
+  EXPECT_EQ(p.incoming, dir.path() / "peers/in");
+  EXPECT_EQ(p.outgoing, "/srv/zonelets/out");
+  EXPECT_EQ(p.export_zones.size(), 2u);
+  EXPECT_EQ(p.stale_after, 2u * 86400);
+  EXPECT_EQ(p.min_drop, 5u);
+  EXPECT_EQ(p.export_interval, 3600u);  // defaults of docs/CONFIG.md
+  EXPECT_EQ(p.export_keep, 24u);
+  EXPECT_EQ(p.min_ttl, 300u);
+  EXPECT_EQ(p.max_ttl, 172800u);
+  EXPECT_DOUBLE_EQ(p.max_drop_percent, 10.0);
+
+  std::string bad = load_error(std::string(kMinimal) + R"(
+[peer.X]
+space = 10.0.0.0/8
+space = 193.0.0.1/16
+incoming = in
+export-keep = 0
+[peer.Y]
+outgoing = out
+[peer.a$b]
+incoming = in
+[peer.Z]
+space = 193.0.128.0/17
+incoming = z
+[peer.W]
+space = 193.0.0.0/16
+incoming = w
+)");
+  EXPECT_NE(bad.find("[peer.X] space = 10.0.0.0/8 is not inside any zone we serve"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("space = 193.0.0.1/16: 193.0.0.1 has bits set past /16"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("export-keep = 0"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("[peer.Y] \"outgoing\" needs at least one \"export-zone\""), std::string::npos) << bad;
+  EXPECT_NE(bad.find("[peer.a$b] a peer name is"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("[peer.W] space = 193.0.0.0/16 overlaps space = 193.0.128.0/17 of [peer.Z]"), std::string::npos) << bad;
+}
+
 TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config("/nonexistent/rdnsprov.conf"), ConfigError);
 }

@@ -195,6 +195,32 @@ TEST(Zonelets, RefusedZoneletKeepsTheLastAcceptedAndRunSaysHeld) {
   EXPECT_EQ(imports.back()["status"], "refused");
 }
 
+TEST(Zonelets, PeerDelegationCollidingWithOursNamesBothOrigins) {
+  Exchange x;
+  x.ours.write_dump(Exchange::our_objects(10));
+  ASSERT_EQ(x.ours.rdnsprov({"run"}, kT0).exit_code, 0);
+  // The peer's own registry data also delegates 193.0.5.0/24, which the configuration gives to TEST-RIR.
+  std::vector<DomainObject> own = slash24_delegations(193, 3, 256 * 100);
+  own.push_back({"5.0.193.in-addr.arpa", {"ns1.elsewhere.example"}, {}});
+  x.peer.write_dump(own);
+  CommandResult run = x.peer.rdnsprov({"run"}, kT0 + 60);
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  auto errors = events_of(x.peer.journal(), "placement-error");
+  ASSERT_EQ(errors.size(), 2u) << run.all();
+  // One error per side, each naming where it came from: the peer's dump line, the zonelet file and line.
+  std::set<std::string> sources;
+  for (const json& e : errors) {
+    std::string origin = e["origin"].get<std::string>();
+    EXPECT_EQ(e["key"], "5.0.193.in-addr.arpa") << e.dump();
+    if (origin.starts_with("[dump] " + x.peer.dump.string() + ":")) sources.insert("dump");
+    if (origin.starts_with("[peer TEST-RIR] " + x.exchange.string() + "/193.in-addr.arpa.")) sources.insert("zonelet");
+  }
+  EXPECT_EQ(sources, (std::set<std::string>{"dump", "zonelet"})) << errors[0].dump() << errors[1].dump();
+  std::string zone = read_text(x.peer.published_file("193.in-addr.arpa"));
+  EXPECT_EQ(zone.find("\n5.0.193.in-addr.arpa."), std::string::npos) << "both sides of a collision are dropped";
+  EXPECT_NE(zone.find("\n4.0.193.in-addr.arpa."), std::string::npos);
+}
+
 TEST(Zonelets, PeerNamesThatWouldEscapeTheStateDirectoryAreConfigurationErrors) {
   Scenario s({"193.in-addr.arpa"});
   for (std::string bad : {"..", "a/b", ".x", "a b"}) {
