@@ -671,8 +671,8 @@ Config load_config(const std::filesystem::path& file) {
             }}},
           {"path", {false, [&](const std::string& v) { target.path = relative_to(file, v); return std::string(); }}},
           {"addresses", {true, [&](const std::string& v) { return parse_addresses(v, target.addresses); }}},
-          {"timeout", {false, [&](const std::string& v) { return parse_seconds(v, target.timeout); }}},
-          {"retries", {false, [&](const std::string& v) { return parse_count(v, target.retries, 20); }}},
+          {"notify-timeout", {false, [&](const std::string& v) { return parse_seconds(v, target.timeout); }}},
+          {"notify-retries", {false, [&](const std::string& v) { return parse_count(v, target.retries, 20); }}},
       };
       apply_section(config, name, entries, rules, problems);
       if (target.type.empty()) problems.push_back(fmt::format("{}: [{}] missing key \"type\"", location, name));
@@ -682,7 +682,9 @@ Config load_config(const std::filesystem::path& file) {
       if (target.type == "notify" && target.addresses.empty()) {
         problems.push_back(fmt::format("{}: [{}] type notify needs \"addresses\"", location, name));
       }
-      if (target.timeout == 0) problems.push_back(fmt::format("{}: [{}] timeout must be at least 1 second", location, name));
+      if (target.timeout == 0) {
+        problems.push_back(fmt::format("{}: [{}] notify-timeout must be at least 1 second", location, name));
+      }
       config.targets.push_back(std::move(target));
     } else {
       problems.push_back(fmt::format("{}: unknown section [{}]", location, name));

@@ -66,8 +66,8 @@ struct TargetConfig {
   std::string type;                 // "directory"
   std::filesystem::path path;       // directory: where <zone>.zone files are written
   std::vector<publisher::ServerAddress> addresses;  // notify: where NOTIFY goes
-  std::uint32_t timeout = 2;        // notify: seconds to wait for each acknowledgement
-  int retries = 3;                  // notify: retransmissions after the first NOTIFY
+  std::uint32_t timeout = 2;        // notify: notify-timeout, seconds to wait for each acknowledgement
+  int retries = 3;                  // notify: notify-retries, retransmissions after the first NOTIFY
   std::string location;
 };
 

@@ -263,7 +263,7 @@ TEST(NotifyTargetScenario, NotifyAcknowledgedOrReportedAsLagging) {
   KnotZoneServer secondary(s.dir / "knot");
   secondary.accept_notify(kZone);
   ASSERT_TRUE(secondary.start()) << secondary.log();
-  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}\ntimeout = 1\nretries = 1\n\n",
+  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}\nnotify-timeout = 1\nnotify-retries = 1\n\n",
                                  secondary.address());
   s.write_config();
   s.write_dump(slash24_delegations(193, 30));
@@ -273,7 +273,7 @@ TEST(NotifyTargetScenario, NotifyAcknowledgedOrReportedAsLagging) {
 
   // A second address where nothing answers: the zone is out, but a server was not told (exit 6, journaled).
   std::string silent = fmt::format("127.0.0.1:{}", testing::free_port());
-  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}, {}\ntimeout = 1\nretries = 1\n\n",
+  s.extra_sections = fmt::format("[target.secondaries]\ntype = notify\naddresses = {}, {}\nnotify-timeout = 1\nnotify-retries = 1\n\n",
                                  secondary.address(), silent);
   s.write_config();
   s.write_dump(slash24_delegations(193, 31));
