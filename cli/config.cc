@@ -847,8 +847,8 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
             }}},
           {"pdns-control", {false, [&](const std::string& v) { target.pdns_control = v; return std::string(); }}},
           {"addresses", {true, [&](const std::string& v) { return parse_addresses(v, target.addresses); }}},
-          {"timeout", {false, [&](const std::string& v) { return parse_seconds(v, target.timeout); }}},
-          {"retries", {false, [&](const std::string& v) { return parse_count(v, target.retries, 20); }}},
+          {"notify-timeout", {false, [&](const std::string& v) { return parse_seconds(v, target.timeout); }}},
+          {"notify-retries", {false, [&](const std::string& v) { return parse_count(v, target.retries, 20); }}},
       };
       std::string type_given;
       for (const IniEntry* e : entries) {
@@ -867,7 +867,9 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
       if (target.type == "notify" && target.addresses.empty()) {
         problems.push_back(fmt::format("{}: [{}] type notify needs \"addresses\"", location, name));
       }
-      if (target.timeout == 0) problems.push_back(fmt::format("{}: [{}] timeout must be at least 1 second", location, name));
+      if (target.timeout == 0) {
+        problems.push_back(fmt::format("{}: [{}] notify-timeout must be at least 1 second", location, name));
+      }
       config.targets.push_back(std::move(target));
     } else if (name.starts_with("peer.")) {
       parse_peer_section(config, file, name, location, entries, problems);

@@ -69,8 +69,8 @@ struct TargetConfig {
   std::filesystem::path path;       // directory: where <zone>.zone files are written
   publisher::ServerTargetSettings server;  // bind, knot, nsd, pdns-bind: cli/target_config.h
   std::vector<publisher::ServerAddress> addresses;  // notify: where NOTIFY goes
-  std::uint32_t timeout = 2;        // notify: seconds to wait for each acknowledgement
-  int retries = 3;                  // notify: retransmissions after the first NOTIFY
+  std::uint32_t timeout = 2;        // notify: notify-timeout, seconds to wait for each acknowledgement
+  int retries = 3;                  // notify: notify-retries, retransmissions after the first NOTIFY
   std::string location;
   std::string conninfo;             // pdns-gpgsql: libpq connection string of PowerDNS's database
   std::string domain_type = "NATIVE";  // pdns-gpgsql: domains.type, NATIVE or MASTER

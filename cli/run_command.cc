@@ -352,6 +352,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "difference and exits 4. The plan's --allow-drop overrides apply. A plan file that was edited or\n"
                  "damaged (its content no longer matches its SHA-256) is refused with exit 1.\n"
                  "With [general] metrics-file set, every run ends by writing its Prometheus textfile.\n"
+                 "With [verify] servers, each is asked for the serial it serves before publishing (new serials move\n"
+                 "forward of them), and after publishing until it serves every zone's serial or the deadline passes\n"
+                 "(DNSKEY sets of signed zones checked, the zones of this run read back by AXFR: rdnsprov verify).\n"
                  "Exit: 0 ok, 1 error (nothing published), 2 usage/config, 4 held, 5 locked, 6 published but a target or\n"
                  "server lags (its zone is published again by the next run), 7 frozen.\n\n"
               << options;
@@ -658,8 +661,10 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   try {
     // Keys live in the real state (snapshots hold no private keys); unchanged zones are signed too, so that
     // their text compares with what the current state publishes.
+    LiveSerials live = ask_live_serials(config, &state.journal());
     p = prepare(config, staged, global.now, overrides,
-                SigningSetup{state.keys_dir(), KeyAccess::kCreate, SigningOptions{.sign_unchanged = true}}, current);
+                SigningSetup{state.keys_dir(), KeyAccess::kCreate, SigningOptions{.sign_unchanged = true}}, current,
+                live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     fs::remove_all(staging);
@@ -721,9 +726,18 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   }
   fs::remove_all(staging);
   TargetProblems target_problems = finish_targets(state, config, targets);
+  std::size_t verify_problems = 0;
+  try {
+    verify_problems = verify_published(config, state, {}, false, &state.journal(), std::cout, false).problems;
+  } catch (const std::exception& e) {
+    ++verify_problems;
+    spdlog::error("verify: {}", e.what());
+    state.journal().append("verify", {{"problem", e.what()}});
+  }
   std::string summary = fmt::format("rebuild from {}: {} zones published, {} not delivered to every target, {} "
-                                    "target problems", snapshot.id, published, not_delivered, target_problems.problems);
-  bool lagging = not_delivered > 0 || target_problems.problems > 0;
+                                    "target problems, {} zone × server pairs not current", snapshot.id, published,
+                                    not_delivered, target_problems.problems, verify_problems);
+  bool lagging = not_delivered > 0 || target_problems.problems > 0 || verify_problems > 0;
   (lagging ? spdlog::warn(summary) : spdlog::info(summary));
   return finish(target_problems.held_lists > 0 ? kExitHeld : lagging ? kExitLagging : kExitOk, summary);
 }

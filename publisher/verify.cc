@@ -1,6 +1,7 @@
 #include "publisher/verify.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "dns/wire.h"
 
 namespace rdnsprov::publisher {
 namespace {
@@ -60,6 +62,19 @@ void check_current(DnsClient& client, const ExpectedZone& zone, const VerifySett
     }
   }
   if (!settings.read_back || zone.published == nullptr) return;
+  if (!zone.dnskeys.empty()) {
+    QueryOptions with_do = settings.query;
+    with_do.edns = true;
+    with_do.dnssec_ok = true;  // RFC 3225: without DO no proofs come back
+    DnsClient dnssec(client.server(), with_do);
+    std::vector<std::string> problems = check_denial(dnssec, *zone.published, nonexistent_sample(*zone.published, 8));
+    if (!problems.empty()) {
+      check.state = ServerState::kDenialMismatch;
+      check.problem = fmt::format("zone {} on {}: denial of existence: {}", zone.apex.to_text(), check.server, problems[0]);
+      for (std::size_t i = 1; i < problems.size() && i < 3; ++i) check.problem += "; " + problems[i];
+      return;
+    }
+  }
   try {
     dns::Zone served = client.axfr(zone.apex);
     ZoneComparison cmp = compare_zones(*zone.published, served);
@@ -99,6 +114,7 @@ const char* server_state_name(ServerState state) {
     case ServerState::kError: return "error";
     case ServerState::kDnskeyMismatch: return "dnskey-mismatch";
     case ServerState::kContentMismatch: return "content-mismatch";
+    case ServerState::kDenialMismatch: return "denial-mismatch";
   }
   return "?";
 }
@@ -260,6 +276,115 @@ ZoneComparison compare_zones(const dns::Zone& published, const dns::Zone& served
     }
   }
   return out;
+}
+
+std::vector<dns::Name> nonexistent_sample(const dns::Zone& zone, std::size_t count) {
+  std::vector<dns::Name> out;
+  std::vector<dns::Name> cuts = zone.delegation_points();
+  for (std::size_t i = 0; i < count && i < cuts.size(); ++i) {
+    const dns::Name& cut = cuts[i * cuts.size() / std::min(count, cuts.size())];
+    std::string label = std::string(cut.first_label()) + "-nx";
+    if (label.size() > dns::Name::kMaxLabelLength) continue;
+    if (auto name = cut.parent().prepend(label)) out.push_back(*name);
+  }
+  if (out.empty()) {
+    if (auto name = zone.apex().prepend("rdnsprov-nx")) out.push_back(*name);
+  }
+  return out;
+}
+
+std::vector<std::string> check_denial(DnsClient& client, const dns::Zone& published, const std::vector<dns::Name>& sample) {
+  std::vector<std::string> problems;
+  std::set<std::string> published_proofs;  // owner, type and rdata of every NSEC, NSEC3 and RRSIG
+  auto key = [](const dns::Record& r) {
+    std::string k(r.owner.wire());
+    dns::put16(k, dns::rrtype_code(r.type));
+    return k + r.rdata;
+  };
+  std::optional<dns::Record> nsec3param;
+  for (const dns::Record& r : published.records()) {
+    if (r.type == dns::RRType::kNsec || r.type == dns::RRType::kNsec3 || r.type == dns::RRType::kRrsig) {
+      published_proofs.insert(key(r));
+    }
+    if (r.type == dns::RRType::kNsec3param && r.owner == published.apex()) nsec3param = r;
+  }
+  for (const dns::Name& name : sample) {
+    Response response;
+    try {
+      response = client.query(name, dns::rrtype_code(dns::RRType::kA));
+    } catch (const DnsError& e) {
+      problems.push_back(e.what());
+      continue;
+    }
+    if (response.rcode != kRcodeNxDomain) {
+      problems.push_back(fmt::format("{}: {} where NXDOMAIN was due", name.to_text(), rcode_text(response.rcode)));
+      continue;
+    }
+    bool covered = false;
+    std::string foreign;
+    for (const WireRecord& w : response.authority) {
+      if (!w.known) continue;
+      const dns::Record& r = w.record;
+      if (r.type != dns::RRType::kNsec && r.type != dns::RRType::kNsec3 && r.type != dns::RRType::kRrsig) continue;
+      if (!published_proofs.count(key(r)) && foreign.empty()) {
+        std::string line = dns::master_line(r);
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        foreign = line;
+      }
+      if (r.type == dns::RRType::kNsec) {
+        std::size_t offset = 0;
+        auto next = dns::Name::from_wire(r.rdata, offset);
+        if (!next) continue;
+        // RFC 4035 §5.4: owner < name < next, the last NSEC wrapping round to the apex.
+        bool last = *next == published.apex();
+        if (r.owner < name && (name < *next || last)) covered = true;
+      }
+    }
+    if (nsec3param && !covered) {
+      // RFC 5155 §8.4: the closest encloser is an ancestor whose hash owns one of the NSEC3 records served; the
+      // next closer name (one label longer, towards the name) must hash into the span of one of them.
+      std::uint16_t iterations = dns::get16(nsec3param->rdata, 2);
+      std::size_t salt_length = static_cast<unsigned char>(nsec3param->rdata[4]);
+      std::string salt = nsec3param->rdata.substr(5, salt_length);
+      auto hashed = [&](const dns::Name& n) {
+        std::string h = dns::to_base32hex(dns::nsec3_hash(n, salt, iterations));
+        std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+        return h;
+      };
+      std::vector<std::pair<std::string, std::string>> spans;  // owner hash, next hash
+      for (const WireRecord& w : response.authority) {
+        if (!w.known || w.record.type != dns::RRType::kNsec3 || w.record.rdata.size() < 5) continue;
+        const std::string& rd = w.record.rdata;
+        std::size_t pos = 5 + static_cast<unsigned char>(rd[4]);
+        if (pos >= rd.size()) continue;
+        std::string next = dns::to_base32hex(rd.substr(pos + 1, static_cast<unsigned char>(rd[pos])));
+        std::transform(next.begin(), next.end(), next.begin(), [](unsigned char c) { return std::tolower(c); });
+        spans.emplace_back(std::string(w.record.owner.first_label()), next);
+      }
+      std::optional<dns::Name> next_closer;
+      for (dns::Name ancestor = name.parent(); ancestor.is_at_or_below(published.apex()); ancestor = ancestor.parent()) {
+        std::string h = hashed(ancestor);
+        if (std::any_of(spans.begin(), spans.end(), [&](const auto& sp) { return sp.first == h; })) {
+          next_closer = name.suffix(ancestor.label_count() + 1);
+          break;
+        }
+        if (ancestor == published.apex()) break;
+      }
+      if (next_closer) {
+        std::string h = hashed(*next_closer);
+        for (const auto& [owner, next] : spans) {
+          bool wraps = next <= owner;
+          if ((owner < h && h < next) || (wraps && (h > owner || h < next))) covered = true;
+        }
+      }
+    }
+    if (!foreign.empty()) {
+      problems.push_back(fmt::format("{}: served a proof record that was not published: {}", name.to_text(), foreign));
+    } else if (!covered) {
+      problems.push_back(fmt::format("{}: NXDOMAIN without an NSEC/NSEC3 record covering it", name.to_text()));
+    }
+  }
+  return problems;
 }
 
 }  // namespace rdnsprov::publisher

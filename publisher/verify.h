@@ -12,6 +12,10 @@
 // serves the expected serial is checked further: for a signed zone its DNSKEY set must be the published one, and
 // with read-back on the zone is transferred (AXFR) and compared record by record, TTLs included, with what was
 // published. A server that refuses the transfer is noted, not counted as a problem: not every server allows us.
+// With read-back on, a signed zone is also asked for a sample of names that do not exist: the answer must be
+// NXDOMAIN with an NSEC/NSEC3 record covering the name, and every proof record served must be one that was
+// published (and so verified by the dnssec gate) — a server that synthesises its own proofs (PowerDNS in
+// presigned mode on delegation-heavy zones) is caught here even when its transfer looks right.
 #pragma once
 
 #include <chrono>
@@ -50,6 +54,7 @@ enum class ServerState {
   kError,           // an answer without the zone's SOA (REFUSED, NOTAUTH, not authoritative ...)
   kDnskeyMismatch,  // the expected serial, but another DNSKEY set
   kContentMismatch, // the expected serial, but the transferred zone differs from what was published
+  kDenialMismatch,  // signed zone: a name that does not exist is not proven so by published NSEC/NSEC3 records
 };
 const char* server_state_name(ServerState state);
 
@@ -101,5 +106,13 @@ struct ZoneComparison {
   std::vector<std::string> differences;
 };
 ZoneComparison compare_zones(const dns::Zone& published, const dns::Zone& served, std::size_t max_lines = 5);
+
+// Names that do not exist in `zone`, one beside each of `count` delegations spread over the zone
+// ("<label>-nx" next to the delegation's own label), or below the apex when there are none.
+std::vector<dns::Name> nonexistent_sample(const dns::Zone& zone, std::size_t count);
+
+// Asks `client` for each name of the sample (with DO) and checks the denial of existence against the published
+// signed zone. Returns the problems found (empty when every proof is right).
+std::vector<std::string> check_denial(DnsClient& client, const dns::Zone& published, const std::vector<dns::Name>& sample);
 
 }  // namespace rdnsprov::publisher

@@ -55,7 +55,7 @@ TEST(VerifyConfigTest, BadValuesNameFileLineAndKey) {
 
 TEST(VerifyConfigTest, NotifyTarget) {
   testing::TempDir dir;
-  Config c = load_config(write(dir, base() + "[target.n]\ntype = notify\naddresses = 127.0.0.1 [::1]:5353\nretries = 5\n"));
+  Config c = load_config(write(dir, base() + "[target.n]\ntype = notify\naddresses = 127.0.0.1 [::1]:5353\nnotify-retries = 5\n"));
   ASSERT_EQ(c.targets.size(), 1u);
   EXPECT_EQ(c.targets[0].type, "notify");
   ASSERT_EQ(c.targets[0].addresses.size(), 2u);
