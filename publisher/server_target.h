@@ -33,6 +33,7 @@ struct ServerTargetSettings {
   std::filesystem::path zone_list;         // zone-list: the generated include (default DIR/zones.conf)
   std::filesystem::path server_directory;  // server-path: DIR as the server sees it (chroot); default DIR
   std::filesystem::path state_file;        // STATE/targets/NAME.json
+  std::filesystem::path published_directory;  // STATE/published: a served zone missing from DIR is copied from it
   std::optional<CommandTemplate> reload_command;    // reload-command: default per server type
   std::optional<CommandTemplate> reconfig_command;  // reconfig-command: default per server type
   std::chrono::seconds reload_timeout{60};          // reload-timeout, for every command

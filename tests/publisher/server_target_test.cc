@@ -255,6 +255,22 @@ TEST_F(ServerTargetTest, AServedZoneWithoutItsFileIsLeftOutAndReported) {
   EXPECT_EQ(target.listed_zones(dns::read_file(dir / "lists" / "zones.conf")).size(), 2u);
 }
 
+TEST_F(ServerTargetTest, AZoneFileMissingFromTheTargetIsWrittenFromThePublishedCopy) {
+  std::vector<dns::Name> served = zones(2);
+  ServerTargetSettings s = settings();
+  s.published_directory = dir / "published";
+  fs::create_directories(s.published_directory);
+  std::string text = "191.in-addr.arpa.\t3600\tIN\tSOA\tns. h. 7 2 3 4 5\n";
+  dns::write_file_atomically(s.published_directory / "191.in-addr.arpa.zone", text);
+  BindTarget target("t", s);
+  publish(target, served[0]);
+  TargetReport r = target.finish(served);
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+  EXPECT_EQ(dns::read_file(dir / "zones" / "191.in-addr.arpa.zone"), text);
+  EXPECT_EQ(target.listed_zones(dns::read_file(dir / "lists" / "zones.conf")).size(), 2u);
+  EXPECT_NE(commands().find("reload 191.in-addr.arpa "), std::string::npos);
+}
+
 TEST_F(ServerTargetTest, AnUnreadablePendingStateReloadsEveryZone) {
   std::vector<dns::Name> served = zones(2);
   {
