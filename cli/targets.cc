@@ -33,6 +33,7 @@ std::vector<std::unique_ptr<publisher::Target>> make_targets(const Config& confi
     publisher::ServerTargetSettings settings = t.server;
     settings.directory = t.path;
     settings.state_file = config.state / "targets" / (t.name + ".json");
+    settings.published_directory = config.state / "published";
     settings.list_drop = config.gates.list_entries;
     if (auto o = list_drop_overrides.find(t.name); o != list_drop_overrides.end()) settings.list_drop_override = o->second;
     if (t.type == "bind") {

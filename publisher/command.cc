@@ -208,7 +208,9 @@ CommandOutcome run_program(const std::vector<std::string>& argv, std::chrono::mi
     }
     if (remaining_ms() == 0) {
       outcome.timed_out = true;
-      outcome.error = fmt::format(" after {} s", std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+      outcome.error = timeout >= std::chrono::seconds(1)
+                          ? fmt::format(" after {} s", std::chrono::duration_cast<std::chrono::seconds>(timeout).count())
+                          : fmt::format(" after {} ms", timeout.count());
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

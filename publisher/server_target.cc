@@ -105,10 +105,28 @@ TargetReport ServerTarget::finish(const std::vector<dns::Name>& served) {
     it = served_names.count(*it) ? std::next(it) : pending.zones.erase(it);
   }
 
-  // 1. The zone list: every served zone whose file is here.
+  // 1. The zone list: every served zone whose file is here. A file that vanished from here (I-1), or a target added
+  //    after the zone was last published, gets the published copy.
   std::vector<dns::Name> listed;
   for (const dns::Name& apex : served) {
     std::error_code ec;
+    fs::path published = settings_.published_directory / (apex.to_text_no_dot() + ".zone");
+    if (!fs::is_regular_file(zone_file(apex), ec) && !settings_.published_directory.empty() &&
+        fs::is_regular_file(published, ec)) {
+      try {
+        fs::create_directories(directory());
+        dns::write_file_atomically(zone_file(apex), dns::read_file(published));
+        pending.zones.insert(zone_text(apex));
+        save_pending(pending);
+        spdlog::warn("target {}: zone {} was missing from {}: written from {}", name(), apex.to_text(),
+                     directory().string(), published.string());
+        report.events.emplace_back("target-zone-restored", nlohmann::json{{"target", name()},
+                                                                         {"zone", apex.to_text()},
+                                                                         {"file", zone_file(apex).string()}});
+      } catch (const std::exception& e) {
+        report.problems.push_back(fmt::format("target {}: zone {}: {}", name(), apex.to_text(), e.what()));
+      }
+    }
     if (fs::is_regular_file(zone_file(apex), ec)) {
       listed.push_back(apex);
     } else {

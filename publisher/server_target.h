@@ -33,10 +33,11 @@ struct ServerTargetSettings {
   std::filesystem::path zone_list;         // zone-list: the generated include (default DIR/zones.conf)
   std::filesystem::path server_directory;  // server-path: DIR as the server sees it (chroot); default DIR
   std::filesystem::path state_file;        // STATE/targets/NAME.json
+  std::filesystem::path published_directory;  // STATE/published: a served zone missing from DIR is copied from it
   std::optional<CommandTemplate> reload_command;    // reload-command: default per server type
   std::optional<CommandTemplate> reconfig_command;  // reconfig-command: default per server type
   std::chrono::seconds reload_timeout{60};          // reload-timeout, for every command
-  safeguards::DropLimit list_drop;                  // [gates] list-max-drop-percent, list-min-drop
+  safeguards::DropLimit list_drop{10.0, 2};         // [gates] list-max-drop-percent, list-min-drop
   std::optional<std::string> list_drop_override;    // the reason given with run --allow-list-drop NAME
   // What the default commands need to reach the server (empty: the control program's own default).
   std::string rndc_server, rndc_port, rndc_key_file, rndc_config;  // bind

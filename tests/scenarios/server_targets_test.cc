@@ -302,6 +302,15 @@ TEST_P(ServerTarget, PublishesReloadsAndCatchesUpAfterAFailedReload) {
   CommandResult back = s.rdnsprov({"run"}, kT0 + 5 * kHour);
   EXPECT_EQ(back.exit_code, 0) << back.all();
   EXPECT_TRUE(server->wait_for_serial("193.in-addr.arpa", kT0 + 4 * kHour));
+
+  // 6. A zone file vanishes from the target (I-1): the next run writes it back from the published copy.
+  fs::remove(zones_dir / "195.in-addr.arpa.zone");
+  mark = s.journal_size();
+  CommandResult restored = s.rdnsprov({"run"}, kT0 + 6 * kHour);
+  EXPECT_EQ(restored.exit_code, 0) << restored.all();
+  EXPECT_EQ(read_text(zones_dir / "195.in-addr.arpa.zone"), read_text(s.published_file("195.in-addr.arpa")));
+  EXPECT_EQ(events_of(s.journal_since(mark), "target-zone-restored").size(), 1u);
+  EXPECT_EQ(server->serial("195.in-addr.arpa"), kT0);
 }
 
 TEST_P(ServerTarget, ZoneListDoesNotShrinkWithoutAnOverride) {
