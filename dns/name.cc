@@ -20,6 +20,18 @@ std::string describe_byte(unsigned char c) {
   return fmt::format("byte 0x{:02x}", c);
 }
 
+// The name as written, for a message: bytes outside printable ASCII and a backslash escaped as \xNN, at most 300
+// bytes of it. A name read from outside may hold a NUL or a line break, which must not reach a report line.
+std::string shown(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 300)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') out.push_back(static_cast<char>(c));
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  if (text.size() > 300) out += "...";
+  return out;
+}
+
 }  // namespace
 
 std::string label_problem(std::string_view label) {
@@ -66,7 +78,7 @@ Result<Name> Name::from_text(std::string_view text) {
     std::size_t dot = text.find('.', start);
     std::string_view label = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (std::string problem = label_problem(label); !problem.empty()) {
-      return error(fmt::format("invalid name \"{}\": {}", text.size() > 300 ? text.substr(0, 300) : text, problem));
+      return error(fmt::format("invalid name \"{}\": {}", shown(text), problem));
     }
     wire.push_back(static_cast<char>(label.size()));
     for (char c : label) wire.push_back(lower(c));
@@ -90,7 +102,7 @@ Result<Name> Name::from_text(std::string_view text, const Name& origin) {
   std::string wire(relative->wire_.data(), relative->wire_.size() - 1);
   wire.append(origin.wire_);
   if (wire.size() > kMaxWireLength) {
-    return error(fmt::format("name \"{}\" relative to {} is longer than {} octets", text, origin.to_text(),
+    return error(fmt::format("name \"{}\" relative to {} is longer than {} octets", shown(text), origin.to_text(),
                              kMaxWireLength));
   }
   return Name(std::move(wire));

@@ -141,8 +141,11 @@ class EntryReader {
           continue;
         }
         std::size_t start = pos_;
+        // A token ends at any byte that is not printable ASCII too: the loop above refuses it with its own
+        // message, so no token (and no error quoting one) ever holds a control byte.
         while (pos_ < text_.size() && !is_space(text_[pos_]) && text_[pos_] != '\n' && text_[pos_] != ';' &&
-               text_[pos_] != '(' && text_[pos_] != ')' && text_[pos_] != '"' && text_[pos_] != '\\') {
+               text_[pos_] != '(' && text_[pos_] != ')' && text_[pos_] != '"' && text_[pos_] != '\\' &&
+               static_cast<unsigned char>(text_[pos_]) >= 0x20 && static_cast<unsigned char>(text_[pos_]) < 0x7f) {
           ++pos_;
         }
         fields.push_back(text_.substr(start, pos_ - start));
