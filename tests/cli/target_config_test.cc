@@ -81,7 +81,7 @@ TEST(TargetConfig, ErrorsNameFileLineAndKey) {
   EXPECT_NE(message.find(fmt::format("{}:{}: [target.ns1] type bind needs \"path\"", file, header)), std::string::npos)
       << message;
   message = load_error(dir, kBase + "[target.ns1]\ntype = unbound\npath = x\n");
-  EXPECT_NE(message.find("expected directory, bind, knot, nsd or pdns-bind"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected directory, bind, knot, nsd, pdns-bind, pdns-gpgsql or notify"), std::string::npos) << message;
   message = load_error(dir, kBase + "[target.ns1]\ntype = directory\npath = x\nreload-command = true\n");
   EXPECT_NE(message.find("unknown key \"reload-command\""), std::string::npos) << message;
 }
