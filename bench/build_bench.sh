@@ -9,7 +9,7 @@
 #
 # Steps: build rdnsprov and rdnsprov-gen-registry in Release into ROOT/build-bench; generate the data set with
 # rdnsprov-gen-registry (RPSL split dump, config, expected counts); time `gzip -dcf DUMP | wc -l` as a reference
-# for the I/O alone; run `rdnsprov build --config CONF --out OUT` --runs times under /usr/bin/time -v; print wall
+# for the I/O alone; run `rdnsprov --config CONF build --out OUT` --runs times under /usr/bin/time -v; print wall
 # time, CPU and peak RSS of every run and the medians. Exit 0 when every run exited 0, 1 otherwise, 2 on usage.
 set -euo pipefail
 
@@ -143,7 +143,7 @@ ref_time=$work/reference.time
 lines=$(/usr/bin/time -v -o "$ref_time" bash -c 'gzip -dcf -- "$1" | wc -l' _ "$dump")
 echo "reference:  gzip -dcf DUMP | wc -l   wall $(to_seconds "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$ref_time")") s" \
   "($lines lines; I/O and decompression alone)"
-echo "command:    $rdnsprov build --config $conf --out $work/out ${build_extra[*]}"
+echo "command:    $rdnsprov --config $conf build --out $work/out ${build_extra[*]}"
 
 # ---- runs
 walls=()
@@ -155,7 +155,7 @@ for ((run = 1; run <= runs; run++)); do
   time_file=$work/run-$run.time
   log=$work/run-$run.log
   set +e
-  /usr/bin/time -v -o "$time_file" "$rdnsprov" build --config "$conf" --out "$out" ${build_extra[@]+"${build_extra[@]}"} \
+  /usr/bin/time -v -o "$time_file" "$rdnsprov" --config "$conf" build --out "$out" ${build_extra[@]+"${build_extra[@]}"} \
     >"$log" 2>&1
   status=$?
   set -e
