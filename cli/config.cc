@@ -785,10 +785,6 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
       if (v.timeout == 0) problems.push_back(fmt::format("{}: [verify] timeout must be at least 1 second", location));
     } else if (name.starts_with("policy.")) {
       PolicySettings settings;
-      // A configured policy's timing defaults fit the zone defaults (soa-expire 14d): a reused signature keeps
-      // more than `refresh` = 15d, longer than secondaries keep serving without the primary (RFC 6781 §4.4.1).
-      settings.policy.signing.signature_validity = 30 * 86400;
-      settings.policy.signing.refresh = 15 * 86400;
       settings.policy.name = name.substr(7);
       settings.policy.location = location;
       if (settings.policy.name.empty() || settings.policy.name.find_first_of(" \t/\\;\"") != std::string::npos) {

@@ -1,6 +1,6 @@
 // SigningPolicy: how one zone is signed — algorithm, key layout, denial of existence, signature timing.
 //
-//   SigningPolicy policy;                              // ECDSAP256SHA256, KSK + ZSK, NSEC, 14-day signatures
+//   SigningPolicy policy;                              // ECDSAP256SHA256, KSK + ZSK, NSEC, 30-day signatures
 //   policy.denial = Denial::kNsec3;
 //   policy.nsec3_opt_out = true;                       // unsigned delegations out of the NSEC3 chain
 //   SignResult signed_zone = sign_zone(zone, keys, policy, now, previous, pool);
@@ -47,12 +47,14 @@ struct SigningPolicy {
   // default false.
   bool nsec3_opt_out = false;
 
-  // Signature validity: expiration = now + signature_validity - jitter. Default 14 days.
-  std::uint32_t signature_validity = 14 * 86400;
+  // Signature validity: expiration = now + signature_validity - jitter. Default 30 days: with the defaults below
+  // a reused signature keeps more than `refresh` = 15 days, longer than the zone defaults' SOA EXPIRE (14 days),
+  // so secondaries that lose the primary stop serving before a signature expires (RFC 6781 §4.4.1).
+  std::uint32_t signature_validity = 30 * 86400;
   // Inception = now - inception_offset, so that resolvers with a slow clock accept new signatures. Default 1 hour.
   std::uint32_t inception_offset = 3600;
-  // Re-signing: a signature is replaced once its expiration is within `refresh` of now. Default 5 days.
-  std::uint32_t refresh = 5 * 86400;
+  // Re-signing: a signature is replaced once its expiration is within `refresh` of now. Default 15 days.
+  std::uint32_t refresh = 15 * 86400;
   // Expirations are spread over [validity - jitter, validity], per RRset and deterministically (a hash of the
   // owner name and type), so that re-signing load is spread and re-runs give the same times. Default 1 day.
   std::uint32_t jitter = 86400;
