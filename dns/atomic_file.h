@@ -9,12 +9,15 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace rdnsprov::dns {
 
 void write_file_atomically(const std::filesystem::path& target, std::string_view content, int mode = 0644);
+// The same with the content in pieces, written one after the other (a large zone formatted on several threads).
+void write_file_atomically(const std::filesystem::path& target, std::span<const std::string> pieces, int mode = 0644);
 // Reads a whole file; throws std::system_error naming the path.
 std::string read_file(const std::filesystem::path& path);
 // fsyncs a directory so that a rename inside it is durable.

@@ -33,14 +33,20 @@ int base32hex_value(char c) {
 
 }  // namespace
 
-std::string to_hex(std::string_view bytes, bool upper) {
+void append_hex(std::string& out, std::string_view bytes, bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* p = out.data() + at;
   for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
+    *p++ = digits[b >> 4];
+    *p++ = digits[b & 15];
   }
+}
+
+std::string to_hex(std::string_view bytes, bool upper) {
+  std::string out;
+  append_hex(out, bytes, upper);
   return out;
 }
 
@@ -57,17 +63,20 @@ std::optional<std::string> from_hex(std::string_view text) {
   return out;
 }
 
-std::string to_base64(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+void append_base64(std::string& out, std::string_view bytes) {
   std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                      static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kBase64[(v >> 18) & 63]);
-    out.push_back(kBase64[(v >> 12) & 63]);
-    out.push_back(kBase64[(v >> 6) & 63]);
-    out.push_back(kBase64[v & 63]);
+  {
+    std::size_t at = out.size();
+    out.resize(at + bytes.size() / 3 * 4);
+    char* p = out.data() + at;
+    for (; i + 3 <= bytes.size(); i += 3) {
+      std::uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                        (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
+      *p++ = kBase64[(v >> 18) & 63];
+      *p++ = kBase64[(v >> 12) & 63];
+      *p++ = kBase64[(v >> 6) & 63];
+      *p++ = kBase64[v & 63];
+    }
   }
   std::size_t rest = bytes.size() - i;
   if (rest == 1) {
@@ -82,6 +91,12 @@ std::string to_base64(std::string_view bytes) {
     out.push_back(kBase64[(v >> 6) & 63]);
     out.push_back('=');
   }
+}
+
+std::string to_base64(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  append_base64(out, bytes);
   return out;
 }
 
@@ -110,8 +125,7 @@ std::optional<std::string> from_base64(std::string_view text) {
   return out;
 }
 
-std::string to_base32hex(std::string_view bytes) {
-  std::string out;
+void append_base32hex(std::string& out, std::string_view bytes) {
   std::uint64_t acc = 0;
   int bits = 0;
   for (unsigned char b : bytes) {
@@ -123,6 +137,11 @@ std::string to_base32hex(std::string_view bytes) {
     }
   }
   if (bits > 0) out.push_back(kBase32Hex[(acc << (5 - bits)) & 31]);
+}
+
+std::string to_base32hex(std::string_view bytes) {
+  std::string out;
+  append_base32hex(out, bytes);
   return out;
 }
 

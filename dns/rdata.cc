@@ -33,9 +33,49 @@ Result<std::uint16_t> type_code_from_text(std::string_view text) {
   return error(fmt::format("unknown record type \"{}\"", text));
 }
 
-std::string type_code_to_text(std::uint16_t code) {
-  if (auto type = rrtype_from_code(code)) return std::string(rrtype_to_text(*type));
-  return fmt::format("TYPE{}", code);
+void append_type_code_text(std::string& out, std::uint16_t code) {
+  if (auto type = rrtype_from_code(code)) {
+    out += rrtype_to_text(*type);
+  } else {
+    fmt::format_to(std::back_inserter(out), "TYPE{}", code);
+  }
+}
+
+void append_unsigned(std::string& out, std::uint32_t value) {
+  char buffer[10];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, end);
+}
+
+// YYYYMMDDHHmmSS in UTC (RFC 4034 §3.2) without gmtime_r, which takes a process-wide lock in glibc: the civil
+// date from a day count (H. Hinnant's days_from_civil inverse, proleptic Gregorian calendar).
+void append_rrsig_time(std::string& out, std::uint32_t seconds) {
+  std::int64_t days = seconds / 86400;
+  std::uint32_t rest = seconds % 86400;
+  days += 719468;
+  std::int64_t era = days / 146097;
+  auto doe = static_cast<std::uint32_t>(days - era * 146097);
+  std::uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400;
+  std::uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  std::uint32_t mp = (5 * doy + 2) / 153;
+  std::uint32_t day = doy - (153 * mp + 2) / 5 + 1;
+  std::uint32_t month = mp < 10 ? mp + 3 : mp - 9;
+  if (month <= 2) ++year;
+  char buffer[14];
+  auto two = [&](std::size_t at, std::uint32_t v) {
+    buffer[at] = static_cast<char>('0' + v / 10);
+    buffer[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  auto y = static_cast<std::uint32_t>(year);
+  two(0, y / 100);
+  two(2, y % 100);
+  two(4, month);
+  two(6, day);
+  two(8, rest / 3600);
+  two(10, rest / 60 % 60);
+  two(12, rest % 60);
+  out.append(buffer, sizeof buffer);
 }
 
 // The shape of each type's rdata: one list drives parsing, printing and checking.
@@ -184,11 +224,9 @@ Result<std::vector<std::uint16_t>> parse_type_bitmap(std::string_view bitmap) {
 }
 
 std::string rrsig_time_to_text(std::uint32_t seconds) {
-  std::time_t t = seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  std::string out;
+  append_rrsig_time(out, seconds);
+  return out;
 }
 
 Result<std::uint32_t> rrsig_time_from_text(std::string_view text) {
@@ -362,29 +400,35 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
 
 std::string to_text(RRType type, std::string_view wire) {
   std::string out;
+  append_text(out, type, wire);
+  return out;
+}
+
+void append_text(std::string& out, RRType type, std::string_view wire) {
+  const std::size_t start = out.size();
   std::size_t pos = 0;
   for (Field f : fields_of(type)) {
-    if (!out.empty()) out.push_back(' ');
+    if (out.size() != start) out.push_back(' ');
     switch (f) {
       case Field::kU8:
-        out += fmt::format("{}", static_cast<unsigned char>(wire[pos]));
+        append_unsigned(out, static_cast<unsigned char>(wire[pos]));
         pos += 1;
         break;
       case Field::kU16:
-        out += fmt::format("{}", get16(wire, pos));
+        append_unsigned(out, get16(wire, pos));
         pos += 2;
         break;
       case Field::kU32:
       case Field::kTimer:
-        out += fmt::format("{}", get32(wire, pos));
+        append_unsigned(out, get32(wire, pos));
         pos += 4;
         break;
       case Field::kType:
-        out += type_code_to_text(get16(wire, pos));
+        append_type_code_text(out, get16(wire, pos));
         pos += 2;
         break;
       case Field::kTime:
-        out += rrsig_time_to_text(get32(wire, pos));
+        append_rrsig_time(out, get32(wire, pos));
         pos += 4;
         break;
       case Field::kName:
@@ -405,22 +449,23 @@ std::string to_text(RRType type, std::string_view wire) {
         break;
       }
       case Field::kHexRest:
-        out += to_hex(wire.substr(pos));
+        append_hex(out, wire.substr(pos));
         pos = wire.size();
         break;
       case Field::kBase64Rest:
-        out += to_base64(wire.substr(pos));
+        append_base64(out, wire.substr(pos));
         pos = wire.size();
         break;
       case Field::kSalt: {
         auto length = static_cast<unsigned char>(wire[pos]);
-        out += length == 0 ? std::string("-") : to_hex(wire.substr(pos + 1, length));
+        if (length == 0) out.push_back('-');
+        else append_hex(out, wire.substr(pos + 1, length));
         pos += 1 + length;
         break;
       }
       case Field::kHash: {
         auto length = static_cast<unsigned char>(wire[pos]);
-        out += to_base32hex(wire.substr(pos + 1, length));
+        append_base32hex(out, wire.substr(pos + 1, length));
         pos += 1 + length;
         break;
       }
@@ -430,16 +475,15 @@ std::string to_text(RRType type, std::string_view wire) {
         bool first = true;
         for (auto code : *types) {
           if (!first) out.push_back(' ');
-          out += type_code_to_text(code);
+          append_type_code_text(out, code);
           first = false;
         }
-        if (first && !out.empty() && out.back() == ' ') out.pop_back();
+        if (first && out.size() > start && out.back() == ' ') out.pop_back();
         pos = wire.size();
         break;
       }
     }
   }
-  return out;
 }
 
 Result<bool> check_wire(RRType type, std::string_view wire) {

@@ -50,6 +50,8 @@ Result<std::vector<std::uint16_t>> parse_type_bitmap(std::string_view bitmap);
 Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin);
 // Master-file text of valid rdata (as built by this file or accepted by from_text / check_wire).
 std::string to_text(RRType type, std::string_view wire);
+// The same, appended to `out` (the master-file writer's path: no allocation of its own).
+void append_text(std::string& out, RRType type, std::string_view wire);
 // Checks that wire-format rdata received from outside (AXFR) is well formed for its type.
 Result<bool> check_wire(RRType type, std::string_view wire);
 

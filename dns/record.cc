@@ -1,6 +1,6 @@
 #include "dns/record.h"
 
-#include <fmt/format.h>
+#include <charconv>
 
 #include "dns/rdata.h"
 
@@ -8,8 +8,14 @@ namespace rdnsprov::dns {
 
 void append_master_line(std::string& out, const Record& record) {
   record.owner.append_text(out);
-  fmt::format_to(std::back_inserter(out), "\t{}\tIN\t{}\t", record.ttl, rrtype_to_text(record.type));
-  out += rdata::to_text(record.type, record.rdata);
+  out.push_back('\t');
+  char ttl[10];
+  auto [end, ec] = std::to_chars(ttl, ttl + sizeof ttl, record.ttl);
+  out.append(ttl, end);
+  out += "\tIN\t";
+  out += rrtype_to_text(record.type);
+  out.push_back('\t');
+  rdata::append_text(out, record.type, record.rdata);
   out.push_back('\n');
 }
 

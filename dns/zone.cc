@@ -2,16 +2,52 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
 #include "dns/rdata.h"
+#include "dns/thread_pool.h"
 
 namespace rdnsprov::dns {
 
+namespace {
+
+// Sorts records that are mostly in canonical order already: a master file written by rdnsprov (SOA first, then
+// canonical order) is two sorted runs, one written by BIND with NSEC3 at the end a few more. A handful of runs
+// are merged in linear time; anything else is sorted.
+void sort_canonically(std::vector<Record>& records) {
+  constexpr std::size_t kMaxRuns = 16;
+  std::vector<std::size_t> run_starts{0};
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (records[i] < records[i - 1]) {
+      run_starts.push_back(i);
+      if (run_starts.size() > kMaxRuns) {
+        std::sort(records.begin(), records.end());
+        return;
+      }
+    }
+  }
+  // Merge neighbouring runs pairwise until one is left.
+  run_starts.push_back(records.size());
+  while (run_starts.size() > 2) {
+    std::vector<std::size_t> merged{0};
+    for (std::size_t r = 0; r + 2 < run_starts.size(); r += 2) {
+      std::inplace_merge(records.begin() + static_cast<std::ptrdiff_t>(run_starts[r]),
+                         records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 1]),
+                         records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 2]));
+      merged.push_back(run_starts[r + 2]);
+    }
+    if (run_starts.size() % 2 == 0) merged.push_back(run_starts.back());  // an odd run out waits for the next round
+    run_starts = std::move(merged);
+  }
+}
+
+}  // namespace
+
 void Zone::canonicalise() {
-  // The builder and the signer hand over records already in canonical order; checking is linear.
-  if (!std::is_sorted(records_.begin(), records_.end())) std::sort(records_.begin(), records_.end());
+  sort_canonically(records_);
   // Merge identical records (owner, type, rdata) whatever their TTLs.
   auto same_rr = [](const Record& a, const Record& b) {
     return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;
@@ -74,14 +110,57 @@ std::vector<Name> Zone::delegation_points() const {
 
 std::size_t Zone::delegation_count() const { return delegation_points().size(); }
 
+namespace {
+
+void append_master_lines(std::string& out, const Zone& zone, std::size_t begin, std::size_t end) {
+  const std::vector<Record>& records = zone.records();
+  for (std::size_t i = begin; i < end; ++i) {
+    const Record& r = records[i];
+    if (r.type == RRType::kSoa && r.owner == zone.apex()) continue;
+    append_master_line(out, r);
+  }
+}
+
+constexpr std::size_t kWriteChunk = 16384;  // records per piece formatted on one thread
+
+}  // namespace
+
 std::string to_master_file(const Zone& zone) {
   std::string out;
   out.reserve(zone.records().size() * 64);
   if (const Record* soa = zone.soa()) append_master_line(out, *soa);
-  for (const Record& r : zone.records()) {
-    if (r.type == RRType::kSoa && r.owner == zone.apex()) continue;
-    append_master_line(out, r);
-  }
+  append_master_lines(out, zone, 0, zone.records().size());
+  return out;
+}
+
+std::vector<std::string> master_file_pieces(const Zone& zone, ThreadPool& pool) {
+  std::size_t count = zone.records().size();
+  std::size_t chunks = (count + kWriteChunk - 1) / kWriteChunk;
+  std::vector<std::string> pieces(1 + chunks);
+  if (const Record* soa = zone.soa()) append_master_line(pieces[0], *soa);
+  pool.parallel_for(chunks, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t p = begin; p < end; ++p) {
+      std::string& piece = pieces[1 + p];
+      std::size_t first = p * kWriteChunk;
+      std::size_t last = std::min(count, first + kWriteChunk);
+      // A line's length is about its rdata's: signatures and keys in base64 take 4/3 of it.
+      std::size_t estimate = 0;
+      for (std::size_t i = first; i < last; ++i) estimate += 48 + zone.records()[i].rdata.size() * 3 / 2;
+      piece.reserve(estimate);
+      append_master_lines(piece, zone, first, last);
+    }
+  });
+  return pieces;
+}
+
+std::string to_master_file(const Zone& zone, ThreadPool& pool) {
+  if (pool.size() == 0 || zone.records().size() < 2 * kWriteChunk) return to_master_file(zone);
+  std::vector<std::string> pieces = master_file_pieces(zone, pool);
+  std::size_t size = 0;
+  for (const std::string& piece : pieces) size += piece.size();
+  std::string out;
+  out.reserve(size);
+  for (const std::string& piece : pieces) out += piece;
   return out;
 }
 
@@ -92,7 +171,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 // Splits a master file into logical entries: parentheses join physical lines, comments are dropped.
 class EntryReader {
  public:
-  explicit EntryReader(std::string_view text) : text_(text) {}
+  // `first_line` is the number of the file's line that `text` starts on.
+  explicit EntryReader(std::string_view text, std::uint64_t first_line = 1) : text_(text), line_(first_line - 1) {}
 
   // Fills `fields` with the next non-empty entry; `starts_with_space` tells whether the owner was omitted.
   // Returns false at the end. `line` is the physical line the entry starts on.
@@ -166,16 +246,27 @@ bool looks_like_ttl(std::string_view field) { return !field.empty() && field[0] 
 
 }  // namespace
 
-MasterFile read_master_file(std::string_view text, const Name& initial_origin) {
-  MasterFile result;
-  EntryReader reader(text);
+namespace {
+
+// What a master file's earlier lines leave behind for the next ones (RFC 1035 §5.1).
+struct ReaderState {
+  Name origin;
+  std::optional<std::uint32_t> default_ttl;
+  std::optional<Name> previous_owner;
+};
+
+// Reads the entries of `text` (which starts on line `first_line` of the file) into `result`, from `state`.
+void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& state, MasterFile& result) {
+  EntryReader reader(text, first_line);
   std::vector<std::string_view> fields;
   bool starts_with_space = false;
   std::uint64_t line = 0;
   std::string problem;
-  Name origin = initial_origin;
-  std::optional<std::uint32_t> default_ttl;
-  std::optional<Name> previous_owner;
+  Name& origin = state.origin;
+  std::optional<std::uint32_t>& default_ttl = state.default_ttl;
+  std::optional<Name>& previous_owner = state.previous_owner;
+  // Consecutive records of one owner spell it the same way: parse it once.
+  std::string_view previous_owner_text;
   auto fail = [&](std::string reason) { result.errors.push_back({line, std::move(reason)}); };
 
   while (reader.next(fields, starts_with_space, line, problem)) {
@@ -189,6 +280,7 @@ MasterFile read_master_file(std::string_view text, const Name& initial_origin) {
         auto name = Name::from_text(fields[1], origin);
         if (!name) fail("$ORIGIN: " + name.error());
         else origin = *name;
+        previous_owner_text = {};
       } else if (fields[0] == "$TTL" && fields.size() == 2) {
         auto ttl = rdata::ttl_from_text(fields[1]);
         if (!ttl) fail("$TTL: " + ttl.error());
@@ -207,6 +299,9 @@ MasterFile read_master_file(std::string_view text, const Name& initial_origin) {
         continue;
       }
       owner = *previous_owner;
+    } else if (previous_owner && !previous_owner_text.empty() && fields[0] == previous_owner_text) {
+      owner = *previous_owner;
+      i = 1;
     } else {
       auto name = Name::from_text(fields[0], origin);
       if (!name) {
@@ -258,9 +353,116 @@ MasterFile read_master_file(std::string_view text, const Name& initial_origin) {
       fail(fmt::format("{} {}: {}", owner.to_text(), rrtype_to_text(*type), rdata.error()));
       continue;
     }
+    previous_owner_text = starts_with_space ? previous_owner_text : fields[0];
     previous_owner = owner;
     result.records.push_back(Record{std::move(owner), *type, *ttl, std::move(*rdata)});
     result.lines.push_back(line);
+  }
+}
+
+// Where a large master file can be cut into pieces that read independently: line starts outside parentheses
+// whose line names its owner (so nothing carries over from the line before but $ORIGIN and $TTL), about
+// `piece` bytes apart. Also the positions of the directive lines, whose effect the pieces need.
+struct Cuts {
+  std::vector<std::size_t> starts;      // piece starts; starts[0] = 0
+  std::vector<std::uint64_t> lines;     // the line each piece starts on
+  std::vector<std::size_t> directives;  // line starts beginning with '$', in file order
+};
+
+Cuts find_cuts(std::string_view text, std::size_t piece) {
+  Cuts cuts;
+  cuts.starts.push_back(0);
+  cuts.lines.push_back(1);
+  int depth = 0;
+  std::uint64_t line = 1;
+  std::size_t next_cut = piece;
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    // At a line start.
+    if (depth == 0) {
+      char c = text[i];
+      if (c == '$') {
+        cuts.directives.push_back(i);
+      } else if (i >= next_cut && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ';' && c != '(' && c != ')') {
+        cuts.starts.push_back(i);
+        cuts.lines.push_back(line);
+        next_cut = i + piece;
+      }
+    }
+    // To the end of the line, following parentheses outside comments.
+    for (; i < n; ++i) {
+      char c = text[i];
+      if (c == '\n') break;
+      if (c == ';') {
+        const void* end = std::memchr(text.data() + i, '\n', n - i);
+        i = end ? static_cast<std::size_t>(static_cast<const char*>(end) - text.data()) : n;
+        break;
+      }
+      if (c == '(') ++depth;
+      else if (c == ')' && depth > 0) --depth;
+    }
+    ++i;
+    ++line;
+  }
+  return cuts;
+}
+
+constexpr std::size_t kPieceBytes = 1 << 20;
+
+}  // namespace
+
+MasterFile read_master_file(std::string_view text, const Name& origin) {
+  MasterFile result;
+  ReaderState state{origin, std::nullopt, std::nullopt};
+  read_entries(text, 1, state, result);
+  return result;
+}
+
+MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool) {
+  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin);
+  Cuts cuts = find_cuts(text, kPieceBytes);
+  std::size_t pieces = cuts.starts.size();
+  // The $ORIGIN and $TTL in force where each piece starts: the directives before it, in order.
+  std::vector<ReaderState> states;
+  states.reserve(pieces);
+  {
+    ReaderState state{origin, std::nullopt, std::nullopt};
+    MasterFile directive_errors;
+    std::size_t d = 0;
+    for (std::size_t p = 0; p < pieces; ++p) {
+      for (; d < cuts.directives.size() && cuts.directives[d] < cuts.starts[p]; ++d) {
+        std::size_t at = cuts.directives[d];
+        std::size_t end = text.find('\n', at);
+        // One line: a directive continued over several lines in parentheses is an error here, and the file is
+        // then read in one go.
+        MasterFile one;
+        read_entries(text.substr(at, (end == std::string_view::npos ? text.size() : end) - at), 1, state, one);
+        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin);
+      }
+      states.push_back(state);
+    }
+  }
+  std::vector<MasterFile> parts(pieces);
+  pool.parallel_for(pieces, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t p = begin; p < end; ++p) {
+      std::size_t stop = p + 1 < pieces ? cuts.starts[p + 1] : text.size();
+      read_entries(text.substr(cuts.starts[p], stop - cuts.starts[p]), cuts.lines[p], states[p], parts[p]);
+    }
+  });
+  std::size_t records = 0;
+  for (const MasterFile& part : parts) {
+    // With a bad line anywhere, read the whole file in one go: its errors (and the records around them) are
+    // then exactly those of the sequential reading.
+    if (!part.errors.empty()) return read_master_file(text, origin);
+    records += part.records.size();
+  }
+  MasterFile result;
+  result.pieces = pieces;
+  result.records.reserve(records);
+  result.lines.reserve(records);
+  for (MasterFile& part : parts) {
+    std::move(part.records.begin(), part.records.end(), std::back_inserter(result.records));
+    result.lines.insert(result.lines.end(), part.lines.begin(), part.lines.end());
   }
   return result;
 }

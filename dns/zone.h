@@ -18,6 +18,7 @@
 #include "dns/name.h"
 #include "dns/record.h"
 #include "dns/serial.h"
+#include "dns/thread_pool.h"
 
 namespace rdnsprov::dns {
 
@@ -52,6 +53,11 @@ class Zone {
 
 // The zone as a master file: one record per line, absolute names, SOA first, then canonical order.
 std::string to_master_file(const Zone& zone);
+// The same bytes, formatted on every thread of `pool`.
+std::string to_master_file(const Zone& zone, ThreadPool& pool);
+// The same bytes in pieces, formatted on every thread of `pool`, for write_file_atomically (atomic_file.h)
+// without one string the size of the whole file.
+std::vector<std::string> master_file_pieces(const Zone& zone, ThreadPool& pool);
 
 struct MasterFileError {
   std::uint64_t line = 0;
@@ -61,6 +67,7 @@ struct MasterFile {
   std::vector<Record> records;       // in file order
   std::vector<std::uint64_t> lines;  // the line each record starts on (same index as `records`)
   std::vector<MasterFileError> errors;
+  std::size_t pieces = 1;            // how many pieces the file was read in at once (1: in one go)
 };
 
 // Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,
@@ -68,5 +75,10 @@ struct MasterFile {
 // $GENERATE are refused (a file read from outside must not reach other files). Every bad line becomes an
 // error naming the line; the good lines are still returned.
 MasterFile read_master_file(std::string_view text, const Name& origin);
+// The same result, read on every thread of `pool`: a large file is cut at lines that start a record with its
+// owner name, outside parentheses, and the pieces are read at once, each from the $ORIGIN and $TTL in force
+// where it starts. A file with any bad line is read again in one go, so that its errors are exactly those of
+// the sequential reading.
+MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool);
 
 }  // namespace rdnsprov::dns
