@@ -38,6 +38,8 @@ bool same_rrset(const Record& a, const Record& b) { return a.type == b.type && a
 // Serial-number arithmetic on RRSIG times (RFC 4034 §3.1.5): a - b as a signed 32-bit distance.
 std::int64_t time_distance(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b); }
 
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
 // Where a name stands in the zone (RFC 4035 §2.2).
 enum class Standing {
   kApex,
@@ -46,28 +48,29 @@ enum class Standing {
   kBelowCut,    // glue or occluded data: not authoritative, never signed, no NSEC/NSEC3
 };
 
+// The records of one owner name, in canonical order.
 struct OwnerGroup {
-  std::size_t begin = 0;
-  std::size_t end = 0;
+  std::span<Record> records;  // moved into the signed zone at the end
   Standing standing = Standing::kAuthoritative;
   bool has_ds = false;
+  const Name& owner() const { return records.front().owner; }
 };
 
-// Splits canonical records into owner groups and classifies each.
-std::vector<OwnerGroup> owner_groups(const std::vector<Record>& records, const Name& apex) {
-  std::vector<OwnerGroup> groups;
-  const Name* cut = nullptr;
+// Splits canonical records into owner groups and classifies each; `cut` carries the enclosing zone cut from one
+// call to the next (the apex records, then the rest).
+void append_owner_groups(std::span<Record> records, const Name& apex, const Name*& cut,
+                         std::vector<OwnerGroup>& groups) {
   for (std::size_t i = 0; i < records.size();) {
-    OwnerGroup g;
-    g.begin = i;
+    std::size_t begin = i;
     const Name& owner = records[i].owner;
     bool has_ns = false;
+    bool has_ds = false;
     while (i < records.size() && records[i].owner == owner) {
       has_ns |= records[i].type == RRType::kNs;
-      g.has_ds |= records[i].type == RRType::kDs;
+      has_ds |= records[i].type == RRType::kDs;
       ++i;
     }
-    g.end = i;
+    OwnerGroup g{records.subspan(begin, i - begin), Standing::kAuthoritative, has_ds};
     if (cut && owner.is_below(*cut)) {
       g.standing = Standing::kBelowCut;
     } else if (owner == apex) {
@@ -75,22 +78,20 @@ std::vector<OwnerGroup> owner_groups(const std::vector<Record>& records, const N
       cut = nullptr;
     } else if (has_ns) {
       g.standing = Standing::kDelegation;
-      cut = &records[g.begin].owner;
+      cut = &records[begin].owner;
     } else {
-      g.standing = Standing::kAuthoritative;
       cut = nullptr;
     }
     groups.push_back(g);
   }
-  return groups;
 }
 
 // Types an NSEC/NSEC3 bitmap lists for an owner group, before RRSIG/NSEC are added (RFC 4035 §2.3: at a
 // delegation only NS and DS, the types the parent is authoritative for).
-std::vector<std::uint16_t> authoritative_types(const std::vector<Record>& records, const OwnerGroup& g) {
+std::vector<std::uint16_t> authoritative_types(const OwnerGroup& g) {
   std::vector<std::uint16_t> types;
-  for (std::size_t i = g.begin; i < g.end; ++i) {
-    RRType t = records[i].type;
+  for (const Record& r : g.records) {
+    RRType t = r.type;
     if (g.standing == Standing::kDelegation && t != RRType::kNs && t != RRType::kDs) continue;
     if (types.empty() || types.back() != dns::rrtype_code(t)) types.push_back(dns::rrtype_code(t));
   }
@@ -128,45 +129,38 @@ bool is_dnssec_type_to_drop(const Record& r, const Name& apex) {
   }
 }
 
-// Merges sorted `extra` into sorted `records`.
-void merge_into(std::vector<Record>& records, std::vector<Record>&& extra) {
-  if (extra.empty()) return;
-  std::vector<Record> merged;
-  merged.reserve(records.size() + extra.size());
-  std::merge(std::make_move_iterator(records.begin()), std::make_move_iterator(records.end()),
-             std::make_move_iterator(extra.begin()), std::make_move_iterator(extra.end()), std::back_inserter(merged));
-  records = std::move(merged);
-}
-
 // ---- NSEC (RFC 4034 §4, RFC 4035 §2.3) ---------------------------------------------------------------------
 
-std::vector<Record> make_nsec_chain(const std::vector<Record>& records, const std::vector<OwnerGroup>& groups,
-                                    const Name& apex, std::uint32_t ttl) {
-  std::vector<const OwnerGroup*> chain;
-  for (const OwnerGroup& g : groups) {
-    if (g.standing != Standing::kBelowCut) chain.push_back(&g);
+// One NSEC per owner group that is not below a cut, in group order; `nsec_of[g]` is the index of group g's.
+std::vector<Record> make_nsec_chain(const std::vector<OwnerGroup>& groups, const Name& apex, std::uint32_t ttl,
+                                    std::vector<std::size_t>& nsec_of) {
+  std::vector<std::size_t> chain;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g].standing != Standing::kBelowCut) chain.push_back(g);
   }
+  nsec_of.assign(groups.size(), kNone);
   std::vector<Record> out;
   out.reserve(chain.size());
   for (std::size_t i = 0; i < chain.size(); ++i) {
-    const OwnerGroup& g = *chain[i];
-    const Name& next = i + 1 < chain.size() ? records[chain[i + 1]->begin].owner : apex;
-    std::vector<std::uint16_t> types = authoritative_types(records, g);
+    const OwnerGroup& g = groups[chain[i]];
+    const Name& next = i + 1 < chain.size() ? groups[chain[i + 1]].owner() : apex;
+    std::vector<std::uint16_t> types = authoritative_types(g);
     // The NSEC itself is signed, so RRSIG is set even at an unsigned delegation (RFC 4035 §2.3).
     types.push_back(dns::rrtype_code(RRType::kRrsig));
     types.push_back(dns::rrtype_code(RRType::kNsec));
     std::string rdata(next.wire());
     rdata += dns::rdata::type_bitmap(std::move(types));
-    out.push_back(Record{records[g.begin].owner, RRType::kNsec, ttl, std::move(rdata)});
+    nsec_of[chain[i]] = out.size();
+    out.push_back(Record{g.owner(), RRType::kNsec, ttl, std::move(rdata)});
   }
   return out;
 }
 
 // ---- NSEC3 (RFC 5155 §7.1) ---------------------------------------------------------------------------------
 
-std::vector<Record> make_nsec3_chain(const std::vector<Record>& records, const std::vector<OwnerGroup>& groups,
-                                     const Name& apex, const SigningPolicy& policy, std::uint32_t ttl,
-                                     dns::ThreadPool& pool) {
+// The NSEC3 records in canonical order (the order of their hashes).
+std::vector<Record> make_nsec3_chain(const std::vector<OwnerGroup>& groups, const Name& apex,
+                                     const SigningPolicy& policy, std::uint32_t ttl, dns::ThreadPool& pool) {
   struct Entry {
     const Name* name = nullptr;
     std::vector<std::uint16_t> types;  // empty for an empty non-terminal
@@ -174,17 +168,17 @@ std::vector<Record> make_nsec3_chain(const std::vector<Record>& records, const s
   };
   std::vector<Entry> entries;
   std::unordered_set<std::string_view> known;  // wire forms of every name already placed or existing
-  for (const OwnerGroup& g : groups) known.insert(records[g.begin].owner.wire());
+  for (const OwnerGroup& g : groups) known.insert(g.owner().wire());
 
   std::deque<Name> empty_non_terminals;  // a deque: the string_views in `known` must stay valid
   for (const OwnerGroup& g : groups) {
     if (g.standing == Standing::kBelowCut) continue;
     // RFC 5155 §6: with Opt-Out, an insecure delegation (no DS) need not be in the chain.
     if (g.standing == Standing::kDelegation && !g.has_ds && policy.nsec3_opt_out) continue;
-    const Name& owner = records[g.begin].owner;
+    const Name& owner = g.owner();
     Entry e;
     e.name = &owner;
-    e.types = authoritative_types(records, g);
+    e.types = authoritative_types(g);
     if (has_signed_rrset(g)) e.types.push_back(dns::rrtype_code(RRType::kRrsig));
     entries.push_back(std::move(e));
     // RFC 5155 §7.1: every empty non-terminal between the apex and an owner in the chain gets an NSEC3. Those
@@ -237,6 +231,60 @@ std::vector<Record> make_nsec3_chain(const std::vector<Record>& records, const s
   return out;  // base32hex keeps the order of the raw hashes, so this is canonical order
 }
 
+// ---- the signed zone, owner by owner -----------------------------------------------------------------------
+
+// One owner name of the signed zone: an owner group of the data, its NSEC or NSEC3 record, or both (an NSEC3
+// owner that is also a name of the data is possible, if unlikely). Visited in canonical order.
+struct OwnerItem {
+  std::size_t group = kNone;       // in the owner groups
+  std::size_t denial = kNone;      // in the NSEC/NSEC3 records
+  std::size_t jobs_begin = 0;      // the item's signatures: jobs[jobs_begin, jobs_end)
+  std::size_t jobs_end = 0;
+};
+
+// The owners in canonical order: the groups with their NSEC, or groups and NSEC3 owners merged.
+std::vector<OwnerItem> owner_items(const std::vector<OwnerGroup>& groups, const std::vector<Record>& denial,
+                                   const std::vector<std::size_t>& nsec_of) {
+  std::vector<OwnerItem> items;
+  items.reserve(groups.size() + (nsec_of.empty() ? denial.size() : 0));
+  if (!nsec_of.empty()) {
+    for (std::size_t g = 0; g < groups.size(); ++g) items.push_back(OwnerItem{g, nsec_of[g]});
+    return items;
+  }
+  std::size_t g = 0;
+  std::size_t d = 0;
+  while (g < groups.size() || d < denial.size()) {
+    if (d == denial.size() || (g < groups.size() && groups[g].owner() < denial[d].owner)) {
+      items.push_back(OwnerItem{g++, kNone});
+    } else if (g == groups.size() || denial[d].owner < groups[g].owner()) {
+      items.push_back(OwnerItem{kNone, d++});
+    } else {
+      items.push_back(OwnerItem{g++, d++});
+    }
+  }
+  return items;
+}
+
+// Calls `rrset(records, is_denial)` for every RRset of the owner in canonical (type) order.
+template <typename F>
+void for_each_rrset(const OwnerItem& item, const std::vector<OwnerGroup>& groups, const std::vector<Record>& denial,
+                    F&& rrset) {
+  std::span<const Record> records;
+  if (item.group != kNone) records = groups[item.group].records;
+  const Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
+  for (std::size_t i = 0; i < records.size();) {
+    if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(records[i].type)) {
+      rrset(std::span<const Record>(chain, 1), true);
+      chain = nullptr;
+    }
+    std::size_t j = i + 1;
+    while (j < records.size() && records[j].type == records[i].type) ++j;
+    rrset(records.subspan(i, j - i), false);
+    i = j;
+  }
+  if (chain) rrset(std::span<const Record>(chain, 1), true);
+}
+
 // ---- reuse of previous signatures --------------------------------------------------------------------------
 
 // Walks the previous signed zone alongside the new one (both in canonical order).
@@ -286,17 +334,16 @@ class PreviousZone {
   std::size_t pos_ = 0;
 };
 
-// One RRSIG to produce: over records[begin, end) with keys[key].
+// One RRSIG to produce: over the RRset `rrset` with keys[key].
 struct SignatureJob {
-  std::size_t begin = 0;
-  std::size_t end = 0;
+  std::span<const Record> rrset;
   std::size_t key = 0;
   std::string rdata;  // filled by reuse or by signing
   bool reused = false;
 };
 
-void run_jobs(std::vector<SignatureJob>& jobs, const std::vector<Record>& records, std::span<const SigningKey> keys,
-              const SigningPolicy& policy, std::uint32_t now, const Name& apex, dns::ThreadPool& pool) {
+void run_jobs(std::span<SignatureJob> jobs, std::span<const SigningKey> keys, const SigningPolicy& policy,
+              std::uint32_t now, const Name& apex, dns::ThreadPool& pool) {
   std::uint32_t inception = now - policy.inception_offset;
   pool.parallel_for(jobs.size(), kSigningChunk, [&](std::size_t begin, std::size_t end) {
     // Per chunk (one thread): a signing context per key, made when first needed, and one input buffer.
@@ -307,8 +354,7 @@ void run_jobs(std::vector<SignatureJob>& jobs, const std::vector<Record>& record
       SignatureJob& job = jobs[i];
       if (job.reused) continue;
       const DnssecKey& key = keys[job.key].key;
-      std::span<const Record> rrset(records.data() + job.begin, job.end - job.begin);
-      const Record& first = rrset.front();
+      const Record& first = job.rrset.front();
       RrsigHeader header{dns::rrtype_code(first.type),
                          key.algorithm(),
                          static_cast<std::uint8_t>(first.owner.label_count()),
@@ -318,7 +364,7 @@ void run_jobs(std::vector<SignatureJob>& jobs, const std::vector<Record>& record
                          key.key_tag(),
                          apex};
       input.clear();
-      append_signing_input(input, header, rrset);
+      append_signing_input(input, header, job.rrset);
       if (!contexts[job.key]) contexts[job.key].emplace(key);
       job.rdata.reserve(18 + apex.wire().size() + 256);
       append_rrsig_header(job.rdata, header);
@@ -327,23 +373,16 @@ void run_jobs(std::vector<SignatureJob>& jobs, const std::vector<Record>& record
   });
 }
 
-// Puts the RRSIGs of `jobs` (in record order) into canonical order: per owner sorted by rdata.
-std::vector<Record> rrsig_records(std::vector<SignatureJob>& jobs, const std::vector<Record>& records) {
-  std::vector<Record> out;
-  out.reserve(jobs.size());
+// Appends the RRSIG records of `jobs` (one owner, RRsets in type order) in canonical order: by rdata, which
+// starts with the type covered, so only the signatures of one RRset by several keys need sorting.
+void append_rrsigs(std::vector<Record>& out, std::span<SignatureJob> jobs) {
+  std::size_t first = out.size();
   for (SignatureJob& job : jobs) {
-    const Record& first = records[job.begin];
-    out.push_back(Record{first.owner, RRType::kRrsig, first.ttl, std::move(job.rdata)});
+    const Record& covered = job.rrset.front();
+    out.push_back(Record{covered.owner, RRType::kRrsig, covered.ttl, std::move(job.rdata)});
   }
-  for (std::size_t i = 0; i < out.size();) {
-    std::size_t j = i + 1;
-    while (j < out.size() && out[j].owner == out[i].owner) ++j;
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(i), out.begin() + static_cast<std::ptrdiff_t>(j));
-    i = j;
-  }
-  return out;
+  if (jobs.size() > 1) std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
 }
-
 }  // namespace
 
 // ---- building blocks ---------------------------------------------------------------------------------------
@@ -405,14 +444,20 @@ std::uint32_t signature_expiration(const SigningPolicy& policy, std::uint32_t no
 
 SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool) {
-  const Name& apex = unsigned_zone.apex();
+  return sign_zone(dns::Zone(unsigned_zone), keys, policy, now, previous_signed, pool);
+}
+
+SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                     std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool) {
+  const Name apex = unsigned_zone.apex();
   const Record* soa_record = unsigned_zone.soa();
   if (!soa_record) throw std::invalid_argument(fmt::format("zone {} has no SOA record", apex.to_text()));
   auto soa = dns::rdata::parse_soa(soa_record->rdata);
   if (!soa) throw std::invalid_argument(fmt::format("zone {}: bad SOA: {}", apex.to_text(), soa.error()));
   // RFC 9077 §3: NSEC and NSEC3 TTL = min(SOA MINIMUM, SOA TTL).
-  std::uint32_t denial_ttl = policy.nsec_ttl.value_or(std::min(soa->minimum, soa_record->ttl));
-  std::uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_record->ttl);
+  const std::uint32_t soa_ttl = soa_record->ttl;
+  std::uint32_t denial_ttl = policy.nsec_ttl.value_or(std::min(soa->minimum, soa_ttl));
+  std::uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_ttl);
 
   // Which keys sign what.
   std::vector<std::size_t> key_signers;   // DNSKEY, CDS, CDNSKEY
@@ -429,25 +474,26 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
   if (key_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active KSK or CSK", apex.to_text()));
   if (zone_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active ZSK or CSK", apex.to_text()));
 
-  // 1. The zone's own data, canonical, without DNSSEC records; then the apex records the signer makes.
-  const std::vector<Record>* input = &unsigned_zone.records();
-  std::optional<dns::Zone> canonical_copy;
-  if (!is_canonical(*input)) {
-    canonical_copy.emplace(unsigned_zone);
-    canonical_copy->canonicalise();
-    input = &canonical_copy->records();
+  // 1. The zone's own data, canonical, without DNSSEC records; the apex records (which sort first) apart, with
+  //    those the signer makes.
+  std::vector<Record> records = std::move(unsigned_zone.mutable_records());
+  if (!is_canonical(records)) {
+    dns::Zone sorted(apex);
+    sorted.mutable_records() = std::move(records);
+    sorted.canonicalise();
+    records = std::move(sorted.mutable_records());
   }
-  std::vector<Record> apex_records;
-  std::vector<Record> records;
-  records.reserve(input->size() + input->size() / 2);
-  for (const Record& r : *input) {
+  for (const Record& r : records) {
     if (!r.owner.is_at_or_below(apex)) {
       throw std::invalid_argument(fmt::format("{} is outside zone {}", r.owner.to_text(), apex.to_text()));
     }
-    if (is_dnssec_type_to_drop(r, apex)) continue;
-    if (r.owner == apex) apex_records.push_back(r);
-    else records.push_back(r);
   }
+  records.erase(std::remove_if(records.begin(), records.end(), [&](const Record& r) { return is_dnssec_type_to_drop(r, apex); }),
+                records.end());
+  std::size_t apex_count = 0;
+  while (apex_count < records.size() && records[apex_count].owner == apex) ++apex_count;
+  std::vector<Record> apex_records(std::make_move_iterator(records.begin()),
+                                   std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(apex_count)));
   for (const SigningKey& k : keys) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
   if (policy.cds_cdnskey) {
     // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
@@ -469,29 +515,30 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
   }
   if (policy.zonemd) {
     // A placeholder with the right length; the digest is computed once everything else is signed (RFC 8976 §3).
-    apex_records.push_back(Record{apex, RRType::kZonemd, soa_record->ttl,
+    apex_records.push_back(Record{apex, RRType::kZonemd, soa_ttl,
                                   zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, std::string(48, '\0'))});
   }
   std::sort(apex_records.begin(), apex_records.end());
   apex_records.erase(std::unique(apex_records.begin(), apex_records.end(),
                                  [](const Record& a, const Record& b) { return same_rrset(a, b) && a.rdata == b.rdata; }),
                      apex_records.end());
-  // The apex sorts before every name below it, so the apex records go first.
-  records.insert(records.begin(), std::make_move_iterator(apex_records.begin()),
-                 std::make_move_iterator(apex_records.end()));
+  std::span<Record> below_apex(records.data() + apex_count, records.size() - apex_count);
+  std::vector<OwnerGroup> groups;
+  {
+    const Name* cut = nullptr;
+    append_owner_groups(apex_records, apex, cut, groups);
+    append_owner_groups(below_apex, apex, cut, groups);
+  }
 
   // 2. Denial of existence.
   SignResult result{dns::Zone(apex), {}};
-  {
-    std::vector<OwnerGroup> groups = owner_groups(records, apex);
-    std::vector<Record> chain = policy.denial == Denial::kNsec
-                                    ? make_nsec_chain(records, groups, apex, denial_ttl)
-                                    : make_nsec3_chain(records, groups, apex, policy, denial_ttl, pool);
-    result.stats.denial_records = chain.size();
-    merge_into(records, std::move(chain));
-  }
+  std::vector<std::size_t> nsec_of;
+  std::vector<Record> denial = policy.denial == Denial::kNsec ? make_nsec_chain(groups, apex, denial_ttl, nsec_of)
+                                                              : make_nsec3_chain(groups, apex, policy, denial_ttl, pool);
+  result.stats.denial_records = denial.size();
+  std::vector<OwnerItem> items = owner_items(groups, denial, nsec_of);
 
-  // 3. Which RRsets get which signatures; reuse what the previous zone has.
+  // 3. Which RRsets get which signatures, owner by owner in canonical order; reuse what the previous zone has.
   std::vector<Record> previous_sorted;
   const std::vector<Record>* previous_records = nullptr;
   if (previous_signed) {
@@ -504,12 +551,12 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
   }
   PreviousZone previous(previous_records);
   std::vector<SignatureJob> jobs;
-  jobs.reserve(records.size());
-  std::optional<std::pair<std::size_t, std::size_t>> zonemd_rrset;
-  auto plan_rrset = [&](std::size_t begin, std::size_t end, const std::vector<std::size_t>& signers) {
-    std::span<const Record> rrset(records.data() + begin, end - begin);
+  jobs.reserve(denial.size() + denial.size() / 4 + 16);
+  std::optional<std::span<const Record>> zonemd_rrset;
+  auto plan_rrset = [&](std::span<const Record> rrset, const std::vector<std::size_t>& signers) {
+    ++result.stats.rrsets_signed;
     for (std::size_t k : signers) {
-      SignatureJob job{begin, end, k, {}, false};
+      SignatureJob job{rrset, k, {}, false};
       if (const std::string* old = previous.reusable(rrset, keys[k], apex, now, policy.refresh)) {
         job.rdata = *old;
         job.reused = true;
@@ -517,73 +564,93 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
       jobs.push_back(std::move(job));
     }
   };
-  for (const OwnerGroup& g : owner_groups(records, apex)) {
-    if (g.standing == Standing::kBelowCut) continue;
-    for (std::size_t i = g.begin; i < g.end;) {
-      std::size_t j = i + 1;
-      while (j < g.end && records[j].type == records[i].type) ++j;
-      RRType type = records[i].type;
-      bool at_apex = g.standing == Standing::kApex;
-      if (g.standing == Standing::kDelegation && type != RRType::kDs && type != RRType::kNsec) {
-        // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
-      } else if (at_apex && type == RRType::kZonemd) {
-        zonemd_rrset.emplace(i, j);  // signed after its digest is known
-      } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
-        plan_rrset(i, j, key_signers);
-      } else {
-        plan_rrset(i, j, zone_signers);
-      }
-      i = j;
+  for (OwnerItem& item : items) {
+    item.jobs_begin = jobs.size();
+    Standing standing = item.group != kNone ? groups[item.group].standing : Standing::kAuthoritative;
+    if (standing != Standing::kBelowCut) {
+      for_each_rrset(item, groups, denial, [&](std::span<const Record> rrset, bool is_denial) {
+        RRType type = rrset.front().type;
+        bool at_apex = standing == Standing::kApex && !is_denial;
+        if (standing == Standing::kDelegation && !is_denial && type != RRType::kDs) {
+          // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
+        } else if (at_apex && type == RRType::kZonemd) {
+          zonemd_rrset = rrset;  // signed after its digest is known
+        } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
+          plan_rrset(rrset, key_signers);
+        } else {
+          plan_rrset(rrset, zone_signers);
+        }
+      });
     }
+    item.jobs_end = jobs.size();
   }
 
   // 4. Sign, in parallel; each job writes only its own slot.
-  run_jobs(jobs, records, keys, policy, now, apex, pool);
+  run_jobs(jobs, keys, policy, now, apex, pool);
   for (const SignatureJob& job : jobs) {
     if (job.reused) ++result.stats.signatures_reused;
     else ++result.stats.signatures_created;
   }
-  std::size_t rrsets = 0;
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    if (i == 0 || jobs[i].begin != jobs[i - 1].begin) ++rrsets;
-  }
-  result.stats.rrsets_signed = rrsets;
 
-  // 5. ZONEMD last: its digest covers every other record and signature (RFC 8976 §3.3.1).
-  std::vector<Record> zonemd_signatures;
-  if (zonemd_rrset) {
-    std::vector<Record> signatures = rrsig_records(jobs, records);
-    jobs.clear();
-    merge_into(records, std::move(signatures));
-    // The apex RRSIGs (type 46) now sort before ZONEMD (63): find the ZONEMD RRset again.
-    std::size_t begin = 0;
-    while (begin < records.size() && !(records[begin].owner == apex && records[begin].type == RRType::kZonemd)) ++begin;
-    std::size_t end = begin;
-    while (end < records.size() && records[end].owner == apex && records[end].type == RRType::kZonemd) ++end;
-    result.zone.mutable_records() = std::move(records);
-    auto digest = zonemd_digest(result.zone, kZonemdSchemeSimple, kZonemdHashSha384);
-    std::vector<Record>& out = result.zone.mutable_records();
-    out[begin].rdata = zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, *digest);
-    std::vector<SignatureJob> zonemd_jobs;
-    std::span<const Record> rrset(out.data() + begin, end - begin);
-    for (std::size_t k : zone_signers) {
-      SignatureJob job{begin, end, k, {}, false};
-      if (const std::string* old = PreviousZone(previous_records).reusable(rrset, keys[k], apex, now, policy.refresh)) {
-        job.rdata = *old;
-        job.reused = true;
-        ++result.stats.signatures_reused;
-      } else {
-        ++result.stats.signatures_created;
+  // 5. The signed zone, owner by owner: each owner's records by type, its RRSIGs (type 46) among them. The
+  //    records move over; an owner's RRSIGs are made before its records move (the jobs point at them).
+  std::vector<Record>& out = result.zone.mutable_records();
+  out.reserve(apex_records.size() + below_apex.size() + denial.size() + jobs.size() + 4);
+  std::vector<Record> signatures;
+  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
+  for (const OwnerItem& item : items) {
+    signatures.clear();
+    append_rrsigs(signatures, std::span<SignatureJob>(jobs).subspan(item.jobs_begin, item.jobs_end - item.jobs_begin));
+    std::span<Record> owned;
+    if (item.group != kNone) owned = groups[item.group].records;
+    Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
+    std::size_t i = 0;
+    for (; i < owned.size() && dns::rrtype_code(owned[i].type) < rrsig_code; ++i) out.push_back(std::move(owned[i]));
+    std::move(signatures.begin(), signatures.end(), std::back_inserter(out));
+    for (; i < owned.size(); ++i) {
+      if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(owned[i].type)) {
+        out.push_back(std::move(*chain));
+        chain = nullptr;
       }
-      zonemd_jobs.push_back(std::move(job));
+      out.push_back(std::move(owned[i]));
     }
-    ++result.stats.rrsets_signed;
-    run_jobs(zonemd_jobs, out, keys, policy, now, apex, pool);
-    merge_into(out, rrsig_records(zonemd_jobs, out));
-    return result;
+    if (chain) out.push_back(std::move(*chain));
   }
-  merge_into(records, rrsig_records(jobs, records));
-  result.zone.mutable_records() = std::move(records);
+  jobs.clear();
+
+  // 6. ZONEMD last: its digest covers every other record and signature (RFC 8976 §3.3.1).
+  if (!zonemd_rrset) return result;
+  auto is_apex_zonemd = [&](const Record& r) { return r.type == RRType::kZonemd && r.owner == apex; };
+  auto zonemd = std::find_if(out.begin(), out.end(), is_apex_zonemd);
+  auto digest = zonemd_digest(result.zone, kZonemdSchemeSimple, kZonemdHashSha384);
+  zonemd->rdata = zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, *digest);
+  std::size_t zonemd_begin = static_cast<std::size_t>(zonemd - out.begin());
+  std::size_t zonemd_end = zonemd_begin;
+  while (zonemd_end < out.size() && is_apex_zonemd(out[zonemd_end])) ++zonemd_end;
+  std::span<const Record> rrset(out.data() + zonemd_begin, zonemd_end - zonemd_begin);
+  std::vector<SignatureJob> zonemd_jobs;
+  PreviousZone previous_again(previous_records);
+  for (std::size_t k : zone_signers) {
+    SignatureJob job{rrset, k, {}, false};
+    if (const std::string* old = previous_again.reusable(rrset, keys[k], apex, now, policy.refresh)) {
+      job.rdata = *old;
+      job.reused = true;
+      ++result.stats.signatures_reused;
+    } else {
+      ++result.stats.signatures_created;
+    }
+    zonemd_jobs.push_back(std::move(job));
+  }
+  ++result.stats.rrsets_signed;
+  run_jobs(zonemd_jobs, keys, policy, now, apex, pool);
+  signatures.clear();
+  append_rrsigs(signatures, zonemd_jobs);
+  // ZONEMD (63) is the largest type at the apex: its RRSIGs go after the apex's other RRSIGs.
+  auto after = std::find_if(out.begin(), out.end(), [&](const Record& r) {
+    return r.owner != apex || (r.type == RRType::kRrsig && r.rdata.compare(0, 2, signatures.front().rdata, 0, 2) > 0) ||
+           dns::rrtype_code(r.type) > dns::rrtype_code(RRType::kRrsig);
+  });
+  out.insert(after, std::make_move_iterator(signatures.begin()), std::make_move_iterator(signatures.end()));
   return result;
 }
 

@@ -59,6 +59,9 @@ struct SignResult {
 // active key for the DNSKEY RRset or for the rest of the zone; std::runtime_error when OpenSSL fails.
 SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool);
+// The same, taking the unsigned zone's records over instead of copying them (a large zone signed once).
+SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                     std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool);
 
 // ---- building blocks, shared with tests and the verifier ----------------------------------------------------
 

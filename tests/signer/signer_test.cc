@@ -166,6 +166,25 @@ TEST_F(SignerStructure, Nsec3OptOutLeavesOutUnsignedDelegationsAndTheirEnts) {
   EXPECT_EQ(records_of(result.zone, "193.in-addr.arpa", RRType::kNsec3param)[0]->rdata[1], 0);
 }
 
+// An NSEC3 owner name may also be a name of the zone's data (a label that happens to be a hash): both sets of
+// records sit at that owner, in canonical type order, and the zone verifies.
+TEST_F(SignerStructure, Nsec3OwnerThatIsAlsoADataNameHoldsBoth) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  dns::Name hashed_apex = *zone.apex().prepend(dns::to_base32hex(dns::nsec3_hash(zone.apex(), "", 0)));
+  RRType address_type = RRType::kA;
+  zone.add(Record{hashed_apex, RRType::kA, 3600, *dns::rdata::address_from_text("192.0.2.1", address_type)});
+  zone.canonicalise();
+  SigningPolicy policy{.denial = Denial::kNsec3};
+  SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, wall_clock(), nullptr, pool);
+  EXPECT_EQ(records_of(result.zone, hashed_apex.to_text(), RRType::kA).size(), 1u);
+  EXPECT_EQ(records_of(result.zone, hashed_apex.to_text(), RRType::kNsec3).size(), 1u);
+  EXPECT_EQ(covered_types(result.zone, hashed_apex.to_text()), (std::set<std::string>{"A", "NSEC3"}));
+  EXPECT_TRUE(std::is_sorted(result.zone.records().begin(), result.zone.records().end()));
+  TempDir dir;
+  dns::write_file_atomically(dir / "zone", dns::to_master_file(result.zone));
+  for (const auto& failure : external_verifier_failures(zone.apex(), dir / "zone")) ADD_FAILURE() << failure;
+}
+
 TEST_F(SignerStructure, Nsec3SaltAndIterationsFromThePolicy) {
   dns::Zone zone = testing::reverse_v6_zone();
   SigningPolicy policy{.denial = Denial::kNsec3, .nsec3_iterations = 5, .nsec3_salt = std::string("\xab\xcd", 2)};
