@@ -32,6 +32,7 @@ int run_snapshots(const GlobalOptions& global, const std::vector<std::string>& a
 int run_freeze(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_thaw(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_verify(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_keys(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_zonelets(const GlobalOptions& global, const std::vector<std::string>& args);

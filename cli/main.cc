@@ -20,7 +20,7 @@ namespace {
 
 void print_usage(const po::options_description& global) {
   std::cout << "Usage: rdnsprov [GLOBAL OPTIONS] COMMAND [COMMAND OPTIONS]\n\nCommands:\n";
-  for (const Command& c : commands()) std::cout << fmt::format("  {:<10} {}\n", c.name, c.summary);
+  for (const Command& c : commands()) std::cout << fmt::format("  {:<12} {}\n", c.name, c.summary);
   std::cout << "\n" << global << "\n";
   std::cout << "Exit codes (every command):\n"
                "  0  success; for diff: no change\n"

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cctype>
 #include <filesystem>
 #include <iostream>
@@ -292,6 +294,85 @@ int keys_import(const GlobalOptions& global, const std::string& zone_text, const
 
 }  // namespace
 
+namespace {
+
+// Phase times at debug level: where a slow signing or verification spends its time (docs/BENCHMARKS.md).
+// CPU time too: on a busy machine it says more than the wall time.
+class PhaseClock {
+ public:
+  PhaseClock(std::string_view command, const dns::Name& apex) : command_(command), apex_(apex.to_text()) {}
+  void done(std::string_view phase) {
+    auto t = std::chrono::steady_clock::now();
+    double cpu = cpu_seconds();
+    spdlog::debug("{} {}: {} took {:.3f} s (CPU {:.3f} s)", command_, apex_, phase,
+                  std::chrono::duration<double>(t - started_).count(), cpu - cpu_started_);
+    started_ = t;
+    cpu_started_ = cpu;
+  }
+
+ private:
+  static double cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::string_view command_;
+  std::string apex_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  double cpu_started_ = cpu_seconds();
+};
+
+// Reads the master file at `path` as zone `apex`, in canonical order. Bad lines are logged with their line
+// numbers (the first 20 of them) and give nothing.
+std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name& apex, dns::ThreadPool& pool) {
+  dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool);
+  if (!parsed.errors.empty()) {
+    for (std::size_t i = 0; i < parsed.errors.size() && i < 20; ++i) {
+      spdlog::error("{}:{}: {}", path, parsed.errors[i].line, parsed.errors[i].reason);
+    }
+    spdlog::error("{}: {} bad lines", path, parsed.errors.size());
+    return std::nullopt;
+  }
+  dns::Zone zone(apex);
+  zone.mutable_records() = std::move(parsed.records);
+  zone.canonicalise();
+  return zone;
+}
+
+// The policy `rdnsprov sign` and `verify-zone` use: --policy NAME, else the zone's dnssec-policy, else the
+// built-in defaults.
+PolicyConfig chosen_policy(const std::optional<Config>& config, const std::string& policy_name, const dns::Name& apex) {
+  PolicyConfig policy;
+  policy.name = "built-in defaults";
+  if (!policy_name.empty()) {
+    auto found = config->policies.find(policy_name);
+    if (found == config->policies.end()) throw po::error(fmt::format("--policy {}: no [policy.{}] section", policy_name, policy_name));
+    return found->second;
+  }
+  if (config) {
+    for (const ZoneConfig& z : config->zones) {
+      if (z.spec.apex == apex && zone_policy(*config, z)) policy = *zone_policy(*config, z);
+    }
+  }
+  return policy;
+}
+
+signer::VerifyOptions verify_options(const PolicyConfig& policy, std::uint32_t now) {
+  signer::VerifyOptions verify;
+  verify.now = now;
+  verify.validity_margin = policy.validity_margin;
+  verify.require_zonemd = policy.signing.zonemd;
+  return verify;
+}
+
+void log_problems(const signer::VerifyResult& check) {
+  for (const signer::VerifyProblem& p : check.problems) {
+    spdlog::error("{}{}: {}", p.owner.to_text(), p.type.empty() ? "" : " " + p.type, p.reason);
+  }
+}
+
+}  // namespace
+
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("rdnsprov sign");
   std::string zone_text, in, out, policy_name, keys_dir;
@@ -299,18 +380,20 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
       "in", po::value(&in)->required(), "the master file to sign")(
       "out", po::value(&out)->required(), "where the signed master file goes (written atomically)")(
       "policy", po::value(&policy_name), "a [policy.NAME] of the configuration (default: the zone's dnssec-policy)")(
-      "keys", po::value(&keys_dir), "key directory (default STATE/keys/<zone>/); keys the policy lacks are made");
+      "keys", po::value(&keys_dir), "key directory (default STATE/keys/<zone>/); keys the policy lacks are made")(
+      "no-verify", "write the signed zone without verifying it (for a pipeline that runs `rdnsprov verify-zone` "
+                   "or another verifier itself)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] sign --zone ZONE --in ZONEFILE --out SIGNED [--policy NAME]\n"
-                 "                                    [--keys DIR]\n"
+                 "                                    [--keys DIR] [--no-verify]\n"
                  "Signs any master file with the zone's keys and policy: DNSKEY, RRSIG, NSEC or NSEC3, and CDS/CDNSKEY\n"
                  "and ZONEMD when the policy asks. Keys come from STATE/keys/<zone>/ or --keys DIR and are generated\n"
                  "there when the policy lacks them. Signatures of an existing SIGNED file are reused where still good.\n"
                  "The policy is --policy NAME, else the zone's dnssec-policy, else the built-in defaults (with --keys\n"
-                 "and no configuration file). The result is verified independently before it is written; SIGNED is\n"
-                 "left alone when verification fails.\n"
+                 "and no configuration file). The result is verified independently before it is written (as\n"
+                 "`rdnsprov verify-zone` does); SIGNED is left alone when verification fails. --no-verify skips that.\n"
                  "Exit: 0 signed and written, 1 error (unreadable input, unusable key), 2 usage/config, 4 the signed\n"
                  "zone does not verify (nothing written), 5 locked (keys in STATE).\n\n"
               << options;
@@ -318,20 +401,11 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   }
   po::notify(vm);
   dns::Name apex = zone_argument(zone_text);
+  bool verify = !vm.count("no-verify");
 
   std::optional<Config> config;
   if (!policy_name.empty() || keys_dir.empty() || fs::exists(global.config_file)) config = load(global);
-  PolicyConfig policy;
-  policy.name = "built-in defaults";
-  if (!policy_name.empty()) {
-    auto found = config->policies.find(policy_name);
-    if (found == config->policies.end()) throw po::error(fmt::format("--policy {}: no [policy.{}] section", policy_name, policy_name));
-    policy = found->second;
-  } else if (config) {
-    for (const ZoneConfig& z : config->zones) {
-      if (z.spec.apex == apex && zone_policy(*config, z)) policy = *zone_policy(*config, z);
-    }
-  }
+  PolicyConfig policy = chosen_policy(config, policy_name, apex);
 
   std::optional<safeguards::RunLock> lock;
   fs::path directory;
@@ -349,26 +423,24 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
     directory = zone_keys_dir(state.keys_dir(), apex);
   }
 
-  dns::MasterFile parsed = dns::read_master_file(dns::read_file(in), apex);
-  if (!parsed.errors.empty()) {
-    for (std::size_t i = 0; i < parsed.errors.size() && i < 20; ++i) {
-      spdlog::error("{}:{}: {}", in, parsed.errors[i].line, parsed.errors[i].reason);
-    }
-    spdlog::error("{}: {} bad lines; nothing signed", in, parsed.errors.size());
+  dns::ThreadPool pool;
+  PhaseClock clock("sign", apex);
+  std::optional<dns::Zone> zone = read_zone_file(in, apex, pool);
+  if (!zone) {
+    spdlog::error("{}: nothing signed", in);
     return kExitError;
   }
-  dns::Zone zone(apex);
-  zone.reserve(parsed.records.size());
-  for (dns::Record& r : parsed.records) zone.add(std::move(r));
-  zone.canonicalise();
+  clock.done("reading the input");
   std::optional<dns::Zone> previous;
   if (fs::exists(out)) {
-    dns::MasterFile old = dns::read_master_file(dns::read_file(out), apex);
+    // The previous signed zone is only a source of reusable signatures: one that does not read is ignored.
+    dns::MasterFile old = dns::read_master_file(dns::read_file(out), apex, pool);
     if (old.errors.empty()) {
       previous.emplace(apex);
-      for (dns::Record& r : old.records) previous->add(std::move(r));
+      previous->mutable_records() = std::move(old.records);
       previous->canonicalise();
     }
+    clock.done("reading the previous signed zone");
   }
 
   signer::KeyStore store(directory, apex);
@@ -377,36 +449,89 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
     spdlog::error("keys of zone {} ({}): {}; nothing signed", apex.to_text(), directory.string(), keys.error());
     return kExitError;
   }
-  dns::ThreadPool pool;
   std::uint32_t now = static_cast<std::uint32_t>(global.now);
   std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
   std::optional<signer::SignResult> result;
   try {
-    result = signer::sign_zone(zone, signing, policy.signing, now, previous ? &*previous : nullptr, pool);
+    result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, previous ? &*previous : nullptr, pool);
   } catch (const std::invalid_argument& e) {
     spdlog::error("{}: cannot sign: {}", in, e.what());
     return kExitError;
   }
-  signer::VerifyOptions verify;
-  verify.now = now;
-  verify.validity_margin = policy.validity_margin;
-  verify.require_zonemd = policy.signing.zonemd;
-  signer::VerifyResult check = signer::verify_signed_zone(result->zone, verify, pool);
+  zone.reset();
+  previous.reset();
+  clock.done("signing");
   std::cout << fmt::format(
       "zone {}  policy {}  keys {}\n  {} records, {} RRsets signed, {} signatures created, {} reused, {} {} records\n",
       apex.to_text(), policy.name, directory.string(), result->zone.records().size(), result->stats.rrsets_signed,
       result->stats.signatures_created, result->stats.signatures_reused, result->stats.denial_records,
       policy.signing.denial == signer::Denial::kNsec3 ? "NSEC3" : "NSEC");
-  if (!check.ok) {
-    for (const signer::VerifyProblem& p : check.problems) {
-      spdlog::error("{}{}: {}", p.owner.to_text(), p.type.empty() ? "" : " " + p.type, p.reason);
+  std::optional<signer::VerifyResult> check;
+  if (verify) {
+    check = signer::verify_signed_zone(result->zone, verify_options(policy, now), pool);
+    clock.done("verification");
+    if (!check->ok) {
+      log_problems(*check);
+      spdlog::error("the signed zone does not verify ({} problems); {} not written", check->problem_count, out);
+      return kExitHeld;
     }
-    spdlog::error("the signed zone does not verify ({} problems); {} not written", check.problem_count, out);
+  }
+  dns::write_file_atomically(out, dns::master_file_pieces(result->zone, pool));
+  clock.done("writing the output");
+  if (check) {
+    std::cout << fmt::format("  verified: {} signatures checked, {} chain complete\n", check->signatures_checked,
+                             check->denial);
+  } else {
+    std::cout << "  not verified (--no-verify)\n";
+  }
+  std::cout << fmt::format("  written {}\n", out);
+  return kExitOk;
+}
+
+int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("rdnsprov verify-zone");
+  std::string zone_text, in, policy_name;
+  options.add_options()("help,h", "this help")("zone", po::value(&zone_text)->required(), "the zone's apex")(
+      "in", po::value(&in)->required(), "the signed master file to verify")(
+      "policy", po::value(&policy_name),
+      "a [policy.NAME] of the configuration: its validity-margin and zonemd (default: the zone's dnssec-policy, "
+      "else the built-in defaults)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "Usage: rdnsprov [--config FILE] verify-zone --zone ZONE --in SIGNED [--policy NAME]\n"
+                 "Verifies a signed master file independently, as the dnssec gate does before every publication:\n"
+                 "every RRSIG against the zone's own DNSKEY RRset, the validity of every signature (at least the\n"
+                 "policy's validity-margin past now, and no expiry before the SOA EXPIRE interval has passed), the\n"
+                 "whole NSEC or NSEC3 chain and its type bitmaps, and ZONEMD (required when the policy publishes it).\n"
+                 "Prints the first problems. Works on files signed by any signer; reads no key and writes nothing.\n"
+                 "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify.\n\n"
+              << options;
+    return kExitOk;
+  }
+  po::notify(vm);
+  dns::Name apex = zone_argument(zone_text);
+  std::optional<Config> config;
+  if (!policy_name.empty() || fs::exists(global.config_file)) config = load(global);
+  PolicyConfig policy = chosen_policy(config, policy_name, apex);
+
+  dns::ThreadPool pool;
+  PhaseClock clock("verify-zone", apex);
+  std::optional<dns::Zone> zone = read_zone_file(in, apex, pool);
+  if (!zone) {
+    spdlog::error("{}: not verified", in);
+    return kExitError;
+  }
+  clock.done("reading the input");
+  signer::VerifyResult check = signer::verify_signed_zone(*zone, verify_options(policy, static_cast<std::uint32_t>(global.now)), pool);
+  clock.done("verification");
+  if (!check.ok) {
+    log_problems(check);
+    std::cout << fmt::format("zone {}  {}: does not verify: {}\n", apex.to_text(), in, check.summary());
     return kExitHeld;
   }
-  dns::write_file_atomically(out, dns::to_master_file(result->zone));
-  std::cout << fmt::format("  verified: {} signatures checked, {} chain complete\n  written {}\n",
-                           check.signatures_checked, check.denial, out);
+  std::cout << fmt::format("zone {}  {}: verified, {} records, {} signatures checked, {} chain complete\n",
+                           apex.to_text(), in, zone->records().size(), check.signatures_checked, check.denial);
   return kExitOk;
 }
 

@@ -238,6 +238,58 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
       << list.output;
 }
 
+TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnySignersFile) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config() + "[policy.short]\nsignature-validity = 10d\n"
+                                                    "refresh = 3d\nvalidity-margin = 2d\n");
+  long now = static_cast<long>(std::time(nullptr));
+  fs::path example = source_dir() / "ops" / "examples" / "rdnsprov.conf";
+  ASSERT_EQ(run_rdnsprov({"--now", std::to_string(now), "-c", example.string(), "build", "--out",
+                          (dir / "built").string()}).exit_code, 0);
+  fs::path in = dir / "built" / "193.in-addr.arpa.zone";
+  auto rdnsprov = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string()});
+    return run_rdnsprov(args);
+  };
+  // 10-day signatures in a zone whose SOA EXPIRE is 14 days: `sign` refuses them, --no-verify writes them.
+  CommandResult unverified = rdnsprov({"sign", "--zone", kNsecZone, "--in", in.string(), "--out",
+                                       (dir / "short.zone").string(), "--keys", (dir / "keys").string(),
+                                       "--policy", "short", "--no-verify"});
+  ASSERT_EQ(unverified.exit_code, 0) << unverified.all();
+  EXPECT_NE(unverified.output.find("not verified (--no-verify)"), std::string::npos) << unverified.output;
+  ASSERT_TRUE(fs::exists(dir / "short.zone"));
+  CommandResult refused = rdnsprov({"verify-zone", "--zone", kNsecZone, "--in", (dir / "short.zone").string(),
+                                    "--policy", "short"});
+  EXPECT_EQ(refused.exit_code, 4) << refused.all();
+  EXPECT_NE(refused.all().find("SOA EXPIRE"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.output.find("does not verify"), std::string::npos) << refused.output;
+
+  // A zone signed by BIND with the same keys verifies; one altered DS digest does not, and the problem names it.
+  CommandResult keygen = run_command({"dnssec-signzone", "-q", "-S", "-K", (dir / "keys").string(), "-o", kNsecZone,
+                                      "-f", (dir / "bind.zone").string(), in.string()});
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.all();
+  CommandResult good = rdnsprov({"verify-zone", "--zone", kNsecZone, "--in", (dir / "bind.zone").string()});
+  EXPECT_EQ(good.exit_code, 0) << good.all();
+  EXPECT_NE(good.output.find(": verified, "), std::string::npos) << good.output;
+  EXPECT_NE(good.output.find("nsec chain complete"), std::string::npos) << good.output;
+  std::string text = dns::read_file(dir / "bind.zone");
+  std::smatch ds;
+  ASSERT_TRUE(std::regex_search(text, ds, std::regex("\\sDS\\s+[0-9]+ [0-9]+ 2 \\(?\\s*([0-9A-F]{8})"))) << "a DS to alter";
+  std::string altered = text;
+  std::size_t at = static_cast<std::size_t>(ds.position(1));
+  altered[at] = altered[at] == '0' ? '1' : '0';
+  dns::write_file_atomically(dir / "altered.zone", altered);
+  CommandResult bogus = rdnsprov({"verify-zone", "--zone", kNsecZone, "--in", (dir / "altered.zone").string()});
+  EXPECT_EQ(bogus.exit_code, 4) << bogus.all();
+  EXPECT_NE(bogus.all().find(" DS: "), std::string::npos) << bogus.all();
+
+  CommandResult missing = rdnsprov({"verify-zone", "--zone", kNsecZone, "--in", (dir / "none.zone").string()});
+  EXPECT_EQ(missing.exit_code, 1) << missing.all();
+  EXPECT_NE(missing.all().find("none.zone"), std::string::npos) << missing.all();
+  CommandResult usage = rdnsprov({"verify-zone", "--in", (dir / "bind.zone").string()});
+  EXPECT_EQ(usage.exit_code, 2) << usage.all();
+}
+
 // ---- configuration -------------------------------------------------------------------------------------------
 
 Config load_text(const TempDir& dir, const std::string& text) {
