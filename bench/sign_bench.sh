@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Benchmark of DNSSEC signing and verification: `rdnsprov sign` and `rdnsprov verify-zone` side by side with the
+# tools an operator would otherwise use, on the same generated zones, with the same keys, in one run.
+#
+#   bench/sign_bench.sh                         # both zones, NSEC and NSEC3 opt-out, data in a temporary directory
+#   bench/sign_bench.sh --keep /tmp/sb          # keep data, keys and signed files (reused when made the same way)
+#   bench/sign_bench.sh --zones inaddr8 --runs 3
+#
+# Zones (rdnsprov-gen-registry, then `rdnsprov build`): `inaddr8` is 193.in-addr.arpa with all 65,536 /24s
+# delegated, `ip6` is 0.a.2.ip6.arpa with --ip6-objects delegations (default 1,000,000); 15% of delegations have
+# DS. The same zones with 0.1% of the delegations changed (--change 0.001) are the input of the incremental run.
+# Keys: one KSK and one ZSK, ECDSAP256SHA256, made by dnssec-keygen; rdnsprov reads them with --keys, Knot imports
+# them with `keymgr import-bind`, ldns-signzone reads the same files.
+#
+# Per zone and denial mode (NSEC; NSEC3 with opt-out, no salt, no extra iterations), each timed with
+# /usr/bin/time (wall, CPU, peak RSS):
+#   rdnsprov sign --no-verify          file in, signed file out (written and fsynced atomically)
+#   rdnsprov sign                      the same, verified independently before it is written
+#   dnssec-signzone -n 2 -P            BIND, 2 threads, without its own verification
+#   dnssec-signzone -n 2               BIND, 2 threads, verifying what it signed (its default)
+#   ldns-signzone                      ldns (one thread)
+#   kzonesign                          Knot DNS, policy signing-threads: 2
+#   rdnsprov sign (incremental)        the changed zone, re-signed over the full signed file (signatures reused)
+# and the verifiers on one file that BIND signed (so no verifier reads its own signer's output):
+#   rdnsprov verify-zone, dnssec-verify, ldns-verify-zone, kzonecheck -d on
+# The signing phase alone comes from `rdnsprov --log-level debug` ("signing took"), beside `openssl speed -multi
+# NPROC ecdsap256`, the raw signing rate of the machine.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+zones=inaddr8,ip6
+ip6_objects=1000000
+runs=1
+keep=""
+build=1
+jobs=2
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; cat <<'EOF'
+Options:
+  --zones LIST       inaddr8, ip6 or both (default inaddr8,ip6)
+  --ip6-objects N    delegations of the ip6 zone (default 1000000)
+  --runs N           timed runs of each command; the table shows the fastest (default 1)
+  --keep DIR         data, keys and outputs in DIR, kept
+  --no-build         use the binaries already in ROOT/build-bench
+EOF
+}
+die() { echo "sign_bench: $*" >&2; exit 2; }
+while (($#)); do
+  case $1 in
+    --zones) zones=${2:?}; shift 2 ;;
+    --ip6-objects) ip6_objects=${2:?}; shift 2 ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --keep) keep=${2:?}; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ && $ip6_objects =~ ^[1-9][0-9]*$ ]] || die "--runs and --ip6-objects take positive numbers"
+for tool in /usr/bin/time dnssec-keygen dnssec-signzone dnssec-verify ldns-signzone ldns-verify-zone kzonesign \
+            kzonecheck keymgr openssl; do
+  command -v "$tool" >/dev/null || die "$tool is missing (ops/setup installs it)"
+done
+
+builddir=$root/build-bench
+rdnsprov=$builddir/cli/rdnsprov
+generator=$builddir/bench/rdnsprov-gen-registry
+if ((build)); then
+  echo "== building rdnsprov and rdnsprov-gen-registry (Release) in $builddir" >&2
+  { cmake -S "$root" -B "$builddir" -DCMAKE_BUILD_TYPE=Release -DRDNSPROV_TESTS=OFF &&
+    cmake --build "$builddir" --target rdnsprov rdnsprov-gen-registry -j "$jobs"; } >"$builddir.log" 2>&1 ||
+    { tail -n 30 "$builddir.log" >&2; die "the build failed (log: $builddir.log)"; }
+fi
+[[ -x $rdnsprov && -x $generator ]] || die "missing $rdnsprov or $generator"
+
+if [[ -n $keep ]]; then
+  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/rdnsprov-sign-bench.XXXXXX"); trap 'rm -rf "$work"' EXIT
+fi
+now=$(date +%s)
+
+# timed NAME CMD...: runs CMD --runs times; keeps the fastest wall time in $work/NAME.best ("wall user sys rss")
+# and the output of the last run in $work/NAME.log. A failing command is reported and gives "failed".
+timed() {
+  local name=$1; shift
+  local best="" status
+  for ((run = 1; run <= runs; run++)); do
+    [[ -n ${before_each:-} ]] && eval "$before_each"
+    set +e
+    /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1
+    status=$?
+    set -e
+    if ((status != 0)); then
+      echo "failed" >"$work/$name.best"
+      echo "   $name: exit $status: $(tail -n 3 "$work/$name.log" | tr '\n' ' ')" >&2
+      return 0
+    fi
+    local t; t=$(tail -n 1 "$work/$name.time")
+    if [[ -z $best ]] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+  done
+  echo "$best" >"$work/$name.best"
+}
+wall() { local b; b=$(<"$work/$1.best"); [[ $b == failed ]] && echo failed || echo "${b%% *}"; }
+rss_mib() { local b; b=$(<"$work/$1.best"); [[ $b == failed ]] && echo - || awk '{ printf "%.0f", $4 / 1024 }' <<<"$b"; }
+cpu() { local b; b=$(<"$work/$1.best"); [[ $b == failed ]] && echo - || awk '{ printf "%.2f", $2 + $3 }' <<<"$b"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "failed" || b == "failed" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+# signing_phase NAME: the "signing took X s" of an rdnsprov debug log
+signing_phase() { sed -n 's/.*signing took \([0-9.]*\) s.*/\1/p' "$work/$1.log" | tail -n 1; }
+created() { sed -n 's/.* \([0-9]*\) signatures created, \([0-9]*\) reused.*/\1 \2/p' "$work/$1.log" | tail -n 1; }
+
+echo
+echo "rdnsprov signing benchmark ($(date -u +%Y-%m-%d), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
+  "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+speed=$(openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null | awk '/nistp256/ { print $(NF-1) }' | tail -n 1)
+echo "openssl speed -seconds 3 -multi $(nproc) ecdsap256: $speed signatures/s"
+
+IFS=, read -r -a zone_list <<<"$zones"
+for profile in "${zone_list[@]}"; do
+  case $profile in
+    inaddr8) apex=193.in-addr.arpa; gen=(--profile inaddr8) ;;
+    ip6) apex=0.a.2.ip6.arpa; gen=(--profile ip6 --objects "$ip6_objects") ;;
+    *) die "unknown zone '$profile' (inaddr8 or ip6)" ;;
+  esac
+  dir=$work/$profile
+  mkdir -p "$dir"
+  stamp="${gen[*]} $(sha256sum "$generator" "$rdnsprov" | cut -d' ' -f1 | tr '\n' ' ')"
+  if [[ ! -f $dir/stamp || $(<"$dir/stamp") != "$stamp" ]]; then
+    echo "== generating and building $apex (${gen[*]})" >&2
+    rm -rf "$dir"; mkdir -p "$dir/keys"
+    "$generator" "${gen[@]}" --seed 1 --out "$dir/db.domain.gz" --config "$dir/rdnsprov.conf" 2>/dev/null
+    "$generator" "${gen[@]}" --seed 1 --change 0.001 --change-seed 2 --out "$dir/changed/db.domain.gz" \
+      --config "$dir/changed/rdnsprov.conf" 2>/dev/null
+    "$rdnsprov" -c "$dir/rdnsprov.conf" --now "$now" --log-level warn build --out "$dir/zones" >/dev/null
+    "$rdnsprov" -c "$dir/changed/rdnsprov.conf" --now "$((now + 3600))" --log-level warn build \
+      --out "$dir/changed/zones" >/dev/null
+    (cd "$dir/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -f KSK "$apex" >/dev/null &&
+                       dnssec-keygen -q -a ECDSAP256SHA256 "$apex" >/dev/null)
+    echo "$stamp" >"$dir/stamp"
+  fi
+  unsigned=$dir/zones/$apex.zone
+  changed=$dir/changed/zones/$apex.zone
+  keyfiles=()
+  for k in "$dir"/keys/K*.key; do keyfiles+=("${k%.key}"); done
+  {
+    cat "$dir/rdnsprov.conf"
+    printf '\n[policy.nsec]\ndenial = nsec\n\n[policy.nsec3-optout]\ndenial = nsec3\nnsec3-opt-out = yes\n'
+  } >"$dir/bench.conf"
+
+  for mode in nsec nsec3-optout; do
+    m=$dir/$mode
+    rm -rf "$m"; mkdir -p "$m/knot"
+    if [[ $mode == nsec ]]; then bind_denial=(); ldns_denial=(); knot_denial=""
+    else bind_denial=(-3 - -H 0 -A); ldns_denial=(-n -p -t 0); knot_denial=$'    nsec3: on\n    nsec3-opt-out: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 0'
+    fi
+    cat >"$m/knot/knot.conf" <<EOF
+server:
+  rundir: $m/knot
+database:
+  storage: $m/knot/db
+  kasp-db: $m/knot/kasp
+policy:
+  - id: bench
+    algorithm: ecdsap256sha256
+    manual: on
+    signing-threads: $(nproc)
+$knot_denial
+zone:
+  - domain: $apex
+    file: $unsigned
+    dnssec-signing: on
+    dnssec-policy: bench
+EOF
+    for k in "${keyfiles[@]}"; do keymgr -c "$m/knot/knot.conf" "$apex" import-bind "$k.private" >/dev/null 2>&1; done
+    echo "== $apex, $mode" >&2
+    sign=("$rdnsprov" -c "$dir/bench.conf" --now "$now" --log-level debug sign --zone "$apex" --keys "$dir/keys"
+          --policy "$mode")
+    before_each="rm -f '$m/rdnsprov.zone'"
+    timed "$profile-$mode-rdnsprov" "${sign[@]}" --no-verify --in "$unsigned" --out "$m/rdnsprov.zone"
+    before_each="rm -f '$m/rdnsprov-verified.zone'"
+    timed "$profile-$mode-rdnsprov-verified" "${sign[@]}" --in "$unsigned" --out "$m/rdnsprov-verified.zone"
+    before_each="cp '$m/rdnsprov.zone' '$m/incremental.zone'"
+    timed "$profile-$mode-incremental" "${sign[@]}" --no-verify --in "$changed" --out "$m/incremental.zone"
+    before_each=""
+    timed "$profile-$mode-bindP" dnssec-signzone -q -P -n "$(nproc)" -S -K "$dir/keys" -o "$apex" \
+      -f "$m/bind-noverify.zone" "${bind_denial[@]}" "$unsigned"
+    timed "$profile-$mode-bind" dnssec-signzone -q -n "$(nproc)" -S -K "$dir/keys" -o "$apex" \
+      -f "$m/bind.zone" "${bind_denial[@]}" "$unsigned"
+    timed "$profile-$mode-ldns" ldns-signzone "${ldns_denial[@]}" -f "$m/ldns.zone" "$unsigned" "${keyfiles[@]}"
+    timed "$profile-$mode-knot" kzonesign -c "$m/knot/knot.conf" -o "$m/knot" "$apex"
+    # Every signed file must verify, or its time means nothing.
+    for f in rdnsprov incremental bind-noverify ldns; do
+      [[ -f $m/$f.zone ]] || continue
+      kzonecheck -d on -o "$apex" "$m/$f.zone" >/dev/null 2>&1 || echo "   $m/$f.zone does NOT verify (kzonecheck)" >&2
+    done
+    timed "$profile-$mode-verify-rdnsprov" "$rdnsprov" -c "$dir/bench.conf" --now "$now" --log-level debug \
+      verify-zone --zone "$apex" --policy "$mode" --in "$m/bind-noverify.zone"
+    timed "$profile-$mode-verify-bind" dnssec-verify -q -o "$apex" "$m/bind-noverify.zone"
+    timed "$profile-$mode-verify-ldns" ldns-verify-zone "$m/bind-noverify.zone"
+    timed "$profile-$mode-verify-knot" kzonecheck -d on -o "$apex" "$m/bind-noverify.zone"
+  done
+done
+
+echo
+echo "Signing, file to file (fastest of $runs run(s); ratio = the tool's time / rdnsprov sign --no-verify's):"
+printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' zone denial tool wall CPU 'RSS MiB' ratio
+for profile in "${zone_list[@]}"; do
+  for mode in nsec nsec3-optout; do
+    base=$(wall "$profile-$mode-rdnsprov")
+    for t in rdnsprov:"rdnsprov sign --no-verify" rdnsprov-verified:"rdnsprov sign (verifying)" \
+             bindP:"dnssec-signzone -n $(nproc) -P" bind:"dnssec-signzone -n $(nproc) (verifying)" \
+             ldns:"ldns-signzone" knot:"kzonesign (signing-threads $(nproc))" incremental:"rdnsprov sign, 0.1% changed"; do
+      key=${t%%:*}; label=${t#*:}
+      printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' "$profile" "$mode" "$label" "$(wall "$profile-$mode-$key")" \
+        "$(cpu "$profile-$mode-$key")" "$(rss_mib "$profile-$mode-$key")" "$(ratio "$(wall "$profile-$mode-$key")" "$base")"
+    done
+  done
+done
+
+echo
+echo "Signing phase alone (rdnsprov --log-level debug \"signing took\"), against the raw rate of openssl speed:"
+printf '%-16s %-14s %12s %12s %14s %12s %18s\n' zone denial 'full s' created 'signatures/s' 'of openssl' 'incremental s'
+for profile in "${zone_list[@]}"; do
+  for mode in nsec nsec3-optout; do
+    full=$(signing_phase "$profile-$mode-rdnsprov"); read -r made _ <<<"$(created "$profile-$mode-rdnsprov")"
+    inc=$(signing_phase "$profile-$mode-incremental"); read -r inc_made inc_reused <<<"$(created "$profile-$mode-incremental")"
+    awk -v z="$profile" -v d="$mode" -v f="$full" -v n="$made" -v s="$speed" -v i="$inc" -v im="$inc_made" -v ir="$inc_reused" \
+      'BEGIN { printf "%-16s %-14s %12.3f %12d %14.0f %11.0f%% %10.3f (%.0fx; %d made, %d reused)\n", z, d, f, n, n / f, 100 * n / f / s, i, f / i, im, ir }'
+  done
+done
+
+echo
+echo "Verification of the file dnssec-signzone -P wrote (ratio = the tool's time / rdnsprov verify-zone's):"
+printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' zone denial tool wall CPU 'RSS MiB' ratio
+for profile in "${zone_list[@]}"; do
+  for mode in nsec nsec3-optout; do
+    base=$(wall "$profile-$mode-verify-rdnsprov")
+    for t in rdnsprov:"rdnsprov verify-zone" bind:"dnssec-verify" ldns:"ldns-verify-zone" knot:"kzonecheck -d on"; do
+      key=${t%%:*}; label=${t#*:}
+      printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' "$profile" "$mode" "$label" "$(wall "$profile-$mode-verify-$key")" \
+        "$(cpu "$profile-$mode-verify-$key")" "$(rss_mib "$profile-$mode-verify-$key")" \
+        "$(ratio "$(wall "$profile-$mode-verify-$key")" "$base")"
+    done
+  done
+done
+[[ -n $keep ]] && echo "kept: $work"
+exit 0
