@@ -39,28 +39,6 @@ std::time_t modification_time(const fs::path& file) {
   return st.st_mtime;
 }
 
-// The parent zone of a file without a header: the longest served apex its file name starts with
-// ("193.in-addr.arpa.zone", "193.in-addr.arpa-20261125.txt"), else the closest served zone of its first record.
-std::optional<dns::Name> plain_parent(const fs::path& file, std::string_view text, const std::vector<dns::Name>& served) {
-  std::string filename = file.filename().string();
-  std::optional<dns::Name> best;
-  for (const dns::Name& apex : served) {
-    std::string s = stem(apex);
-    if (filename.size() >= s.size() && filename.compare(0, s.size(), s) == 0 &&
-        (filename.size() == s.size() || filename[s.size()] == '.' || filename[s.size()] == '-' ||
-         filename[s.size()] == '_')) {
-      if (!best || apex.label_count() > best->label_count()) best = apex;
-    }
-  }
-  if (best) return best;
-  dns::MasterFile parsed = dns::read_master_file(text, dns::Name());
-  if (parsed.records.empty()) return std::nullopt;
-  for (const dns::Name& apex : served) {
-    if (parsed.records.front().owner.is_below(apex) && (!best || apex.label_count() > best->label_count())) best = apex;
-  }
-  return best;
-}
-
 std::map<dns::Name, safeguards::DelegationFacts> facts_of(const ZoneletContent& content) {
   std::map<dns::Name, safeguards::DelegationFacts> out;
   for (const dns::Delegation& d : content.delegations) out[d.child] = safeguards::expected_facts(d);
@@ -136,6 +114,55 @@ bool ImportPlan::any_stale() const {
   return std::any_of(zonelets.begin(), zonelets.end(), [](const ZoneletImport& z) { return z.stale; });
 }
 
+std::optional<dns::Name> incoming_parent(const fs::path& file, std::string_view text, const std::vector<dns::Name>& served,
+                                         std::optional<ZoneletHeader>& header) {
+  std::string problem;
+  header = read_header(text, problem);
+  if (header && problem.empty()) return header->parent;
+  header.reset();
+  std::string filename = file.filename().string();
+  std::optional<dns::Name> best;
+  for (const dns::Name& apex : served) {
+    std::string s = stem(apex);
+    if (filename.size() >= s.size() && filename.compare(0, s.size(), s) == 0 &&
+        (filename.size() == s.size() || filename[s.size()] == '.' || filename[s.size()] == '-' ||
+         filename[s.size()] == '_')) {
+      if (!best || apex.label_count() > best->label_count()) best = apex;
+    }
+  }
+  if (best) return best;
+  dns::MasterFile parsed = dns::read_master_file(text, dns::Name());
+  if (parsed.records.empty()) return std::nullopt;
+  for (const dns::Name& apex : served) {
+    if (parsed.records.front().owner.is_below(apex) && (!best || apex.label_count() > best->label_count())) best = apex;
+  }
+  return best;
+}
+
+IncomingCheck check_incoming(std::string_view text, const dns::Name& parent, const PeerSpec& peer,
+                             const std::vector<dns::Name>& served, const std::string& registry,
+                             const std::shared_ptr<const std::string>& source,
+                             const std::shared_ptr<const std::string>& file) {
+  IncomingCheck out;
+  out.parsed = parse_zonelet(text, parent);
+  const ParsedZonelet& parsed = out.parsed;
+  bool ours = std::find(served.begin(), served.end(), parsed.parent) != served.end();
+  if (!parsed.refusal.empty()) {
+    out.refusal = parsed.refusal;
+  } else if (!ours) {
+    out.refusal = fmt::format("parent zone {} is not a zone we serve", parsed.parent.to_text());
+  } else if (parsed.header && parsed.header->sender != peer.name) {
+    out.refusal = fmt::format("the header names sender \"{}\", not {}", parsed.header->sender, peer.name);
+  } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
+    out.refusal = fmt::format("the header names receiver \"{}\", not us ({})", parsed.header->receiver, registry);
+  } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
+    out.refusal = "the file holds no records and no header saying it is empty (an accidental empty file)";
+  } else {
+    out.content = check_zonelet(parsed, peer, source, file);
+  }
+  return out;
+}
+
 ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dns::Name>& served,
                         const fs::path& state_root, std::time_t now, const std::string& registry) {
   ImportPlan plan;
@@ -194,16 +221,9 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
           plan.problems.push_back(fmt::format("peer {}: {}", peer.name, e.what()));
           continue;
         }
-        std::string problem;
-        auto header = read_header(in.text, problem);
-        std::optional<dns::Name> parent;
-        if (header && problem.empty()) {
-          parent = header->parent;
-          in.generated = header->generated;
-        } else {
-          parent = plain_parent(file, in.text, served);
-          in.generated = modification_time(file);
-        }
+        std::optional<ZoneletHeader> header;
+        std::optional<dns::Name> parent = incoming_parent(file, in.text, served, header);
+        in.generated = header ? header->generated : modification_time(file);
         if (!parent) {
           plan.problems.push_back(fmt::format("peer {}: {}: cannot tell its parent zone (no header, the file name "
                                               "names no zone we serve, and no record lies inside one)",
@@ -252,20 +272,12 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
           z.reason = std::move(reason) + (last ? "; the last accepted zonelet stays" : "; nothing imported");
         };
         auto file = std::make_shared<const std::string>(in->second.file.string());
-        ParsedZonelet parsed = parse_zonelet(in->second.text, parent);
-        bool ours = std::find(served.begin(), served.end(), parent) != served.end();
-        if (!parsed.refusal.empty()) {
-          refuse(parsed.refusal);
-        } else if (!ours) {
-          refuse(fmt::format("parent zone {} is not a zone we serve", parent.to_text()));
-        } else if (parsed.header && parsed.header->sender != peer.name) {
-          refuse(fmt::format("the header names sender \"{}\", not {}", parsed.header->sender, peer.name));
-        } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
-          refuse(fmt::format("the header names receiver \"{}\", not us ({})", parsed.header->receiver, registry));
-        } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
-          refuse("the file holds no records and no header saying it is empty (an accidental empty file)");
+        IncomingCheck check = check_incoming(in->second.text, parent, peer, served, registry, source, file);
+        const ParsedZonelet& parsed = check.parsed;
+        if (!check.refusal.empty()) {
+          refuse(check.refusal);
         } else {
-          ZoneletContent content = check_zonelet(parsed, peer, source, file);
+          ZoneletContent content = std::move(check.content);
           z.rejects = content.rejects;
           std::uint64_t before = last ? last->meta.delegations : 0;
           std::uint64_t after = content.delegation_count();
