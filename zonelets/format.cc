@@ -151,6 +151,18 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
   return header;
 }
 
+std::string record_lines_sha256(std::string_view text) {
+  std::string digest_input;
+  for_each_line(text, [&](std::string_view line, std::uint64_t) {
+    if (is_record_line(line)) {
+      digest_input.append(line);
+      if (!line.ends_with('\n')) digest_input.push_back('\n');
+    }
+    return true;
+  });
+  return dns::to_hex(dns::sha256(digest_input), false);
+}
+
 ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint) {
   ParsedZonelet out;
   out.parent = parent_hint;
@@ -167,15 +179,7 @@ ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint)
   out.errors = std::move(parsed.errors);
   if (!out.header) return out;
   // A truncated or altered file: its record lines no longer give the digest and count of the header.
-  std::string digest_input;
-  for_each_line(text, [&](std::string_view line, std::uint64_t) {
-    if (is_record_line(line)) {
-      digest_input.append(line);
-      if (!line.ends_with('\n')) digest_input.push_back('\n');
-    }
-    return true;
-  });
-  std::string digest = dns::to_hex(dns::sha256(digest_input), false);
+  std::string digest = record_lines_sha256(text);
   if (digest != out.header->sha256) {
     out.refusal = fmt::format("the SHA-256 of the record lines is {}, the header says {} (truncated or altered)",
                               digest, out.header->sha256);
