@@ -183,9 +183,14 @@ ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint)
   if (digest != out.header->sha256) {
     out.refusal = fmt::format("the SHA-256 of the record lines is {}, the header says {} (truncated or altered)",
                               digest, out.header->sha256);
-  } else if (out.records.size() != out.header->records || !out.errors.empty()) {
-    out.refusal = fmt::format("the header says {} records, the file holds {} readable records and {} bad lines",
-                              out.header->records, out.records.size(), out.errors.size());
+  } else if (!out.errors.empty()) {
+    // A zonelet with a header is taken whole or not at all; the operator who tells the peer needs the line.
+    const dns::MasterFileError& first = out.errors.front();
+    out.refusal = fmt::format("line {}: {} ({} of its lines are not records rdnsprov reads)", first.line, first.reason,
+                              out.errors.size());
+  } else if (out.records.size() != out.header->records) {
+    out.refusal = fmt::format("the header says {} records, the file holds {} readable records", out.header->records,
+                              out.records.size());
   }
   return out;
 }

@@ -136,6 +136,23 @@ TEST(Format, WrongDigestIsRefused) {
   EXPECT_NE(parsed.refusal.find("truncated or altered"), std::string::npos) << parsed.refusal;
 }
 
+// Found by fuzz_zonelet: a zonelet with a header and a line that is not a record was refused as "the header says
+// 2 records, the file holds 2 readable records and 1 bad lines", without saying which line.
+TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
+  std::string body =
+      "1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
+      "2.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
+      "2.0.193.in-addr.arpa. 86400 IN MX 10 mail.peer.example.\n";
+  std::string text = fmt::format(
+      "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
+      "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
+      record_lines_sha256(body)) + body;
+  ParsedZonelet parsed = parse_zonelet(text, dns::Name());
+  ASSERT_FALSE(parsed.errors.empty());
+  EXPECT_TRUE(parsed.refusal.starts_with("line 11: ")) << parsed.refusal;
+  EXPECT_NE(parsed.refusal.find("MX"), std::string::npos) << parsed.refusal;
+}
+
 TEST(Check, NamesOutsideThePeersSpaceAndDisallowedTypesAreRefused) {
   std::string text =
       "3.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
