@@ -47,6 +47,16 @@ bool parse_number(std::string_view text, T& out) {
 
 }  // namespace
 
+std::string shown_value(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value.substr(0, 100)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') out.push_back(static_cast<char>(c));
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  if (value.size() > 100) out += "...";
+  return out;
+}
+
 std::string utc_text(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -109,13 +119,14 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
       first = false;
       int version = 0;
       if (!parse_number(value, version) || version != kZoneletVersion) {
-        problem = fmt::format("line {}: zonelet format version \"{}\" is not {}", number, value, kZoneletVersion);
+        problem = fmt::format("line {}: zonelet format version \"{}\" is not {}", number, shown_value(value),
+                              kZoneletVersion);
         return false;
       }
       return true;
     }
     if (!seen.insert(key).second) {
-      problem = fmt::format("line {}: header field \"{}\" appears twice", number, key);
+      problem = fmt::format("line {}: header field \"{}\" appears twice", number, shown_value(key));
       return false;
     }
     if (key == "sender") header.sender = std::string(value);
@@ -126,7 +137,10 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
       else header.parent = *name;
     } else if (key == "generated") {
       auto t = parse_utc(value);
-      if (!t) problem = fmt::format("line {}: generated: expected YYYY-MM-DDTHH:MM:SSZ, found \"{}\"", number, value);
+      if (!t) {
+        problem = fmt::format("line {}: generated: expected YYYY-MM-DDTHH:MM:SSZ, found \"{}\"", number,
+                              shown_value(value));
+      }
       else header.generated = *t;
     } else if (key == "serial") {
       if (!parse_number(value, header.serial)) problem = fmt::format("line {}: serial: not a number from 0 to 4294967295", number);

@@ -67,6 +67,11 @@ std::string record_lines_sha256(std::string_view text);
 // a header's parent-zone wins.
 ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint);
 
+// A value read from a header (or any text of a peer's file), for a message: bytes outside printable ASCII and a
+// backslash written as \xNN, at most 100 bytes of it. A peer's file may hold a NUL or a carriage return inside a
+// line, which must not reach a report line (log, journal, `zonelets import` output).
+std::string shown_value(std::string_view value);
+
 // "2026-11-25T01:00:00Z" and back.
 std::string utc_text(std::time_t t);
 std::optional<std::time_t> parse_utc(std::string_view text);

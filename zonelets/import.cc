@@ -152,9 +152,10 @@ IncomingCheck check_incoming(std::string_view text, const dns::Name& parent, con
   } else if (!ours) {
     out.refusal = fmt::format("parent zone {} is not a zone we serve", parsed.parent.to_text());
   } else if (parsed.header && parsed.header->sender != peer.name) {
-    out.refusal = fmt::format("the header names sender \"{}\", not {}", parsed.header->sender, peer.name);
+    out.refusal = fmt::format("the header names sender \"{}\", not {}", shown_value(parsed.header->sender), peer.name);
   } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
-    out.refusal = fmt::format("the header names receiver \"{}\", not us ({})", parsed.header->receiver, registry);
+    out.refusal = fmt::format("the header names receiver \"{}\", not us ({})", shown_value(parsed.header->receiver),
+                              registry);
   } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
     out.refusal = "the file holds no records and no header saying it is empty (an accidental empty file)";
   } else {

@@ -153,6 +153,31 @@ TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
   EXPECT_NE(parsed.refusal.find("MX"), std::string::npos) << parsed.refusal;
 }
 
+// Found by fuzz_zonelet: header values were quoted verbatim in the refusal, so a NUL or a carriage return inside
+// a peer's header line reached the log line and the journal.
+TEST_F(ImportFixture, ControlBytesOfAHeaderValueAreEscapedInTheRefusal) {
+  std::string text = zonelet_text(3);
+  std::vector<std::pair<std::string, std::string>> cases{
+      {"T07:59:00Z", std::string("T07:\0\r59:00Z", 12)},
+      {"sender: PEER-RIR", std::string("sender: PEER\0RIR\r-X", 21)},
+      {"receiver: TEST-RIR", std::string("receiver: TEST\rRIR", 19)},
+      {"rdnsprov-zonelet: 1", std::string("rdnsprov-zonelet: 1\0", 20)},
+  };
+  for (const auto& [from, to] : cases) {
+    std::string bad = text;
+    std::size_t g = bad.find(from);
+    ASSERT_NE(g, std::string::npos) << from;
+    bad.replace(g, from.size(), to);
+    write(incoming / "193.in-addr.arpa.zonelet", bad);
+    ImportPlan p = plan();
+    ASSERT_EQ(p.zonelets.size(), 1u) << from << ": " << import_text(p, 10);
+    const std::string& reason = p.zonelets[0].reason;
+    EXPECT_EQ(p.zonelets[0].status, ImportStatus::kRefused) << reason;
+    EXPECT_EQ(reason.find_first_of(std::string("\0\r\n", 3)), std::string::npos) << reason;
+    EXPECT_NE(reason.find("\\x"), std::string::npos) << reason;
+  }
+}
+
 TEST(Check, NamesOutsideThePeersSpaceAndDisallowedTypesAreRefused) {
   std::string text =
       "3.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
