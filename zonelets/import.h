@@ -15,6 +15,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,21 @@ struct ImportPlan {
   bool any_refused() const;
   bool any_stale() const;
 };
+
+// One incoming file as plan_imports reads it: the bytes, read once through one descriptor, and the modification
+// time of that very file (a plain fragment's generation time).
+struct IncomingFile {
+  std::string text;
+  std::time_t modified = 0;
+  std::string changed;  // non-empty: the file changed while it was being read, and what was seen
+};
+// Reads `file` once. A file renamed over while it is read is read whole as it was when opened (the next run reads
+// what replaced it). A file written in place while it is read (cp, scp, rsync --inplace) may give the first part
+// of one version and the rest of another, which a plain fragment has no digest to reveal: when its size or
+// modification time after the read differ from before it, or the bytes read are not its size, `changed` says so
+// and plan_imports refuses the file. `after_first_part` runs once the first 64 KiB (or the whole of a smaller
+// file) are read: fault injection. Throws std::system_error naming the path.
+IncomingFile read_incoming_file(const std::filesystem::path& file, const std::function<void()>& after_first_part = {});
 
 // What plan_imports does with the bytes of one incoming file, in its two steps (the zonelet fuzz harness calls
 // them the same way):

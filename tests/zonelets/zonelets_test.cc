@@ -1,4 +1,7 @@
 // Zonelets: format, record checks, import decisions (refusals, gates, staleness) and exports.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -369,6 +372,61 @@ TEST_F(ImportFixture, NewestFileWins) {
   ASSERT_EQ(p.zonelets.size(), 1u);
   EXPECT_EQ(p.zonelets[0].file.filename(), "193.in-addr.arpa.2.zonelet");
   EXPECT_EQ(p.delegations.size(), 11u);
+}
+
+// The reader of incoming files: a file replaced while it is read gives the version opened, whole, or says that it
+// changed; never a mix that looks whole.
+struct IncomingRead : ::testing::Test {
+  testing::TempDir dir;
+  fs::path file = dir / "193.in-addr.arpa.zone";
+  // Larger than the first part the reader takes before `after_first_part` runs.
+  std::string old_text = std::string(150000, 'o') + "\n";
+  std::string new_text = std::string(150000, 'n') + "\n";
+
+  IncomingRead() {
+    write(file, old_text);
+    // An hour old: a write during the read moves the modification time, whatever the clock's granularity.
+    struct timespec times[2] = {{kNow - 3600, 0}, {kNow - 3600, 0}};
+    EXPECT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+  }
+  void write_in_place(const std::string& text) const { write(file, text); }
+  void write_by_rename(const std::string& text) const {
+    write(dir / ".tmp", text);
+    fs::rename(dir / ".tmp", file);
+  }
+};
+
+TEST_F(IncomingRead, UntouchedFileIsReadWholeWithItsModificationTime) {
+  int calls = 0;
+  IncomingFile read = read_incoming_file(file, [&] { ++calls; });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(read.text, old_text);
+  EXPECT_EQ(read.modified, kNow - 3600);
+  EXPECT_TRUE(read.changed.empty()) << read.changed;
+}
+
+TEST_F(IncomingRead, FileRenamedOverWhileReadIsReadWholeAsOpened) {
+  IncomingFile read = read_incoming_file(file, [&] { write_by_rename(new_text); });
+  EXPECT_EQ(read.text, old_text);
+  EXPECT_EQ(read.modified, kNow - 3600) << "the time of the file read, not of the one that replaced it";
+  EXPECT_TRUE(read.changed.empty()) << read.changed;
+  EXPECT_EQ(read_incoming_file(file).text, new_text);
+}
+
+TEST_F(IncomingRead, FileWrittenInPlaceWhileReadIsReportedChanged) {
+  // Same size, other bytes: the first part is old, the rest new, and nothing in the bytes shows it.
+  IncomingFile same_size = read_incoming_file(file, [&] { write_in_place(new_text); });
+  EXPECT_NE(same_size.text, old_text);
+  EXPECT_NE(same_size.text, new_text);
+  EXPECT_NE(same_size.changed.find("changed while it was being read"), std::string::npos) << same_size.changed;
+  // Cut short (an upload that failed half-way) and longer (an append).
+  write_in_place(old_text);
+  IncomingFile shorter = read_incoming_file(file, [&] { write_in_place(new_text.substr(0, 100000)); });
+  EXPECT_FALSE(shorter.changed.empty());
+  write_in_place(old_text);
+  IncomingFile longer = read_incoming_file(file, [&] { write_in_place(new_text + new_text); });
+  EXPECT_FALSE(longer.changed.empty());
+  EXPECT_THROW(read_incoming_file(dir / "missing"), std::system_error);
 }
 
 TEST(Export, GatedWrittenAtomicallyAndPruned) {
