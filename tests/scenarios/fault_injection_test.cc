@@ -425,7 +425,8 @@ std::set<std::string> peer_ns_lines(const std::string& zone_text) {
   return out;
 }
 
-// Which versions' lines a text holds ("1500 old, 1500 arriving"): what a failure message shows instead of 150 KB.
+// Which versions' NS lines a text holds ("1046 arriving, 1969 replacing"): what a failure message shows instead
+// of 150 KB.
 std::string versions_in(const std::string& text) {
   std::map<std::string, std::size_t> lines;
   for (const std::string& ns : peer_ns_lines(text)) {
