@@ -186,7 +186,9 @@ ZoneletContent check_zonelet(const ParsedZonelet& parsed, const PeerSpec& peer,
   }
 
   for (auto& [child, d] : delegations) {
-    bool bad = std::any_of(tainted.begin(), tainted.end(), [&](const dns::Name& t) { return t.is_at_or_below(child); });
+    // A named reference, not the structured binding, is captured: clang 14 (the fuzz build) cannot capture one.
+    const dns::Name& delegated_name = child;
+    bool bad = std::any_of(tainted.begin(), tainted.end(), [&](const dns::Name& t) { return t.is_at_or_below(delegated_name); });
     if (bad) {
       reject(d.origin.line, child, "delegation-left-out",
              fmt::format("delegation {} left out whole: one of its records was refused", child.to_text()));

@@ -47,6 +47,16 @@ bool parse_number(std::string_view text, T& out) {
 
 }  // namespace
 
+std::string shown_value(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value.substr(0, 100)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') out.push_back(static_cast<char>(c));
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  if (value.size() > 100) out += "...";
+  return out;
+}
+
 std::string utc_text(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -109,13 +119,14 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
       first = false;
       int version = 0;
       if (!parse_number(value, version) || version != kZoneletVersion) {
-        problem = fmt::format("line {}: zonelet format version \"{}\" is not {}", number, value, kZoneletVersion);
+        problem = fmt::format("line {}: zonelet format version \"{}\" is not {}", number, shown_value(value),
+                              kZoneletVersion);
         return false;
       }
       return true;
     }
     if (!seen.insert(key).second) {
-      problem = fmt::format("line {}: header field \"{}\" appears twice", number, key);
+      problem = fmt::format("line {}: header field \"{}\" appears twice", number, shown_value(key));
       return false;
     }
     if (key == "sender") header.sender = std::string(value);
@@ -126,7 +137,10 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
       else header.parent = *name;
     } else if (key == "generated") {
       auto t = parse_utc(value);
-      if (!t) problem = fmt::format("line {}: generated: expected YYYY-MM-DDTHH:MM:SSZ, found \"{}\"", number, value);
+      if (!t) {
+        problem = fmt::format("line {}: generated: expected YYYY-MM-DDTHH:MM:SSZ, found \"{}\"", number,
+                              shown_value(value));
+      }
       else header.generated = *t;
     } else if (key == "serial") {
       if (!parse_number(value, header.serial)) problem = fmt::format("line {}: serial: not a number from 0 to 4294967295", number);
@@ -151,6 +165,18 @@ std::optional<ZoneletHeader> read_header(std::string_view text, std::string& pro
   return header;
 }
 
+std::string record_lines_sha256(std::string_view text) {
+  std::string digest_input;
+  for_each_line(text, [&](std::string_view line, std::uint64_t) {
+    if (is_record_line(line)) {
+      digest_input.append(line);
+      if (!line.ends_with('\n')) digest_input.push_back('\n');
+    }
+    return true;
+  });
+  return dns::to_hex(dns::sha256(digest_input), false);
+}
+
 ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint) {
   ParsedZonelet out;
   out.parent = parent_hint;
@@ -167,21 +193,18 @@ ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint)
   out.errors = std::move(parsed.errors);
   if (!out.header) return out;
   // A truncated or altered file: its record lines no longer give the digest and count of the header.
-  std::string digest_input;
-  for_each_line(text, [&](std::string_view line, std::uint64_t) {
-    if (is_record_line(line)) {
-      digest_input.append(line);
-      if (!line.ends_with('\n')) digest_input.push_back('\n');
-    }
-    return true;
-  });
-  std::string digest = dns::to_hex(dns::sha256(digest_input), false);
+  std::string digest = record_lines_sha256(text);
   if (digest != out.header->sha256) {
     out.refusal = fmt::format("the SHA-256 of the record lines is {}, the header says {} (truncated or altered)",
                               digest, out.header->sha256);
-  } else if (out.records.size() != out.header->records || !out.errors.empty()) {
-    out.refusal = fmt::format("the header says {} records, the file holds {} readable records and {} bad lines",
-                              out.header->records, out.records.size(), out.errors.size());
+  } else if (!out.errors.empty()) {
+    // A zonelet with a header is taken whole or not at all; the operator who tells the peer needs the line.
+    const dns::MasterFileError& first = out.errors.front();
+    out.refusal = fmt::format("line {}: {} ({} of its lines are not records rdnsprov reads)", first.line, first.reason,
+                              out.errors.size());
+  } else if (out.records.size() != out.header->records) {
+    out.refusal = fmt::format("the header says {} records, the file holds {} readable records", out.header->records,
+                              out.records.size());
   }
   return out;
 }

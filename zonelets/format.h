@@ -59,9 +59,18 @@ struct ParsedZonelet {
 // Reads only the header; nothing for a plain fragment. Sets `problem` for a header that is there but malformed.
 std::optional<ZoneletHeader> read_header(std::string_view text, std::string& problem);
 
+// The header's sha256 of `text`: SHA-256 (hex, lower case) of its record lines. Header lines are comments, so
+// the whole file and the part after its header give the same digest.
+std::string record_lines_sha256(std::string_view text);
+
 // Parses a zonelet. `parent_hint` is the parent zone of a plain fragment (relative names are completed with it);
 // a header's parent-zone wins.
 ParsedZonelet parse_zonelet(std::string_view text, const dns::Name& parent_hint);
+
+// A value read from a header (or any text of a peer's file), for a message: bytes outside printable ASCII and a
+// backslash written as \xNN, at most 100 bytes of it. A peer's file may hold a NUL or a carriage return inside a
+// line, which must not reach a report line (log, journal, `zonelets import` output).
+std::string shown_value(std::string_view value);
 
 // "2026-11-25T01:00:00Z" and back.
 std::string utc_text(std::time_t t);

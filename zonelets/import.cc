@@ -1,8 +1,13 @@
 #include "zonelets/import.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <system_error>
@@ -23,6 +28,7 @@ struct Incoming {
   fs::path file;
   std::string text;
   std::time_t generated = 0;
+  std::string changed;  // the file changed while it was being read (IncomingFile::changed)
 };
 
 struct Stored {
@@ -33,32 +39,40 @@ struct Stored {
 
 std::string stem(const dns::Name& parent) { return parent.to_text_no_dot(); }
 
-std::time_t modification_time(const fs::path& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return 0;
-  return st.st_mtime;
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void fail(const char* what, const fs::path& path, int err) {
+  throw std::system_error(err, std::generic_category(), fmt::format("{} {}", what, path.string()));
 }
 
-// The parent zone of a file without a header: the longest served apex its file name starts with
-// ("193.in-addr.arpa.zone", "193.in-addr.arpa-20261125.txt"), else the closest served zone of its first record.
-std::optional<dns::Name> plain_parent(const fs::path& file, std::string_view text, const std::vector<dns::Name>& served) {
-  std::string filename = file.filename().string();
-  std::optional<dns::Name> best;
-  for (const dns::Name& apex : served) {
-    std::string s = stem(apex);
-    if (filename.size() >= s.size() && filename.compare(0, s.size(), s) == 0 &&
-        (filename.size() == s.size() || filename[s.size()] == '.' || filename[s.size()] == '-' ||
-         filename[s.size()] == '_')) {
-      if (!best || apex.label_count() > best->label_count()) best = apex;
-    }
-  }
-  if (best) return best;
-  dns::MasterFile parsed = dns::read_master_file(text, dns::Name());
-  if (parsed.records.empty()) return std::nullopt;
-  for (const dns::Name& apex : served) {
-    if (parsed.records.front().owner.is_below(apex) && (!best || apex.label_count() > best->label_count())) best = apex;
-  }
-  return best;
+bool same_time(const struct timespec& a, const struct timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
+// A modification time to the nanosecond: two writes a moment apart differ only there.
+std::string time_text(const struct timespec& t) {
+  std::string seconds = utc_text(t.tv_sec);
+  seconds.pop_back();  // the "Z"
+  return fmt::format("{}.{:09}Z", seconds, t.tv_nsec);
+}
+
+// Fault injection for the scenario of a zonelet replaced while it is read (docs/RELIABILITY.md):
+// RDNSPROV_FAULT=zonelet-read-pause stops the process (SIGSTOP) once the first part of each incoming file is read,
+// as a descheduled or swapped-out process would pause; the test replaces the file and sends SIGCONT.
+std::function<void()> read_pause_fault() {
+  const char* value = std::getenv("RDNSPROV_FAULT");
+  if (!value || std::string_view(value) != "zonelet-read-pause") return {};
+  return [] { ::raise(SIGSTOP); };
 }
 
 std::map<dns::Name, safeguards::DelegationFacts> facts_of(const ZoneletContent& content) {
@@ -136,9 +150,96 @@ bool ImportPlan::any_stale() const {
   return std::any_of(zonelets.begin(), zonelets.end(), [](const ZoneletImport& z) { return z.stale; });
 }
 
+IncomingFile read_incoming_file(const fs::path& file, const std::function<void()>& after_first_part) {
+  Descriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot open", file, errno);
+  struct stat before {};
+  if (::fstat(fd.get(), &before) != 0) fail("cannot stat", file, errno);
+  IncomingFile out;
+  out.modified = before.st_mtime;
+  out.text.reserve(static_cast<std::size_t>(std::max<off_t>(before.st_size, 0)));
+  char buffer[1 << 16];
+  bool first_part = true;
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot read", file, errno);
+    }
+    if (n == 0) break;
+    out.text.append(buffer, static_cast<std::size_t>(n));
+    if (first_part && after_first_part) after_first_part();
+    first_part = false;
+  }
+  if (first_part && after_first_part) after_first_part();  // an empty file
+  struct stat after {};
+  if (::fstat(fd.get(), &after) != 0) fail("cannot stat", file, errno);
+  // A rename over the file leaves this descriptor on the old one, unchanged; writing in place changes its size or
+  // modification time (or both) under the reader.
+  if (after.st_size != before.st_size || !same_time(after.st_mtim, before.st_mtim) ||
+      out.text.size() != static_cast<std::size_t>(after.st_size)) {
+    out.changed = fmt::format(
+        "the file changed while it was being read ({} bytes, modified {} when opened; {} bytes, modified {} after "
+        "{} bytes were read): it is written in place, not renamed over when finished",
+        before.st_size, time_text(before.st_mtim), after.st_size, time_text(after.st_mtim), out.text.size());
+  }
+  return out;
+}
+
+std::optional<dns::Name> incoming_parent(const fs::path& file, std::string_view text, const std::vector<dns::Name>& served,
+                                         std::optional<ZoneletHeader>& header) {
+  std::string problem;
+  header = read_header(text, problem);
+  if (header && problem.empty()) return header->parent;
+  header.reset();
+  std::string filename = file.filename().string();
+  std::optional<dns::Name> best;
+  for (const dns::Name& apex : served) {
+    std::string s = stem(apex);
+    if (filename.size() >= s.size() && filename.compare(0, s.size(), s) == 0 &&
+        (filename.size() == s.size() || filename[s.size()] == '.' || filename[s.size()] == '-' ||
+         filename[s.size()] == '_')) {
+      if (!best || apex.label_count() > best->label_count()) best = apex;
+    }
+  }
+  if (best) return best;
+  dns::MasterFile parsed = dns::read_master_file(text, dns::Name());
+  if (parsed.records.empty()) return std::nullopt;
+  for (const dns::Name& apex : served) {
+    if (parsed.records.front().owner.is_below(apex) && (!best || apex.label_count() > best->label_count())) best = apex;
+  }
+  return best;
+}
+
+IncomingCheck check_incoming(std::string_view text, const dns::Name& parent, const PeerSpec& peer,
+                             const std::vector<dns::Name>& served, const std::string& registry,
+                             const std::shared_ptr<const std::string>& source,
+                             const std::shared_ptr<const std::string>& file) {
+  IncomingCheck out;
+  out.parsed = parse_zonelet(text, parent);
+  const ParsedZonelet& parsed = out.parsed;
+  bool ours = std::find(served.begin(), served.end(), parsed.parent) != served.end();
+  if (!parsed.refusal.empty()) {
+    out.refusal = parsed.refusal;
+  } else if (!ours) {
+    out.refusal = fmt::format("parent zone {} is not a zone we serve", parsed.parent.to_text());
+  } else if (parsed.header && parsed.header->sender != peer.name) {
+    out.refusal = fmt::format("the header names sender \"{}\", not {}", shown_value(parsed.header->sender), peer.name);
+  } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
+    out.refusal = fmt::format("the header names receiver \"{}\", not us ({})", shown_value(parsed.header->receiver),
+                              registry);
+  } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
+    out.refusal = "the file holds no records and no header saying it is empty (an accidental empty file)";
+  } else {
+    out.content = check_zonelet(parsed, peer, source, file);
+  }
+  return out;
+}
+
 ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dns::Name>& served,
                         const fs::path& state_root, std::time_t now, const std::string& registry) {
   ImportPlan plan;
+  const std::function<void()> pause = read_pause_fault();
   for (const PeerSpec& peer : peers) {
     if (peer.incoming.empty()) continue;  // a peer we only export to
     auto source = std::make_shared<const std::string>("peer " + peer.name);
@@ -188,22 +289,19 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
       for (const fs::path& file : files) {
         Incoming in;
         in.file = file;
+        std::time_t modified = 0;
         try {
-          in.text = dns::read_file(file);
+          IncomingFile read = read_incoming_file(file, pause);
+          in.text = std::move(read.text);
+          in.changed = std::move(read.changed);
+          modified = read.modified;
         } catch (const std::exception& e) {
           plan.problems.push_back(fmt::format("peer {}: {}", peer.name, e.what()));
           continue;
         }
-        std::string problem;
-        auto header = read_header(in.text, problem);
-        std::optional<dns::Name> parent;
-        if (header && problem.empty()) {
-          parent = header->parent;
-          in.generated = header->generated;
-        } else {
-          parent = plain_parent(file, in.text, served);
-          in.generated = modification_time(file);
-        }
+        std::optional<ZoneletHeader> header;
+        std::optional<dns::Name> parent = incoming_parent(file, in.text, served, header);
+        in.generated = header ? header->generated : modified;
         if (!parent) {
           plan.problems.push_back(fmt::format("peer {}: {}: cannot tell its parent zone (no header, the file name "
                                               "names no zone we serve, and no record lies inside one)",
@@ -239,6 +337,12 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
       if (in == newest.end()) {
         z.status = ImportStatus::kKept;
         z.reason = "no zonelet in the incoming directory: the last accepted one stays";
+      } else if (!in->second.changed.empty()) {
+        // The bytes read may be half of one version and half of another: none of them is used. The next run
+        // reads the file again, finished.
+        z.file = in->second.file;
+        z.status = ImportStatus::kRefused;
+        z.reason = in->second.changed + (last ? "; the last accepted zonelet stays" : "; nothing imported");
       } else if (last && dns::to_hex(dns::sha256(in->second.text), false) == last->meta.sha256) {
         z.file = in->second.file;
         z.status = ImportStatus::kUnchanged;
@@ -252,20 +356,12 @@ ImportPlan plan_imports(const std::vector<PeerSpec>& peers, const std::vector<dn
           z.reason = std::move(reason) + (last ? "; the last accepted zonelet stays" : "; nothing imported");
         };
         auto file = std::make_shared<const std::string>(in->second.file.string());
-        ParsedZonelet parsed = parse_zonelet(in->second.text, parent);
-        bool ours = std::find(served.begin(), served.end(), parent) != served.end();
-        if (!parsed.refusal.empty()) {
-          refuse(parsed.refusal);
-        } else if (!ours) {
-          refuse(fmt::format("parent zone {} is not a zone we serve", parent.to_text()));
-        } else if (parsed.header && parsed.header->sender != peer.name) {
-          refuse(fmt::format("the header names sender \"{}\", not {}", parsed.header->sender, peer.name));
-        } else if (parsed.header && !registry.empty() && parsed.header->receiver != registry) {
-          refuse(fmt::format("the header names receiver \"{}\", not us ({})", parsed.header->receiver, registry));
-        } else if (!parsed.header && parsed.records.empty() && parsed.errors.empty()) {
-          refuse("the file holds no records and no header saying it is empty (an accidental empty file)");
+        IncomingCheck check = check_incoming(in->second.text, parent, peer, served, registry, source, file);
+        const ParsedZonelet& parsed = check.parsed;
+        if (!check.refusal.empty()) {
+          refuse(check.refusal);
         } else {
-          ZoneletContent content = check_zonelet(parsed, peer, source, file);
+          ZoneletContent content = std::move(check.content);
           z.rejects = content.rejects;
           std::uint64_t before = last ? last->meta.delegations : 0;
           std::uint64_t after = content.delegation_count();

@@ -15,6 +15,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,47 @@ struct ImportPlan {
   bool any_refused() const;
   bool any_stale() const;
 };
+
+// One incoming file as plan_imports reads it: the bytes, read once through one descriptor, and the modification
+// time of that very file (a plain fragment's generation time).
+struct IncomingFile {
+  std::string text;
+  std::time_t modified = 0;
+  std::string changed;  // non-empty: the file changed while it was being read, and what was seen
+};
+// Reads `file` once. A file renamed over while it is read is read whole as it was when opened (the next run reads
+// what replaced it). A file written in place while it is read (cp, scp, rsync --inplace) may give the first part
+// of one version and the rest of another, which a plain fragment has no digest to reveal: when its size or
+// modification time after the read differ from before it, or the bytes read are not its size, `changed` says so
+// and plan_imports refuses the file. `after_first_part` runs once the first 64 KiB (or the whole of a smaller
+// file) are read: fault injection. Throws std::system_error naming the path.
+IncomingFile read_incoming_file(const std::filesystem::path& file, const std::function<void()>& after_first_part = {});
+
+// What plan_imports does with the bytes of one incoming file, in its two steps (the zonelet fuzz harness calls
+// them the same way):
+//
+//   auto parent = incoming_parent(file, text, served, header);             // which parent zone it is for
+//   IncomingCheck c = check_incoming(text, *parent, peer, served, registry, source, file_name);
+//   if (c.refusal.empty()) c.content.delegations …                       // then the size-drop gate
+//
+// The parent zone: the header's parent-zone when the header is well formed; otherwise (a plain fragment, or a
+// malformed header, which check_incoming refuses) the longest zone we serve whose name starts the file name
+// ("193.in-addr.arpa.zone", "193.in-addr.arpa-20261125.txt"), else the closest zone we serve holding the first
+// record. Nothing when none can be told. `header` receives the well-formed header.
+std::optional<dns::Name> incoming_parent(const std::filesystem::path& file, std::string_view text,
+                                         const std::vector<dns::Name>& served, std::optional<ZoneletHeader>& header);
+
+struct IncomingCheck {
+  ParsedZonelet parsed;
+  std::string refusal;     // non-empty: the whole file is refused (docs/ZONELETS.md "Import", step 1)
+  ZoneletContent content;  // when not refused: its delegations and refused records (step 2)
+};
+// The checks of step 1 (header, digest, count, sender, receiver, parent zone served, not empty by accident) and
+// step 2 (each record, check.h) of a file's bytes for `parent`.
+IncomingCheck check_incoming(std::string_view text, const dns::Name& parent, const PeerSpec& peer,
+                             const std::vector<dns::Name>& served, const std::string& registry,
+                             const std::shared_ptr<const std::string>& source,
+                             const std::shared_ptr<const std::string>& file);
 
 // `served` are the apexes of our zones (a zonelet for anything else is refused); `registry` our name in
 // headers (the receiver; empty: not checked).

@@ -1,14 +1,17 @@
 // Faults of the machine under a real `rdnsprov run` (docs/RELIABILITY.md "Fault injection"): the state directory
 // fills up in the middle of a run, the state directory turns read-only, the clock steps backwards between two runs,
-// the PostgreSQL source dies in the middle of a streamed read. Each checks what an operator checks after an
-// incident: a clear error naming the resource, the documented exit code, every published file wholly old or wholly
-// new (I-4), the next run recovering, and the journal telling the story.
+// the PostgreSQL source dies in the middle of a streamed read, a peer's zonelet is replaced while it is being read.
+// Each checks what an operator checks after an incident: a clear error naming the resource, the documented exit
+// code, every published file wholly old or wholly new (I-4), the next run recovering, and the journal telling the
+// story.
 //
 // The state directory lives on a small tmpfs mounted by the test (tests run as root here); where mounting is not
 // permitted the test is skipped and says why.
+#include <signal.h>
 #include <sys/statvfs.h>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -384,6 +387,237 @@ TEST(FaultInjection, PostgresStoppedInTheMiddleOfAStreamedReadPublishesNothing) 
   CommandResult next = s.rdnsprov({"run"}, kT0 + 2 * kHour);
   EXPECT_EQ(next.exit_code, 0) << next.all();
   EXPECT_EQ(delegation_count(read_text(s.published_file("193.in-addr.arpa")), "193.in-addr.arpa"), 25000u);
+}
+
+// A zonelet of PEER-RIR for 193.in-addr.arpa: `count` /24 delegations 193.B.C.0/24, two nameservers each named
+// after `version`, so that every line says which version it belongs to. With our header (digest and count), or
+// as a plain fragment. 1,500 delegations make about 150 KB: more than the first part the reader takes before
+// the fault pauses it.
+std::string peer_zonelet(const std::string& version, bool header, std::time_t generated, std::size_t count = 1500) {
+  std::string records;
+  for (std::size_t i = 0; i < count; ++i) {
+    for (int ns : {1, 2}) {
+      records += fmt::format("{}.{}.193.in-addr.arpa.\t86400\tIN\tNS\tns{}.{}.peer.example.\n", i % 256, i / 256, ns,
+                             version);
+    }
+  }
+  if (!header) return "; delegations of PEER-RIR in 193.in-addr.arpa, plain fragment\n" + records;
+  std::time_t t = generated;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
+                     "; generated: {:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\n; serial: {}\n; records: {}\n; sha256: {}\n",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, generated,
+                     2 * count, dns::to_hex(dns::sha256(records), false)) +
+         records;
+}
+
+// The peer's NS records a zone file holds, as "owner target" lines.
+std::set<std::string> peer_ns_lines(const std::string& zone_text) {
+  std::set<std::string> out;
+  std::istringstream in(zone_text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string owner, ttl, cls, type, target;
+    fields >> owner >> ttl >> cls >> type >> target;
+    if (type == "NS" && target.ends_with(".peer.example.")) out.insert(owner + " " + target);
+  }
+  return out;
+}
+
+// Which versions' NS lines a text holds ("1046 arriving, 1969 replacing"): what a failure message shows instead
+// of 150 KB.
+std::string versions_in(const std::string& text) {
+  std::map<std::string, std::size_t> lines;
+  for (const std::string& ns : peer_ns_lines(text)) {
+    std::size_t dot = ns.find('.', ns.rfind(" ns") + 1);
+    lines[ns.substr(dot + 1, ns.find(".peer.example.") - dot - 1)]++;
+  }
+  std::string out;
+  for (const auto& [version, n] : lines) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, version);
+  return out.empty() ? "no delegation of the peer" : out;
+}
+
+// Waits until `child` is stopped (state T in /proc/PID/stat); false when it ended first or a minute passed.
+bool wait_until_stopped(testing::ChildProcess& child) {
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       std::chrono::steady_clock::now() < deadline;) {
+    if (!child.running()) return false;
+    std::string stat = read_text(fmt::format("/proc/{}/stat", child.pid()));
+    std::size_t close = stat.rfind(')');  // "PID (COMM) STATE …": the command name may hold anything
+    if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T') return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// I-5: a peer's zonelet is replaced while `run` reads it. RDNSPROV_FAULT=zonelet-read-pause stops rdnsprov once it
+// has read the first part of the file; the test replaces the file (by rename, as a peer should, or by writing it
+// in place, as a plain copy does) and lets it go on. Whatever happens, the accepted zonelet in the state directory
+// and the published zone are one whole version, never the first part of one and the rest of another; a file
+// that changed under the reader is refused (exit 4) with a message naming the peer and the file; the journal
+// says so; the next run accepts the new version and publishes it.
+struct ReplacedZonelet {
+  Scenario s{{"193.in-addr.arpa"}};
+  fs::path incoming = s.dir / "incoming";
+  fs::path stored = s.state / "zonelets/in/PEER-RIR/193.in-addr.arpa.zonelet";
+  fs::path stored_meta = s.state / "zonelets/in/PEER-RIR/193.in-addr.arpa.json";
+
+  ReplacedZonelet() {
+    fs::create_directories(incoming);
+    s.extra_sections =
+        fmt::format("[peer.PEER-RIR]\nspace = 193.0.0.0/12\nincoming = {}\nstale-after = 10000d\n\n", incoming.string());
+    s.write_config();
+    s.write_dump(slash24_delegations(193, 20, 256 * 100));  // our own, in 193.100.x, outside the peer's space
+  }
+
+  // The state after a run: the stored zonelet is `text` whole, its metadata matches it, and the published zone
+  // serves exactly its delegations.
+  void expect_version(const std::string& text, const std::string& when) const {
+    EXPECT_TRUE(read_text(stored) == text) << "STATE holds another zonelet " << when << ": "
+                                           << versions_in(read_text(stored)) << " instead of " << versions_in(text);
+    EXPECT_EQ(json::parse(read_text(stored_meta)).at("sha256"), dns::to_hex(dns::sha256(read_text(stored)), false))
+        << when;
+    std::set<std::string> expected = peer_ns_lines(text);
+    for (const fs::path& zone : {s.published_file("193.in-addr.arpa"), s.target_file("193.in-addr.arpa")}) {
+      std::set<std::string> served = peer_ns_lines(read_text(zone));
+      EXPECT_TRUE(served == expected) << zone << " does not serve exactly one version's delegations " << when << ": "
+                                      << versions_in(read_text(zone)) << " instead of " << versions_in(text);
+    }
+  }
+
+  // Runs `run` with the fault, does `replace` while rdnsprov is stopped in the middle of reading `file`, and
+  // returns the exit code and the output.
+  std::pair<int, std::string> run_replacing(std::time_t now, const std::function<void()>& replace) const {
+    fs::path log = s.dir / fmt::format("run-{}.log", now);
+    testing::CommandOptions options;
+    options.env = {{"RDNSPROV_FAULT", "zonelet-read-pause"}};
+    testing::ChildProcess run(s.argv({"run"}, now), options, log);
+    bool stopped = wait_until_stopped(run);
+    EXPECT_TRUE(stopped) << "rdnsprov did not pause in the middle of reading the zonelet: " << read_text(log);
+    if (stopped) {
+      replace();
+      kill(run.pid(), SIGCONT);
+    }
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+         run.running() && std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_FALSE(run.running()) << "the run does not end";
+    int code = run.stop();
+    return {code, read_text(log)};
+  }
+};
+
+// What a peer's plain copy (cp, scp, rsync --inplace) does: the same file truncated and written again.
+void write_in_place(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// What a peer should do: a temporary file beside it, renamed over it.
+void write_by_rename(const fs::path& file, const std::string& text) {
+  fs::path temporary = file.parent_path() / ("." + file.filename().string() + ".tmp");
+  write_text(temporary, text);
+  fs::rename(temporary, file);
+}
+
+void replaced_in_place(bool header) {
+  ReplacedZonelet x;
+  Scenario& s = x.s;
+  const std::string file_name = header ? "193.in-addr.arpa.zonelet" : "193.in-addr.arpa.zone";
+  const fs::path file = x.incoming / file_name;
+  const std::string old_version = peer_zonelet("old", header, kT0 - 600);
+  const std::string arriving = peer_zonelet("arriving", header, kT0 + kHour - 600);
+  const std::string replacing = peer_zonelet("replacing", header, kT0 + kHour - 300);
+  ASSERT_GT(arriving.size(), 2u * 65536u) << "the file must be larger than what the reader takes before the pause";
+
+  write_text(file, old_version);
+  fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  CommandResult first = s.rdnsprov({"run"}, kT0);
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  x.expect_version(old_version, "after the first run");
+
+  // The next version arrives; while rdnsprov reads it, the peer's copy of the one after it overwrites it in place.
+  write_text(file, arriving);
+  fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  std::size_t mark = s.journal_size();
+  auto before = s.published_state();
+  auto [code, output] = x.run_replacing(kT0 + kHour, [&] { write_in_place(file, replacing); });
+  EXPECT_EQ(code, 4) << "docs/EXIT-CODES.md: a peer's zonelet refused, the last accepted one kept\n" << output;
+  bool named = false;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("peer PEER-RIR") != std::string::npos && line.find(file.string()) != std::string::npos &&
+        line.find("refused") != std::string::npos && line.find("changed while it was being read") != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << "one line names the peer, the file and what happened:\n" << output;
+  x.expect_version(old_version, "after the run that read a file being rewritten");
+  EXPECT_EQ(s.published_state(), before) << "nothing changed, nothing published";
+  auto entries = s.journal_since(mark);
+  auto imports = events_of(entries, "zonelet-import");
+  ASSERT_EQ(imports.size(), 1u) << output;
+  EXPECT_EQ(imports[0].at("status"), "refused") << imports[0].dump();
+  EXPECT_EQ(imports[0].at("peer"), "PEER-RIR");
+  EXPECT_EQ(imports[0].at("file"), file.string());
+  EXPECT_NE(imports[0].at("reason").get<std::string>().find("changed while it was being read"), std::string::npos)
+      << imports[0].dump();
+  EXPECT_TRUE(events_of(entries, "publish").empty());
+  auto ends = events_of(entries, "run-end");
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0].at("exit"), 4);
+
+  // The copy has finished: the next run reads the new version whole and publishes it.
+  mark = s.journal_size();
+  CommandResult next = s.rdnsprov({"run"}, kT0 + 2 * kHour);
+  EXPECT_EQ(next.exit_code, 0) << next.all();
+  x.expect_version(replacing, "after the next run");
+  entries = s.journal_since(mark);
+  imports = events_of(entries, "zonelet-import");
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_EQ(imports[0].at("status"), "accepted") << imports[0].dump();
+  EXPECT_EQ(zone_events(entries, "publish", "193.in-addr.arpa").size(), 1u);
+}
+
+TEST(FaultInjection, I5_ZoneletWithHeaderRewrittenInPlaceWhileReadIsRefusedWhole) { replaced_in_place(true); }
+
+// A plain fragment has no digest: only the reader can tell that the bytes it read are half of one version and half
+// of another.
+TEST(FaultInjection, I5_PlainFragmentRewrittenInPlaceWhileReadIsRefusedWhole) { replaced_in_place(false); }
+
+// A peer that writes a temporary file and renames it over the old one: the run reads the version it opened, whole,
+// and accepts it; the next run accepts the one that replaced it.
+TEST(FaultInjection, I5_ZoneletRenamedOverWhileReadGivesTheVersionOpenedWhole) {
+  ReplacedZonelet x;
+  Scenario& s = x.s;
+  const fs::path file = x.incoming / "193.in-addr.arpa.zonelet";
+  const std::string old_version = peer_zonelet("old", true, kT0 - 600);
+  const std::string arriving = peer_zonelet("arriving", true, kT0 + kHour - 600);
+  const std::string replacing = peer_zonelet("replacing", true, kT0 + kHour - 300);
+  write_text(file, old_version);
+  ASSERT_EQ(s.rdnsprov({"run"}, kT0).exit_code, 0);
+  x.expect_version(old_version, "after the first run");
+
+  write_by_rename(file, arriving);
+  std::size_t mark = s.journal_size();
+  auto [code, output] = x.run_replacing(kT0 + kHour, [&] { write_by_rename(file, replacing); });
+  EXPECT_EQ(code, 0) << output;
+  x.expect_version(arriving, "after the run during which the file was renamed over");
+  auto entries = s.journal_since(mark);
+  auto imports = events_of(entries, "zonelet-import");
+  ASSERT_EQ(imports.size(), 1u) << output;
+  EXPECT_EQ(imports[0].at("status"), "accepted") << imports[0].dump();
+  EXPECT_EQ(zone_events(entries, "publish", "193.in-addr.arpa").size(), 1u);
+
+  mark = s.journal_size();
+  CommandResult next = s.rdnsprov({"run"}, kT0 + 2 * kHour);
+  EXPECT_EQ(next.exit_code, 0) << next.all();
+  x.expect_version(replacing, "after the next run");
+  imports = events_of(s.journal_since(mark), "zonelet-import");
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_EQ(imports[0].at("status"), "accepted") << imports[0].dump();
 }
 
 }  // namespace

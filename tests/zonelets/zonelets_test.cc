@@ -1,4 +1,7 @@
 // Zonelets: format, record checks, import decisions (refusals, gates, staleness) and exports.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -134,6 +137,48 @@ TEST(Format, WrongDigestIsRefused) {
   text.replace(pos, 3, "ns9");
   ParsedZonelet parsed = parse_zonelet(text, dns::Name());
   EXPECT_NE(parsed.refusal.find("truncated or altered"), std::string::npos) << parsed.refusal;
+}
+
+// Found by fuzz_zonelet: a zonelet with a header and a line that is not a record was refused as "the header says
+// 2 records, the file holds 2 readable records and 1 bad lines", without saying which line.
+TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
+  std::string body =
+      "1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
+      "2.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
+      "2.0.193.in-addr.arpa. 86400 IN MX 10 mail.peer.example.\n";
+  std::string text = fmt::format(
+      "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
+      "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
+      record_lines_sha256(body)) + body;
+  ParsedZonelet parsed = parse_zonelet(text, dns::Name());
+  ASSERT_FALSE(parsed.errors.empty());
+  EXPECT_TRUE(parsed.refusal.starts_with("line 11: ")) << parsed.refusal;
+  EXPECT_NE(parsed.refusal.find("MX"), std::string::npos) << parsed.refusal;
+}
+
+// Found by fuzz_zonelet: header values were quoted verbatim in the refusal, so a NUL or a carriage return inside
+// a peer's header line reached the log line and the journal.
+TEST_F(ImportFixture, ControlBytesOfAHeaderValueAreEscapedInTheRefusal) {
+  std::string text = zonelet_text(3);
+  std::vector<std::pair<std::string, std::string>> cases{
+      {"T07:59:00Z", std::string("T07:\0\r59:00Z", 12)},
+      {"sender: PEER-RIR", std::string("sender: PEER\0RIR\r-X", 21)},
+      {"receiver: TEST-RIR", std::string("receiver: TEST\rRIR", 19)},
+      {"rdnsprov-zonelet: 1", std::string("rdnsprov-zonelet: 1\0", 20)},
+  };
+  for (const auto& [from, to] : cases) {
+    std::string bad = text;
+    std::size_t g = bad.find(from);
+    ASSERT_NE(g, std::string::npos) << from;
+    bad.replace(g, from.size(), to);
+    write(incoming / "193.in-addr.arpa.zonelet", bad);
+    ImportPlan p = plan();
+    ASSERT_EQ(p.zonelets.size(), 1u) << from << ": " << import_text(p, 10);
+    const std::string& reason = p.zonelets[0].reason;
+    EXPECT_EQ(p.zonelets[0].status, ImportStatus::kRefused) << reason;
+    EXPECT_EQ(reason.find_first_of(std::string("\0\r\n", 3)), std::string::npos) << reason;
+    EXPECT_NE(reason.find("\\x"), std::string::npos) << reason;
+  }
 }
 
 TEST(Check, NamesOutsideThePeersSpaceAndDisallowedTypesAreRefused) {
@@ -327,6 +372,61 @@ TEST_F(ImportFixture, NewestFileWins) {
   ASSERT_EQ(p.zonelets.size(), 1u);
   EXPECT_EQ(p.zonelets[0].file.filename(), "193.in-addr.arpa.2.zonelet");
   EXPECT_EQ(p.delegations.size(), 11u);
+}
+
+// The reader of incoming files: a file replaced while it is read gives the version opened, whole, or says that it
+// changed; never a mix that looks whole.
+struct IncomingRead : ::testing::Test {
+  testing::TempDir dir;
+  fs::path file = dir / "193.in-addr.arpa.zone";
+  // Larger than the first part the reader takes before `after_first_part` runs.
+  std::string old_text = std::string(150000, 'o') + "\n";
+  std::string new_text = std::string(150000, 'n') + "\n";
+
+  IncomingRead() {
+    write(file, old_text);
+    // An hour old: a write during the read moves the modification time, whatever the clock's granularity.
+    struct timespec times[2] = {{kNow - 3600, 0}, {kNow - 3600, 0}};
+    EXPECT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+  }
+  void write_in_place(const std::string& text) const { write(file, text); }
+  void write_by_rename(const std::string& text) const {
+    write(dir / ".tmp", text);
+    fs::rename(dir / ".tmp", file);
+  }
+};
+
+TEST_F(IncomingRead, UntouchedFileIsReadWholeWithItsModificationTime) {
+  int calls = 0;
+  IncomingFile read = read_incoming_file(file, [&] { ++calls; });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(read.text, old_text);
+  EXPECT_EQ(read.modified, kNow - 3600);
+  EXPECT_TRUE(read.changed.empty()) << read.changed;
+}
+
+TEST_F(IncomingRead, FileRenamedOverWhileReadIsReadWholeAsOpened) {
+  IncomingFile read = read_incoming_file(file, [&] { write_by_rename(new_text); });
+  EXPECT_EQ(read.text, old_text);
+  EXPECT_EQ(read.modified, kNow - 3600) << "the time of the file read, not of the one that replaced it";
+  EXPECT_TRUE(read.changed.empty()) << read.changed;
+  EXPECT_EQ(read_incoming_file(file).text, new_text);
+}
+
+TEST_F(IncomingRead, FileWrittenInPlaceWhileReadIsReportedChanged) {
+  // Same size, other bytes: the first part is old, the rest new, and nothing in the bytes shows it.
+  IncomingFile same_size = read_incoming_file(file, [&] { write_in_place(new_text); });
+  EXPECT_NE(same_size.text, old_text);
+  EXPECT_NE(same_size.text, new_text);
+  EXPECT_NE(same_size.changed.find("changed while it was being read"), std::string::npos) << same_size.changed;
+  // Cut short (an upload that failed half-way) and longer (an append).
+  write_in_place(old_text);
+  IncomingFile shorter = read_incoming_file(file, [&] { write_in_place(new_text.substr(0, 100000)); });
+  EXPECT_FALSE(shorter.changed.empty());
+  write_in_place(old_text);
+  IncomingFile longer = read_incoming_file(file, [&] { write_in_place(new_text + new_text); });
+  EXPECT_FALSE(longer.changed.empty());
+  EXPECT_THROW(read_incoming_file(dir / "missing"), std::system_error);
 }
 
 TEST(Export, GatedWrittenAtomicallyAndPruned) {
