@@ -14,34 +14,70 @@ namespace rdnsprov::dns {
 
 namespace {
 
-// Sorts records that are mostly in canonical order already: a master file written by rdnsprov (SOA first, then
-// canonical order) is two sorted runs, one written by BIND with NSEC3 at the end a few more. A handful of runs
-// are merged in linear time; anything else is sorted.
+// Sorts records that are mostly in canonical order already. A master file written by rdnsprov (SOA first, then
+// canonical order) is two sorted runs: a handful of runs are merged in linear time. Other signers write each
+// owner's records together but not in canonical order (BIND: each RRset followed by its RRSIGs, NSEC3 records
+// at the end in its own order): then each owner's records are sorted among themselves and the owners as wholes,
+// which compares names far fewer times than sorting every record.
 void sort_canonically(std::vector<Record>& records) {
   constexpr std::size_t kMaxRuns = 16;
   std::vector<std::size_t> run_starts{0};
-  for (std::size_t i = 1; i < records.size(); ++i) {
-    if (records[i] < records[i - 1]) {
-      run_starts.push_back(i);
-      if (run_starts.size() > kMaxRuns) {
-        std::sort(records.begin(), records.end());
-        return;
+  for (std::size_t i = 1; i < records.size() && run_starts.size() <= kMaxRuns; ++i) {
+    if (records[i] < records[i - 1]) run_starts.push_back(i);
+  }
+  if (run_starts.size() <= kMaxRuns) {
+    // Merge neighbouring runs pairwise until one is left.
+    run_starts.push_back(records.size());
+    while (run_starts.size() > 2) {
+      std::vector<std::size_t> merged{0};
+      for (std::size_t r = 0; r + 2 < run_starts.size(); r += 2) {
+        std::inplace_merge(records.begin() + static_cast<std::ptrdiff_t>(run_starts[r]),
+                           records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 1]),
+                           records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 2]));
+        merged.push_back(run_starts[r + 2]);
       }
+      if (run_starts.size() % 2 == 0) merged.push_back(run_starts.back());  // an odd run out waits for the next round
+      run_starts = std::move(merged);
     }
+    return;
   }
-  // Merge neighbouring runs pairwise until one is left.
-  run_starts.push_back(records.size());
-  while (run_starts.size() > 2) {
-    std::vector<std::size_t> merged{0};
-    for (std::size_t r = 0; r + 2 < run_starts.size(); r += 2) {
-      std::inplace_merge(records.begin() + static_cast<std::ptrdiff_t>(run_starts[r]),
-                         records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 1]),
-                         records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 2]));
-      merged.push_back(run_starts[r + 2]);
+  // Owner by owner.
+  struct Group {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < records.size();) {
+    std::size_t j = i + 1;
+    while (j < records.size() && records[j].owner == records[i].owner) ++j;
+    if (!std::is_sorted(records.begin() + static_cast<std::ptrdiff_t>(i), records.begin() + static_cast<std::ptrdiff_t>(j))) {
+      std::sort(records.begin() + static_cast<std::ptrdiff_t>(i), records.begin() + static_cast<std::ptrdiff_t>(j));
     }
-    if (run_starts.size() % 2 == 0) merged.push_back(run_starts.back());  // an odd run out waits for the next round
-    run_starts = std::move(merged);
+    groups.push_back({i, j});
+    i = j;
   }
+  auto owner_less = [&](const Group& a, const Group& b) {
+    auto c = records[a.begin].owner <=> records[b.begin].owner;
+    return c != 0 ? c < 0 : a.begin < b.begin;
+  };
+  if (std::is_sorted(groups.begin(), groups.end(), owner_less)) return;
+  std::sort(groups.begin(), groups.end(), owner_less);
+  std::vector<Record> sorted;
+  sorted.reserve(records.size());
+  for (std::size_t g = 0; g < groups.size();) {
+    // Groups of one owner found apart are now neighbours: their records are sorted together.
+    std::size_t first = sorted.size();
+    auto take = [&](const Group& group) {
+      std::move(records.begin() + static_cast<std::ptrdiff_t>(group.begin),
+                records.begin() + static_cast<std::ptrdiff_t>(group.end), std::back_inserter(sorted));
+    };
+    take(groups[g]);
+    std::size_t h = g + 1;
+    for (; h < groups.size() && records[groups[h].begin].owner == sorted[first].owner; ++h) take(groups[h]);
+    if (h - g > 1) std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(first), sorted.end());
+    g = h;
+  }
+  records = std::move(sorted);
 }
 
 }  // namespace

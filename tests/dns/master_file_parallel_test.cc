@@ -153,6 +153,21 @@ TEST(ZoneCanonicalise, FilesWrittenSoaFirstOrInRunsComeOutSortedAsAFullSortWould
   many_runs.mutable_records() = odd_out;
   many_runs.canonicalise();
   EXPECT_EQ(many_runs.records(), reference.records());
+
+  // As BIND writes: each owner's records together but not in type order, and a tail of owners out of order.
+  std::vector<Record> grouped;
+  for (std::size_t i = 0; i < sorted.records().size();) {
+    std::size_t j = i;
+    while (j < sorted.records().size() && sorted.records()[j].owner == sorted.records()[i].owner) ++j;
+    grouped.insert(grouped.end(), sorted.records().rbegin() + static_cast<std::ptrdiff_t>(sorted.records().size() - j),
+                   sorted.records().rbegin() + static_cast<std::ptrdiff_t>(sorted.records().size() - i));
+    i = j;
+  }
+  std::reverse(grouped.end() - 5000, grouped.end());
+  Zone bind_like(apex());
+  bind_like.mutable_records() = grouped;
+  bind_like.canonicalise();
+  EXPECT_EQ(bind_like.records(), reference.records());
 }
 
 TEST(RrsigTime, PresentationFormMatchesTheCalendarEverywhere) {
