@@ -1,6 +1,7 @@
 #include "signer/signer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <iterator>
 #include <optional>
@@ -29,6 +30,7 @@ using dns::RRType;
 
 constexpr std::size_t kSigningChunk = 2048;  // RRSIGs per parallel_for chunk
 constexpr std::size_t kHashChunk = 8192;     // NSEC3 hashes per chunk
+constexpr std::size_t kOwnerChunk = 4096;    // owners (or records) per chunk of planning, chaining, assembling
 constexpr std::uint8_t kNsec3HashSha1 = 1;   // RFC 5155 §11
 constexpr std::uint8_t kNsec3FlagOptOut = 1;  // RFC 5155 §3.1.2.1
 
@@ -104,15 +106,17 @@ bool has_signed_rrset(const OwnerGroup& g) {
          (g.standing == Standing::kDelegation && g.has_ds);
 }
 
-bool is_canonical(const std::vector<Record>& records) {
-  for (std::size_t i = 1; i < records.size(); ++i) {
-    const Record& a = records[i - 1];
-    const Record& b = records[i];
-    if (!(a < b)) return false;
-    // One TTL per RRset and no duplicate records.
-    if (same_rrset(a, b) && (a.ttl != b.ttl || a.rdata == b.rdata)) return false;
-  }
-  return true;
+bool is_canonical(const std::vector<Record>& records, dns::ThreadPool& pool) {
+  std::atomic<bool> canonical{true};
+  pool.parallel_for(records.size(), kOwnerChunk * 4, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = std::max<std::size_t>(begin, 1); i < end && canonical.load(std::memory_order_relaxed); ++i) {
+      const Record& a = records[i - 1];
+      const Record& b = records[i];
+      // Sorted, one TTL per RRset and no duplicate records.
+      if (!(a < b) || (same_rrset(a, b) && (a.ttl != b.ttl || a.rdata == b.rdata))) canonical = false;
+    }
+  });
+  return canonical;
 }
 
 bool is_dnssec_type_to_drop(const Record& r, const Name& apex) {
@@ -133,26 +137,27 @@ bool is_dnssec_type_to_drop(const Record& r, const Name& apex) {
 
 // One NSEC per owner group that is not below a cut, in group order; `nsec_of[g]` is the index of group g's.
 std::vector<Record> make_nsec_chain(const std::vector<OwnerGroup>& groups, const Name& apex, std::uint32_t ttl,
-                                    std::vector<std::size_t>& nsec_of) {
+                                    std::vector<std::size_t>& nsec_of, dns::ThreadPool& pool) {
   std::vector<std::size_t> chain;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (groups[g].standing != Standing::kBelowCut) chain.push_back(g);
   }
   nsec_of.assign(groups.size(), kNone);
-  std::vector<Record> out;
-  out.reserve(chain.size());
-  for (std::size_t i = 0; i < chain.size(); ++i) {
-    const OwnerGroup& g = groups[chain[i]];
-    const Name& next = i + 1 < chain.size() ? groups[chain[i + 1]].owner() : apex;
-    std::vector<std::uint16_t> types = authoritative_types(g);
-    // The NSEC itself is signed, so RRSIG is set even at an unsigned delegation (RFC 4035 §2.3).
-    types.push_back(dns::rrtype_code(RRType::kRrsig));
-    types.push_back(dns::rrtype_code(RRType::kNsec));
-    std::string rdata(next.wire());
-    rdata += dns::rdata::type_bitmap(std::move(types));
-    nsec_of[chain[i]] = out.size();
-    out.push_back(Record{g.owner(), RRType::kNsec, ttl, std::move(rdata)});
-  }
+  for (std::size_t i = 0; i < chain.size(); ++i) nsec_of[chain[i]] = i;
+  std::vector<Record> out(chain.size());
+  pool.parallel_for(chain.size(), kOwnerChunk, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const OwnerGroup& g = groups[chain[i]];
+      const Name& next = i + 1 < chain.size() ? groups[chain[i + 1]].owner() : apex;
+      std::vector<std::uint16_t> types = authoritative_types(g);
+      // The NSEC itself is signed, so RRSIG is set even at an unsigned delegation (RFC 4035 §2.3).
+      types.push_back(dns::rrtype_code(RRType::kRrsig));
+      types.push_back(dns::rrtype_code(RRType::kNsec));
+      std::string rdata(next.wire());
+      rdata += dns::rdata::type_bitmap(std::move(types));
+      out[i] = Record{g.owner(), RRType::kNsec, ttl, std::move(rdata)};
+    }
+  });
   return out;
 }
 
@@ -290,7 +295,14 @@ void for_each_rrset(const OwnerItem& item, const std::vector<OwnerGroup>& groups
 // Walks the previous signed zone alongside the new one (both in canonical order).
 class PreviousZone {
  public:
-  explicit PreviousZone(const std::vector<Record>* records) : records_(records) {}
+  // Starts at the first record at or after `from` (the first owner of a chunk of work).
+  PreviousZone(const std::vector<Record>* records, const Name* from = nullptr) : records_(records) {
+    if (records_ && from) {
+      pos_ = static_cast<std::size_t>(std::partition_point(records_->begin(), records_->end(),
+                                                           [&](const Record& r) { return r.owner < *from; }) -
+                                      records_->begin());
+    }
+  }
 
   // The RRSIG rdata in the previous zone that may stand for `key`'s signature over `rrset`, if any.
   const std::string* reusable(std::span<const Record> rrset, const SigningKey& key, const Name& apex,
@@ -298,7 +310,12 @@ class PreviousZone {
     if (!records_) return nullptr;
     const Record& first = rrset.front();
     const std::vector<Record>& prev = *records_;
-    while (pos_ < prev.size() && prev[pos_].owner < first.owner) ++pos_;
+    // To the owner: names are compared once per previous owner, its other records are passed by equality.
+    while (pos_ < prev.size() && prev[pos_].owner != first.owner && prev[pos_].owner < first.owner) {
+      const Name& passed = prev[pos_].owner;
+      ++pos_;
+      while (pos_ < prev.size() && prev[pos_].owner == passed) ++pos_;
+    }
     std::size_t i = pos_;
     // The same RRset: same records, same TTL.
     while (i < prev.size() && prev[i].owner == first.owner && dns::rrtype_code(prev[i].type) < dns::rrtype_code(first.type)) ++i;
@@ -477,15 +494,17 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
   // 1. The zone's own data, canonical, without DNSSEC records; the apex records (which sort first) apart, with
   //    those the signer makes.
   std::vector<Record> records = std::move(unsigned_zone.mutable_records());
-  if (!is_canonical(records)) {
+  if (!is_canonical(records, pool)) {
     dns::Zone sorted(apex);
     sorted.mutable_records() = std::move(records);
     sorted.canonicalise();
     records = std::move(sorted.mutable_records());
   }
-  for (const Record& r : records) {
-    if (!r.owner.is_at_or_below(apex)) {
-      throw std::invalid_argument(fmt::format("{} is outside zone {}", r.owner.to_text(), apex.to_text()));
+  // In canonical order every name at or below the apex lies between the apex and its last descendant: a record
+  // outside sits at either end.
+  for (const Record* r : {records.empty() ? nullptr : &records.front(), records.empty() ? nullptr : &records.back()}) {
+    if (r && !r->owner.is_at_or_below(apex)) {
+      throw std::invalid_argument(fmt::format("{} is outside zone {}", r->owner.to_text(), apex.to_text()));
     }
   }
   records.erase(std::remove_if(records.begin(), records.end(), [&](const Record& r) { return is_dnssec_type_to_drop(r, apex); }),
@@ -533,7 +552,7 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
   // 2. Denial of existence.
   SignResult result{dns::Zone(apex), {}};
   std::vector<std::size_t> nsec_of;
-  std::vector<Record> denial = policy.denial == Denial::kNsec ? make_nsec_chain(groups, apex, denial_ttl, nsec_of)
+  std::vector<Record> denial = policy.denial == Denial::kNsec ? make_nsec_chain(groups, apex, denial_ttl, nsec_of, pool)
                                                               : make_nsec3_chain(groups, apex, policy, denial_ttl, pool);
   result.stats.denial_records = denial.size();
   std::vector<OwnerItem> items = owner_items(groups, denial, nsec_of);
@@ -549,40 +568,69 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
       previous_records = &previous_sorted;
     }
   }
-  PreviousZone previous(previous_records);
-  std::vector<SignatureJob> jobs;
-  jobs.reserve(denial.size() + denial.size() / 4 + 16);
-  std::optional<std::span<const Record>> zonemd_rrset;
-  auto plan_rrset = [&](std::span<const Record> rrset, const std::vector<std::size_t>& signers) {
-    ++result.stats.rrsets_signed;
-    for (std::size_t k : signers) {
-      SignatureJob job{rrset, k, {}, false};
-      if (const std::string* old = previous.reusable(rrset, keys[k], apex, now, policy.refresh)) {
-        job.rdata = *old;
-        job.reused = true;
-      }
-      jobs.push_back(std::move(job));
-    }
-  };
-  for (OwnerItem& item : items) {
-    item.jobs_begin = jobs.size();
-    Standing standing = item.group != kNone ? groups[item.group].standing : Standing::kAuthoritative;
-    if (standing != Standing::kBelowCut) {
-      for_each_rrset(item, groups, denial, [&](std::span<const Record> rrset, bool is_denial) {
-        RRType type = rrset.front().type;
-        bool at_apex = standing == Standing::kApex && !is_denial;
-        if (standing == Standing::kDelegation && !is_denial && type != RRType::kDs) {
-          // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
-        } else if (at_apex && type == RRType::kZonemd) {
-          zonemd_rrset = rrset;  // signed after its digest is known
-        } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
-          plan_rrset(rrset, key_signers);
-        } else {
-          plan_rrset(rrset, zone_signers);
+  // Chunks of owners are planned at once, each walking the previous zone from its first owner on.
+  std::size_t chunks = (items.size() + kOwnerChunk - 1) / kOwnerChunk;
+  std::vector<std::vector<SignatureJob>> chunk_jobs(chunks);
+  std::vector<std::size_t> chunk_rrsets(chunks, 0);
+  std::optional<std::span<const Record>> zonemd_rrset;  // written by the one chunk holding the apex
+  pool.parallel_for(chunks, 1, [&](std::size_t chunk_begin, std::size_t chunk_end) {
+    for (std::size_t c = chunk_begin; c < chunk_end; ++c) {
+      std::size_t first = c * kOwnerChunk;
+      std::size_t last = std::min(items.size(), first + kOwnerChunk);
+      const OwnerItem& head = items[first];
+      PreviousZone previous(previous_records,
+                            head.group != kNone ? &groups[head.group].owner() : &denial[head.denial].owner);
+      std::vector<SignatureJob>& jobs = chunk_jobs[c];
+      auto plan_rrset = [&](std::span<const Record> rrset, const std::vector<std::size_t>& signers) {
+        ++chunk_rrsets[c];
+        for (std::size_t k : signers) {
+          SignatureJob job{rrset, k, {}, false};
+          if (const std::string* old = previous.reusable(rrset, keys[k], apex, now, policy.refresh)) {
+            job.rdata = *old;
+            job.reused = true;
+          }
+          jobs.push_back(std::move(job));
         }
-      });
+      };
+      for (std::size_t i = first; i < last; ++i) {
+        OwnerItem& item = items[i];
+        item.jobs_begin = jobs.size();
+        Standing standing = item.group != kNone ? groups[item.group].standing : Standing::kAuthoritative;
+        if (standing != Standing::kBelowCut) {
+          for_each_rrset(item, groups, denial, [&](std::span<const Record> rrset, bool is_denial) {
+            RRType type = rrset.front().type;
+            bool at_apex = standing == Standing::kApex && !is_denial;
+            if (standing == Standing::kDelegation && !is_denial && type != RRType::kDs) {
+              // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
+            } else if (at_apex && type == RRType::kZonemd) {
+              zonemd_rrset = rrset;  // signed after its digest is known
+            } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
+              plan_rrset(rrset, key_signers);
+            } else {
+              plan_rrset(rrset, zone_signers);
+            }
+          });
+        }
+        item.jobs_end = jobs.size();
+      }
     }
-    item.jobs_end = jobs.size();
+  });
+  // One list of jobs; each owner's range in it.
+  std::vector<SignatureJob> jobs;
+  {
+    std::size_t total = 0;
+    for (const auto& c : chunk_jobs) total += c.size();
+    jobs.reserve(total);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      std::size_t base = jobs.size();
+      for (std::size_t i = c * kOwnerChunk; i < std::min(items.size(), (c + 1) * kOwnerChunk); ++i) {
+        items[i].jobs_begin += base;
+        items[i].jobs_end += base;
+      }
+      std::move(chunk_jobs[c].begin(), chunk_jobs[c].end(), std::back_inserter(jobs));
+      result.stats.rrsets_signed += chunk_rrsets[c];
+    }
+    chunk_jobs.clear();
   }
 
   // 4. Sign, in parallel; each job writes only its own slot.
@@ -592,31 +640,44 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
     else ++result.stats.signatures_created;
   }
 
-  // 5. The signed zone, owner by owner: each owner's records by type, its RRSIGs (type 46) among them. The
-  //    records move over; an owner's RRSIGs are made before its records move (the jobs point at them).
-  std::vector<Record>& out = result.zone.mutable_records();
-  out.reserve(apex_records.size() + below_apex.size() + denial.size() + jobs.size() + 4);
-  std::vector<Record> signatures;
-  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
-  for (const OwnerItem& item : items) {
-    signatures.clear();
-    append_rrsigs(signatures, std::span<SignatureJob>(jobs).subspan(item.jobs_begin, item.jobs_end - item.jobs_begin));
-    std::span<Record> owned;
-    if (item.group != kNone) owned = groups[item.group].records;
-    Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
-    std::size_t i = 0;
-    for (; i < owned.size() && dns::rrtype_code(owned[i].type) < rrsig_code; ++i) out.push_back(std::move(owned[i]));
-    std::move(signatures.begin(), signatures.end(), std::back_inserter(out));
-    for (; i < owned.size(); ++i) {
-      if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(owned[i].type)) {
-        out.push_back(std::move(*chain));
-        chain = nullptr;
-      }
-      out.push_back(std::move(owned[i]));
-    }
-    if (chain) out.push_back(std::move(*chain));
+  // 5. The signed zone, owner by owner: each owner's records by type, its RRSIGs (type 46) among them. Every
+  //    owner's place is known beforehand, so chunks of owners are written at once; the records move over, and an
+  //    owner's RRSIGs are made before its records move (the jobs point at them).
+  std::vector<std::size_t> starts(items.size() + 1, 0);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const OwnerItem& item = items[i];
+    std::size_t count = item.jobs_end - item.jobs_begin + (item.denial != kNone ? 1 : 0);
+    if (item.group != kNone) count += groups[item.group].records.size();
+    starts[i + 1] = starts[i] + count;
   }
+  std::vector<Record>& out = result.zone.mutable_records();
+  out.resize(starts.back());
+  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
+  pool.parallel_for(items.size(), kOwnerChunk, [&](std::size_t begin, std::size_t end) {
+    std::vector<Record> signatures;
+    for (std::size_t n = begin; n < end; ++n) {
+      const OwnerItem& item = items[n];
+      signatures.clear();
+      append_rrsigs(signatures, std::span<SignatureJob>(jobs).subspan(item.jobs_begin, item.jobs_end - item.jobs_begin));
+      std::span<Record> owned;
+      if (item.group != kNone) owned = groups[item.group].records;
+      Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
+      Record* to = out.data() + starts[n];
+      std::size_t i = 0;
+      for (; i < owned.size() && dns::rrtype_code(owned[i].type) < rrsig_code; ++i) *to++ = std::move(owned[i]);
+      for (Record& signature : signatures) *to++ = std::move(signature);
+      for (; i < owned.size(); ++i) {
+        if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(owned[i].type)) {
+          *to++ = std::move(*chain);
+          chain = nullptr;
+        }
+        *to++ = std::move(owned[i]);
+      }
+      if (chain) *to++ = std::move(*chain);
+    }
+  });
   jobs.clear();
+  std::vector<Record> signatures;
 
   // 6. ZONEMD last: its digest covers every other record and signature (RFC 8976 §3.3.1).
   if (!zonemd_rrset) return result;
