@@ -184,7 +184,7 @@ wall_min=$(printf '%s\n' "${walls[@]}" | sort -n | head -n1)
 rss_median=$(printf '%s\n' "${rsss[@]}" | median)
 rss_max=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -n1)
 echo "median:     wall ${wall_median} s (fastest ${wall_min} s)   max RSS $(mib "$rss_median") MiB (largest $(mib "$rss_max") MiB)" \
-  "  [issue 2 targets: < 10 s, < 2048 MiB]"
+  "  [targets: < 10 s, < 2048 MiB]"
 
 # ---- what the last run wrote
 if [[ -d $out ]]; then
