@@ -49,19 +49,38 @@ int main(int argc, char** argv) {
   std::vector<std::string> command_args;
   std::string command;
   try {
-    // Global options come before the command; everything from the command name on belongs to the command
-    // (so `rdnsprov run --help` is the command's help, and `--config` after the command is an error there).
+    // Global options come before the command, and --config, --log-level and --now are taken after it too (an
+    // operator writes `rdnsprov run --config FILE` as often as `rdnsprov --config FILE run`); everything else
+    // from the command name on belongs to the command, so `rdnsprov run --help` is the command's help.
     std::vector<std::string> global_args;
+    auto takes_value = [](const std::string& arg) {
+      return arg == "--config" || arg == "-c" || arg == "--log-level" || arg == "--now";
+    };
     int i = 1;
     for (; i < argc; ++i) {
       std::string arg = argv[i];
       if (arg.empty() || arg[0] != '-') break;
       global_args.push_back(arg);
-      bool takes_value = arg == "--config" || arg == "-c" || arg == "--log-level" || arg == "--now";
-      if (takes_value && i + 1 < argc) global_args.push_back(argv[++i]);
+      if (takes_value(arg) && i + 1 < argc) global_args.push_back(argv[++i]);
     }
     if (i < argc) command = argv[i++];
-    for (; i < argc; ++i) command_args.emplace_back(argv[i]);
+    for (; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--") {  // the rest is the command's, whatever it looks like
+        for (; i < argc; ++i) command_args.emplace_back(argv[i]);
+        break;
+      }
+      bool global_with_value = takes_value(arg) && i + 1 < argc;
+      bool global_joined = arg.starts_with("--config=") || arg.starts_with("--log-level=") || arg.starts_with("--now=");
+      if (global_with_value) {
+        global_args.push_back(arg);
+        global_args.push_back(argv[++i]);
+      } else if (global_joined) {
+        global_args.push_back(arg);
+      } else {
+        command_args.push_back(arg);
+      }
+    }
     po::store(po::command_line_parser(global_args).options(global).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {

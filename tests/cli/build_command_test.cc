@@ -277,5 +277,21 @@ TEST(BuildCommand, BrokenSourcesAndConfigurationStopTheBuild) {
   EXPECT_EQ(run_rdnsprov({"frobnicate"}).exit_code, 2);
 }
 
+TEST(BuildCommand, GlobalOptionsAreTakenAfterTheCommandToo) {
+  TempDir dir;
+  fs::path config = source_dir() / "ops" / "examples" / "rdnsprov.conf";
+  CommandResult before = run_rdnsprov({"--now", kNow, "-c", config.string(), "build", "--out", (dir / "a").string()});
+  ASSERT_EQ(before.exit_code, 0) << before.all();
+  CommandResult after = run_rdnsprov({"build", "--out", (dir / "b").string(), "--config", config.string(),
+                                      "--now=" + std::string(kNow), "--log-level", "warn"});
+  ASSERT_EQ(after.exit_code, 0) << after.all();
+  EXPECT_EQ(read_zones(dir / "a"), read_zones(dir / "b")) << "the same configuration and clock were used";
+  EXPECT_EQ(after.all().find("level=info"), std::string::npos) << "--log-level warn after the command counts";
+  // The command's own options still belong to it.
+  CommandResult help = run_rdnsprov({"build", "--help", "-c", config.string()});
+  EXPECT_EQ(help.exit_code, 0) << help.all();
+  EXPECT_NE(help.output.find("--out"), std::string::npos) << help.output;
+}
+
 }  // namespace
 }  // namespace rdnsprov::cli
