@@ -1,4 +1,5 @@
 #include "dns/atomic_file.h"
+#include "dns/file_descriptor.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,17 +19,6 @@ namespace {
   throw std::system_error(err, std::generic_category(), fmt::format("{} {}", what, path.string()));
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() { if (fd_ >= 0) ::close(fd_); }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() { int fd = fd_; fd_ = -1; return fd; }
- private:
-  int fd_;
-};
 
 }  // namespace
 

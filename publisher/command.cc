@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "dns/file_descriptor.h"
+
 extern char** environ;
 
 namespace rdnsprov::publisher {
@@ -20,22 +22,6 @@ namespace {
 
 constexpr std::size_t kMaxOutput = 64 * 1024;
 
-// A file descriptor closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -137,8 +123,8 @@ CommandOutcome run_program(const std::vector<std::string>& argv, std::chrono::mi
     outcome.error = fmt::format("cannot run {}: pipe: {}", argv[0], std::strerror(errno));
     return outcome;
   }
-  Fd read_end(pipe_fds[0]);
-  Fd write_end(pipe_fds[1]);
+  dns::FileDescriptor read_end(pipe_fds[0]);
+  dns::FileDescriptor write_end(pipe_fds[1]);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

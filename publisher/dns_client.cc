@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "dns/file_descriptor.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
@@ -29,20 +30,6 @@ constexpr std::uint16_t kTypeOpt = 41;
 constexpr std::uint16_t kTypeSoa = 6;
 constexpr std::size_t kHeaderSize = 12;
 
-// An owned file descriptor.
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -319,10 +306,10 @@ std::string DnsClient::make_message(std::uint16_t id, std::uint8_t opcode, const
 Response DnsClient::exchange_udp(std::uint8_t opcode, const dns::Name& name, std::uint16_t type,
                                  const std::vector<dns::Record>& answer) {
   std::string what = fmt::format("{} {} {}", opcode == kOpcodeNotify ? "NOTIFY" : "query", name.to_text(), type_text(type));
-  Socket sock(::socket(server_.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (sock.fd() < 0) throw DnsError(fmt::format("{}: {}: cannot open a UDP socket: {}", server_.text(), what, errno_text(errno)));
+  dns::FileDescriptor sock(::socket(server_.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) throw DnsError(fmt::format("{}: {}: cannot open a UDP socket: {}", server_.text(), what, errno_text(errno)));
   // A connected socket: the kernel drops datagrams from any other address or port.
-  if (::connect(sock.fd(), server_.sockaddr_ptr(), server_.sockaddr_length()) != 0) {
+  if (::connect(sock.get(), server_.sockaddr_ptr(), server_.sockaddr_length()) != 0) {
     throw DnsError(fmt::format("{}: {}: {}", server_.text(), what, errno_text(errno)));
   }
   std::uint16_t id = next_id();
@@ -332,16 +319,16 @@ Response DnsClient::exchange_udp(std::uint8_t opcode, const dns::Name& name, std
   std::string last_problem = "no answer";
   std::string buffer(65535, '\0');
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    if (::send(sock.fd(), message.data(), message.size(), 0) < 0) {
+    if (::send(sock.get(), message.data(), message.size(), 0) < 0) {
       last_problem = errno_text(errno);
       // ECONNREFUSED: the ICMP port unreachable of an earlier datagram; wait out the attempt as for a timeout.
       if (errno != ECONNREFUSED) throw DnsError(fmt::format("{}: {}: cannot send: {}", server_.text(), what, last_problem));
     }
     Clock::time_point deadline = Clock::now() + options_.timeout;
     while (true) {
-      int ready = wait_for(sock.fd(), POLLIN, deadline);
+      int ready = wait_for(sock.get(), POLLIN, deadline);
       if (ready <= 0) break;
-      ssize_t n = ::recv(sock.fd(), buffer.data(), buffer.size(), 0);
+      ssize_t n = ::recv(sock.get(), buffer.data(), buffer.size(), 0);
       if (n < 0) {
         if (errno == EINTR) continue;
         last_problem = errno == ECONNREFUSED ? "port unreachable" : errno_text(errno);
@@ -441,25 +428,25 @@ int connect_tcp(const ServerAddress& server, std::chrono::milliseconds timeout, 
 Response DnsClient::exchange_tcp(const dns::Name& name, std::uint16_t type) {
   std::string what = fmt::format("query {} {} over TCP", name.to_text(), type_text(type));
   std::string problem;
-  Socket sock(connect_tcp(server_, options_.timeout, problem));
-  if (sock.fd() < 0) throw DnsUnreachable(fmt::format("{}: {}: {}", server_.text(), what, problem));
+  dns::FileDescriptor sock(connect_tcp(server_, options_.timeout, problem));
+  if (sock.get() < 0) throw DnsUnreachable(fmt::format("{}: {}: {}", server_.text(), what, problem));
   std::uint16_t id = next_id();
   std::string message = make_message(id, kOpcodeQuery, name, type, {}, options_.edns);
   std::string framed;
   dns::put16(framed, static_cast<std::uint16_t>(message.size()));
   framed += message;
-  if (!send_all(sock.fd(), framed, Clock::now() + options_.timeout, problem)) {
+  if (!send_all(sock.get(), framed, Clock::now() + options_.timeout, problem)) {
     throw DnsError(fmt::format("{}: {}: {}", server_.text(), what, problem));
   }
   // RFC 7766 §7: one answer per query on this connection; anything else on it is a protocol error.
   char length_bytes[2];
   bool eof = false;
   Clock::time_point deadline = Clock::now() + options_.timeout;
-  if (!read_exact(sock.fd(), length_bytes, 2, deadline, problem, eof)) {
+  if (!read_exact(sock.get(), length_bytes, 2, deadline, problem, eof)) {
     throw DnsError(fmt::format("{}: {}: {}", server_.text(), what, problem));
   }
   std::string body(dns::get16(std::string_view(length_bytes, 2), 0), '\0');
-  if (!read_exact(sock.fd(), body.data(), body.size(), deadline, problem, eof)) {
+  if (!read_exact(sock.get(), body.data(), body.size(), deadline, problem, eof)) {
     throw DnsError(fmt::format("{}: {}: {}", server_.text(), what, problem));
   }
   auto response = parse_response(body, id, kOpcodeQuery, name, type);
@@ -520,14 +507,14 @@ std::vector<dns::Record> DnsClient::dnskeys(const dns::Name& apex) {
 dns::Zone DnsClient::axfr(const dns::Name& apex) {
   std::string what = fmt::format("AXFR {}", apex.to_text());
   std::string problem;
-  Socket sock(connect_tcp(server_, options_.timeout, problem));
-  if (sock.fd() < 0) throw DnsUnreachable(fmt::format("{}: {}: {}", server_.text(), what, problem));
+  dns::FileDescriptor sock(connect_tcp(server_, options_.timeout, problem));
+  if (sock.get() < 0) throw DnsUnreachable(fmt::format("{}: {}: {}", server_.text(), what, problem));
   std::uint16_t id = next_id();
   std::string message = make_message(id, kOpcodeQuery, apex, kTypeAxfr, {}, false);
   std::string framed;
   dns::put16(framed, static_cast<std::uint16_t>(message.size()));
   framed += message;
-  if (!send_all(sock.fd(), framed, Clock::now() + options_.timeout, problem)) {
+  if (!send_all(sock.get(), framed, Clock::now() + options_.timeout, problem)) {
     throw DnsError(fmt::format("{}: {}: {}", server_.text(), what, problem));
   }
   dns::Zone zone(apex);
@@ -540,12 +527,12 @@ dns::Zone DnsClient::axfr(const dns::Name& apex) {
     bool eof = false;
     // Each message within the timeout: a big zone takes as long as it takes, a stalled server does not.
     Clock::time_point deadline = Clock::now() + options_.timeout;
-    if (!read_exact(sock.fd(), length_bytes, 2, deadline, problem, eof)) {
+    if (!read_exact(sock.get(), length_bytes, 2, deadline, problem, eof)) {
       if (eof && messages == 0) throw AxfrRefused(fmt::format("{}: {}: the server closed the connection without an answer", server_.text(), what));
       throw DnsError(fmt::format("{}: {}: {} after {} messages", server_.text(), what, problem, messages));
     }
     std::string body(dns::get16(std::string_view(length_bytes, 2), 0), '\0');
-    if (!read_exact(sock.fd(), body.data(), body.size(), deadline, problem, eof)) {
+    if (!read_exact(sock.get(), body.data(), body.size(), deadline, problem, eof)) {
       throw DnsError(fmt::format("{}: {}: {} after {} messages", server_.text(), what, problem, messages));
     }
     // RFC 5936 §2.2.1: messages after the first may leave out the question.

@@ -17,6 +17,7 @@
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
+#include "dns/file_descriptor.h"
 #include "safeguards/zone_facts.h"
 
 namespace rdnsprov::zonelets {
@@ -39,19 +40,6 @@ struct Stored {
 
 std::string stem(const dns::Name& parent) { return parent.to_text_no_dot(); }
 
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void fail(const char* what, const fs::path& path, int err) {
   throw std::system_error(err, std::generic_category(), fmt::format("{} {}", what, path.string()));
@@ -151,7 +139,7 @@ bool ImportPlan::any_stale() const {
 }
 
 IncomingFile read_incoming_file(const fs::path& file, const std::function<void()>& after_first_part) {
-  Descriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  dns::FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) fail("cannot open", file, errno);
   struct stat before {};
   if (::fstat(fd.get(), &before) != 0) fail("cannot stat", file, errno);
