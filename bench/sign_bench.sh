@@ -202,21 +202,29 @@ EOF
   done
 done
 
-echo
-echo "Signing, file to file (fastest of $runs run(s); ratio = the tool's time / rdnsprov sign --no-verify's):"
-printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' zone denial tool wall CPU 'RSS MiB' ratio
-for profile in "${zone_list[@]}"; do
-  for mode in nsec nsec3-optout; do
-    base=$(wall "$profile-$mode-rdnsprov")
-    for t in rdnsprov:"rdnsprov sign --no-verify" rdnsprov-verified:"rdnsprov sign (verifying)" \
-             bindP:"dnssec-signzone -n $(nproc) -P" bind:"dnssec-signzone -n $(nproc) (verifying)" \
-             ldns:"ldns-signzone" knot:"kzonesign (signing-threads $(nproc))" incremental:"rdnsprov sign, 0.1% changed"; do
-      key=${t%%:*}; label=${t#*:}
-      printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' "$profile" "$mode" "$label" "$(wall "$profile-$mode-$key")" \
-        "$(cpu "$profile-$mode-$key")" "$(rss_mib "$profile-$mode-$key")" "$(ratio "$(wall "$profile-$mode-$key")" "$base")"
+# table TITLE PREFIX BASE ENTRY...: one row per zone, denial mode and ENTRY ("key:label"), with the ratio of
+# each entry's wall time to that of BASE.
+table() {
+  local title=$1 prefix=$2 base_key=$3; shift 3
+  echo
+  echo "$title"
+  printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' zone denial tool wall CPU 'RSS MiB' ratio
+  for profile in "${zone_list[@]}"; do
+    for mode in nsec nsec3-optout; do
+      local base; base=$(wall "$profile-$mode-$prefix$base_key")
+      for t in "$@"; do
+        local name=$profile-$mode-$prefix${t%%:*}
+        printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' "$profile" "$mode" "${t#*:}" "$(wall "$name")" "$(cpu "$name")" \
+          "$(rss_mib "$name")" "$(ratio "$(wall "$name")" "$base")"
+      done
     done
   done
-done
+}
+
+table "Signing, file to file (fastest of $runs run(s); ratio = the tool's time / rdnsprov sign --no-verify's):" \
+  "" rdnsprov rdnsprov:"rdnsprov sign --no-verify" rdnsprov-verified:"rdnsprov sign (verifying)" \
+  bindP:"dnssec-signzone -n $(nproc) -P" bind:"dnssec-signzone -n $(nproc) (verifying)" ldns:"ldns-signzone" \
+  knot:"kzonesign (signing-threads $(nproc))" incremental:"rdnsprov sign, 0.1% changed"
 
 echo
 echo "Signing phase alone (rdnsprov --log-level debug \"signing took\"), against the raw rate of openssl speed:"
@@ -230,19 +238,7 @@ for profile in "${zone_list[@]}"; do
   done
 done
 
-echo
-echo "Verification of the file dnssec-signzone -P wrote (ratio = the tool's time / rdnsprov verify-zone's):"
-printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' zone denial tool wall CPU 'RSS MiB' ratio
-for profile in "${zone_list[@]}"; do
-  for mode in nsec nsec3-optout; do
-    base=$(wall "$profile-$mode-verify-rdnsprov")
-    for t in rdnsprov:"rdnsprov verify-zone" bind:"dnssec-verify" ldns:"ldns-verify-zone" knot:"kzonecheck -d on"; do
-      key=${t%%:*}; label=${t#*:}
-      printf '%-16s %-14s %-34s %9s %8s %9s %8s\n' "$profile" "$mode" "$label" "$(wall "$profile-$mode-verify-$key")" \
-        "$(cpu "$profile-$mode-verify-$key")" "$(rss_mib "$profile-$mode-verify-$key")" \
-        "$(ratio "$(wall "$profile-$mode-verify-$key")" "$base")"
-    done
-  done
-done
+table "Verification of the file dnssec-signzone -P wrote (ratio = the tool's time / rdnsprov verify-zone's):" \
+  verify- rdnsprov rdnsprov:"rdnsprov verify-zone" bind:"dnssec-verify" ldns:"ldns-verify-zone" knot:"kzonecheck -d on"
 [[ -n $keep ]] && echo "kept: $work"
 exit 0

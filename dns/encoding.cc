@@ -1,5 +1,6 @@
 #include "dns/encoding.h"
 
+#include <array>
 #include <cstdint>
 
 namespace rdnsprov::dns {
@@ -14,15 +15,6 @@ int hex_value(char c) {
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kBase32Hex[] = "0123456789abcdefghijklmnopqrstuv";
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 int base32hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -101,27 +93,45 @@ std::string to_base64(std::string_view bytes) {
 }
 
 std::optional<std::string> from_base64(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
+  // Four characters make three octets; '=' pads only the end, at most twice (RFC 4648 §4).
+  static constexpr auto kValue = [] {
+    std::array<std::int8_t, 256> table{};
+    table.fill(-1);
+    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kBase64[i])] = static_cast<std::int8_t>(i);
+    return table;
+  }();
+  if (text.size() % 4 != 0) return std::nullopt;
   std::size_t padding = 0;
-  for (char c : text) {
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return std::nullopt;  // data after padding
-    int v = base64_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+  while (padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  if (padding > 2) return std::nullopt;
+  std::string_view body = text.substr(0, text.size() - padding);
+  std::string out;
+  out.resize(body.size() / 4 * 3 + (body.size() % 4 == 0 ? 0 : body.size() % 4 - 1));
+  char* to = out.data();
+  std::size_t i = 0;
+  for (; i + 4 <= body.size(); i += 4) {
+    int a = kValue[static_cast<unsigned char>(body[i])];
+    int b = kValue[static_cast<unsigned char>(body[i + 1])];
+    int c = kValue[static_cast<unsigned char>(body[i + 2])];
+    int d = kValue[static_cast<unsigned char>(body[i + 3])];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    std::uint32_t v = static_cast<std::uint32_t>(a << 18 | b << 12 | c << 6 | d);
+    *to++ = static_cast<char>(v >> 16);
+    *to++ = static_cast<char>(v >> 8);
+    *to++ = static_cast<char>(v);
   }
-  if (padding > 2 || (text.size() % 4) != 0) return std::nullopt;
+  std::uint32_t v = 0;
+  std::size_t rest = body.size() - i;
+  for (std::size_t k = 0; k < rest; ++k) {
+    int value = kValue[static_cast<unsigned char>(body[i + k])];
+    if (value < 0) return std::nullopt;
+    v = v << 6 | static_cast<std::uint32_t>(value);
+  }
+  if (rest == 2) *to++ = static_cast<char>(v >> 4);
+  if (rest == 3) {
+    *to++ = static_cast<char>(v >> 10);
+    *to++ = static_cast<char>(v >> 2);
+  }
   return out;
 }
 

@@ -231,23 +231,35 @@ std::string rrsig_time_to_text(std::uint32_t seconds) {
 
 Result<std::uint32_t> rrsig_time_from_text(std::string_view text) {
   if (text.size() != 14) return parse_unsigned<std::uint32_t>(text, 0xffffffffu, "signature time");
-  std::tm tm{};
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return error(fmt::format("signature time \"{}\" is not YYYYMMDDHHmmSS", text));
+  }
   auto part = [&](std::size_t pos, std::size_t len) {
     int v = 0;
     std::from_chars(text.data() + pos, text.data() + pos + len, v);
     return v;
   };
-  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return error(fmt::format("signature time \"{}\" is not YYYYMMDDHHmmSS", text));
+  int year = part(0, 4);
+  int month = part(4, 2);
+  int day = part(6, 2);
+  int hour = part(8, 2);
+  int minute = part(10, 2);
+  int second = part(12, 2);
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || (month == 2 && day == 29 && !leap) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return error(fmt::format("signature time \"{}\" is not a date and time", text));
   }
-  tm.tm_year = part(0, 4) - 1900;
-  tm.tm_mon = part(4, 2) - 1;
-  tm.tm_mday = part(6, 2);
-  tm.tm_hour = part(8, 2);
-  tm.tm_min = part(10, 2);
-  tm.tm_sec = part(12, 2);
+  // Days since 1970-01-01 (H. Hinnant's days_from_civil): timegm without its process-wide lock in glibc.
+  std::int64_t y = year - (month <= 2 ? 1 : 0);
+  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  std::int64_t yoe = y - era * 400;
+  std::int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = era * 146097 + doe - 719468;
   // RFC 4034 §3.1.5: serial-number arithmetic, so the time is taken modulo 2^32.
-  return static_cast<std::uint32_t>(timegm(&tm));
+  return static_cast<std::uint32_t>(days * 86400 + hour * 3600 + minute * 60 + second);
 }
 
 Result<std::uint32_t> ttl_from_text(std::string_view text) {

@@ -183,6 +183,13 @@ TEST(RrsigTime, PresentationFormMatchesTheCalendarEverywhere) {
   }
   EXPECT_EQ(rdata::rrsig_time_to_text(951782400), "20000229000000") << "leap day of a century leap year";
   EXPECT_EQ(rdata::rrsig_time_to_text(0xffffffffu), "21060207062815");
+  // Not a date: refused rather than rolled over into another one.
+  for (const char* bad : {"20261301000000", "20260230000000", "20250229000000", "20261231240000", "20261231235960",
+                          "20260100000000"}) {
+    EXPECT_FALSE(rdata::rrsig_time_from_text(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*rdata::rrsig_time_from_text("20240229120000"), 1709208000u);
+  EXPECT_EQ(*rdata::rrsig_time_from_text("1700000000"), 1700000000u) << "seconds since the epoch (RFC 4034 §3.2)";
 }
 
 }  // namespace
