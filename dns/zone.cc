@@ -60,8 +60,11 @@ void sort_canonically(std::vector<Record>& records) {
     auto c = records[a.begin].owner <=> records[b.begin].owner;
     return c != 0 ? c < 0 : a.begin < b.begin;
   };
-  if (std::is_sorted(groups.begin(), groups.end(), owner_less)) return;
-  std::sort(groups.begin(), groups.end(), owner_less);
+  // Only the owners after the sorted beginning are sorted (BIND's NSEC3 records), then merged in.
+  auto sorted_until = std::is_sorted_until(groups.begin(), groups.end(), owner_less);
+  if (sorted_until == groups.end()) return;
+  std::sort(sorted_until, groups.end(), owner_less);
+  std::inplace_merge(groups.begin(), sorted_until, groups.end(), owner_less);
   std::vector<Record> sorted;
   sorted.reserve(records.size());
   for (std::size_t g = 0; g < groups.size();) {

@@ -478,7 +478,8 @@ class ZoneVerifier {
   void check_rrset(const RRset& rrset, SignatureChecker& checker, std::string& signed_data, ChunkResult& out) const {
     const Owner& owner = owners_[rrset.owner];
     const Name& name = records_[rrset.begin]->owner;
-    std::string where = fmt::format("{}/{}", name.to_text(), dns::rrtype_to_text(rrset.type));
+    // Texts for problems only: most RRsets have none, and formatting them for each would cost more than parsing.
+    auto where = [&] { return fmt::format("{}/{}", name.to_text(), dns::rrtype_to_text(rrset.type)); };
     if (!rrset.authoritative) {
       if (rrset.sig_begin == rrset.sig_end || owner.kind == NameKind::kOutside) return;
       // RFC 4035 §2.2: the delegation NS RRset and glue are not signed by the parent.
@@ -487,11 +488,11 @@ class ZoneVerifier {
                                                                             owner_name(*owner.cut).to_text())
                                                               : "data at a zone cut that belongs to the child";
       out.problems.add(name, rrset.type,
-                       fmt::format("RRSIG over {} must not exist: {} is not signed by the parent zone", where, what));
+                       fmt::format("RRSIG over {} must not exist: {} is not signed by the parent zone", where(), what));
       return;
     }
     if (rrset.sig_begin == rrset.sig_end) {
-      out.problems.add(name, rrset.type, fmt::format("{} has no RRSIG", where));
+      out.problems.add(name, rrset.type, fmt::format("{} has no RRSIG", where()));
       return;
     }
     std::uint32_t rrset_ttl = records_[rrset.begin]->ttl;
@@ -503,33 +504,33 @@ class ZoneVerifier {
       if (s > rrset.sig_begin && same_rr(records_[s - 1], &sig_record)) continue;
       auto sig = parse_rrsig(sig_record.rdata);
       if (!sig) {
-        out.problems.add(name, rrset.type, fmt::format("RRSIG over {} is malformed", where));
+        out.problems.add(name, rrset.type, fmt::format("RRSIG over {} is malformed", where()));
         continue;
       }
       signed_algorithms.push_back(sig->algorithm);
-      std::string by = fmt::format("RRSIG by key {} ({})", sig->key_tag, verify_detail::algorithm_name(sig->algorithm));
+      auto by = [&] { return fmt::format("RRSIG by key {} ({})", sig->key_tag, verify_detail::algorithm_name(sig->algorithm)); };
       if (sig->signer != apex_) {
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {} names the signer {}, not the zone apex {}", by, where,
+                         fmt::format("{} over {} names the signer {}, not the zone apex {}", by(), where(),
                                      sig->signer.to_text(), apex_.to_text()));
         continue;
       }
       if (sig->labels != name.label_count()) {
         // RFC 4034 §3.1.3; rdnsprov zones have no wildcards, so the count must be the owner's.
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {} has a labels field of {}, but the owner has {} labels", by, where,
+                         fmt::format("{} over {} has a labels field of {}, but the owner has {} labels", by(), where(),
                                      sig->labels, name.label_count()));
         continue;
       }
       // RFC 4034 §3: the RRSIG's TTL and original TTL are the TTL of the RRset it covers.
       if (sig_record.ttl != rrset_ttl) {
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {} has TTL {}, but the RRset has TTL {}", by, where, sig_record.ttl,
+                         fmt::format("{} over {} has TTL {}, but the RRset has TTL {}", by(), where(), sig_record.ttl,
                                      rrset_ttl));
       }
       if (sig->original_ttl != rrset_ttl) {
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {} has original TTL {}, but the RRset has TTL {}", by, where,
+                         fmt::format("{} over {} has original TTL {}, but the RRset has TTL {}", by(), where(),
                                      sig->original_ttl, rrset_ttl));
       }
       build_signed_data(rrset, *sig, signed_data);
@@ -545,11 +546,11 @@ class ZoneVerifier {
       }
       if (!key_found) {
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {}: the DNSKEY RRset has no such key", by, where));
+                         fmt::format("{} over {}: the DNSKEY RRset has no such key", by(), where()));
         continue;
       }
       if (!valid) {
-        out.problems.add(name, rrset.type, fmt::format("{} over {} does not validate", by, where));
+        out.problems.add(name, rrset.type, fmt::format("{} over {} does not validate", by(), where()));
         continue;
       }
       bool in_window = true;
@@ -557,15 +558,15 @@ class ZoneVerifier {
         in_window = false;
         out.problems.add(name, rrset.type,
                          fmt::format("signature over {} by key {} is not valid before {} (inception in the future)",
-                                     where, sig->key_tag, utc_text(sig->inception)));
+                                     where(), sig->key_tag, utc_text(sig->inception)));
       } else if (time_before(sig->expiration, options_.now)) {
         in_window = false;
         out.problems.add(name, rrset.type,
-                         fmt::format("signature over {} by key {} expired {}", where, sig->key_tag,
+                         fmt::format("signature over {} by key {} expired {}", where(), sig->key_tag,
                                      utc_text(sig->expiration)));
       } else if (time_before(sig->expiration, options_.now + options_.validity_margin)) {
         out.problems.add(name, rrset.type,
-                         fmt::format("signature over {} by key {} expires {}, within the {} margin", where,
+                         fmt::format("signature over {} by key {} expires {}, within the {} margin", where(),
                                      sig->key_tag, utc_text(sig->expiration),
                                      duration_text(options_.validity_margin, true)));
       } else if (options_.check_expire_interval && soa_ &&
@@ -575,7 +576,7 @@ class ZoneVerifier {
         out.problems.add(name, rrset.type,
                          fmt::format("signature over {} by key {} expires {}, before the SOA EXPIRE interval ({}) "
                                      "has passed",
-                                     where, sig->key_tag, utc_text(sig->expiration), duration_text(soa_->expire)));
+                                     where(), sig->key_tag, utc_text(sig->expiration), duration_text(soa_->expire)));
       }
       if (in_window) {
         valid_algorithms.push_back(sig->algorithm);
@@ -590,7 +591,7 @@ class ZoneVerifier {
       for (std::uint8_t algorithm : algorithms_) {
         if (!contains(signed_algorithms, algorithm)) {
           out.problems.add(name, rrset.type,
-                           fmt::format("{} has no RRSIG of algorithm {}, which the DNSKEY RRset uses", where,
+                           fmt::format("{} has no RRSIG of algorithm {}, which the DNSKEY RRset uses", where(),
                                        verify_detail::algorithm_name(algorithm)));
         }
       }
@@ -599,7 +600,7 @@ class ZoneVerifier {
       out.problems.add(name, rrset.type,
                        fmt::format("{} has no valid RRSIG by a key with the SEP flag (KSK): resolvers following "
                                    "the DS from the parent cannot validate it",
-                                   where));
+                                   where()));
     }
   }
 
