@@ -160,11 +160,12 @@ TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
 // a peer's header line reached the log line and the journal.
 TEST_F(ImportFixture, ControlBytesOfAHeaderValueAreEscapedInTheRefusal) {
   std::string text = zonelet_text(3);
+  using namespace std::string_literals;  // "..."s keeps the embedded NULs, with the length the literal has
   std::vector<std::pair<std::string, std::string>> cases{
-      {"T07:59:00Z", std::string("T07:\0\r59:00Z", 12)},
-      {"sender: PEER-RIR", std::string("sender: PEER\0RIR\r-X", 21)},
-      {"receiver: TEST-RIR", std::string("receiver: TEST\rRIR", 19)},
-      {"rdnsprov-zonelet: 1", std::string("rdnsprov-zonelet: 1\0", 20)},
+      {"T07:59:00Z", "T07:\0\r59:00Z"s},
+      {"sender: PEER-RIR", "sender: PEER\0RIR\r-X"s},
+      {"receiver: TEST-RIR", "receiver: TEST\rRIR"s},
+      {"rdnsprov-zonelet: 1", "rdnsprov-zonelet: 1\0"s},
   };
   for (const auto& [from, to] : cases) {
     std::string bad = text;
