@@ -78,7 +78,6 @@ if [[ -n $keep ]]; then
 else
   work=$(mktemp -d "${TMPDIR:-/tmp}/rdnsprov-sign-bench.XXXXXX"); trap 'rm -rf "$work"' EXIT
 fi
-now=$(date +%s)
 
 # timed NAME CMD...: runs CMD --runs times; keeps the fastest wall time in $work/NAME.best ("wall user sys rss")
 # and the output of the last run in $work/NAME.log. A failing command is reported and gives "failed".
@@ -132,13 +131,17 @@ for profile in "${zone_list[@]}"; do
     "$generator" "${gen[@]}" --seed 1 --out "$dir/db.domain.gz" --config "$dir/rdnsprov.conf" 2>/dev/null
     "$generator" "${gen[@]}" --seed 1 --change 0.001 --change-seed 2 --out "$dir/changed/db.domain.gz" \
       --config "$dir/changed/rdnsprov.conf" 2>/dev/null
-    "$rdnsprov" -c "$dir/rdnsprov.conf" --now "$now" --log-level warn build --out "$dir/zones" >/dev/null
-    "$rdnsprov" -c "$dir/changed/rdnsprov.conf" --now "$((now + 3600))" --log-level warn build \
+    built=$(date +%s)
+    "$rdnsprov" -c "$dir/rdnsprov.conf" --now "$built" --log-level warn build --out "$dir/zones" >/dev/null
+    "$rdnsprov" -c "$dir/changed/rdnsprov.conf" --now "$((built + 3600))" --log-level warn build \
       --out "$dir/changed/zones" >/dev/null
     (cd "$dir/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -f KSK "$apex" >/dev/null &&
                        dnssec-keygen -q -a ECDSAP256SHA256 "$apex" >/dev/null)
     echo "$stamp" >"$dir/stamp"
   fi
+  # The keys are active from when dnssec-keygen made them: every tool signs at a time after that, with those two
+  # keys only (rdnsprov would make keys of its own for a time before them).
+  now=$(date +%s)
   unsigned=$dir/zones/$apex.zone
   changed=$dir/changed/zones/$apex.zone
   keyfiles=()
@@ -200,6 +203,8 @@ EOF
     timed "$profile-$mode-verify-ldns" ldns-verify-zone "$m/bind-noverify.zone"
     timed "$profile-$mode-verify-knot" kzonecheck -d on -o "$apex" "$m/bind-noverify.zone"
   done
+  keys_now=$(find "$dir/keys" -name 'K*.key' | wc -l)
+  ((keys_now == 2)) || die "$dir/keys holds $keys_now keys instead of the 2 every tool was to use"
 done
 
 # table TITLE PREFIX BASE ENTRY...: one row per zone, denial mode and ENTRY ("key:label"), with the ratio of
