@@ -186,9 +186,9 @@ EOF
     before_each="cp '$m/rdnsprov.zone' '$m/incremental.zone'"
     timed "$profile-$mode-incremental" "${sign[@]}" --no-verify --in "$changed" --out "$m/incremental.zone"
     before_each=""
-    timed "$profile-$mode-bindP" dnssec-signzone -q -P -n "$(nproc)" -S -K "$dir/keys" -o "$apex" \
+    timed "$profile-$mode-bindP" dnssec-signzone -q -P -n "$(nproc)" -S -K "$dir/keys" -d "$m" -o "$apex" \
       -f "$m/bind-noverify.zone" "${bind_denial[@]}" "$unsigned"
-    timed "$profile-$mode-bind" dnssec-signzone -q -n "$(nproc)" -S -K "$dir/keys" -o "$apex" \
+    timed "$profile-$mode-bind" dnssec-signzone -q -n "$(nproc)" -S -K "$dir/keys" -d "$m" -o "$apex" \
       -f "$m/bind.zone" "${bind_denial[@]}" "$unsigned"
     timed "$profile-$mode-ldns" ldns-signzone "${ldns_denial[@]}" -f "$m/ldns.zone" "$unsigned" "${keyfiles[@]}"
     timed "$profile-$mode-knot" kzonesign -c "$m/knot/knot.conf" -o "$m/knot" "$apex"
