@@ -84,10 +84,11 @@ std::string read_file(const std::filesystem::path& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) fail("cannot open", path, errno);
   std::string out;
-  // Read straight into a buffer of the file's size (a large zone file is hundreds of megabytes); a file that
-  // grows or shrinks meanwhile is still read to its end.
+  // Read straight into a buffer of the file's size and one byte more, so that the end is seen without growing
+  // it (a large zone file is hundreds of megabytes); a file that grows or shrinks meanwhile is still read to
+  // its end.
   struct stat st {};
-  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
+  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t used = 0;
   while (true) {
     if (used == out.size()) out.resize(std::max<std::size_t>(out.size() * 2, 1 << 16));

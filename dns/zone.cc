@@ -14,33 +14,39 @@ namespace rdnsprov::dns {
 
 namespace {
 
+// Sorts a range made of a few sorted runs by merging them pairwise, in linear time per round; false (and the
+// range untouched) when it has more than `max_runs` runs.
+template <typename Iterator, typename Less>
+bool merge_sorted_runs(Iterator first, Iterator last, Less less, std::size_t max_runs) {
+  std::vector<Iterator> run_starts{first};
+  for (Iterator i = first; i != last && std::next(i) != last; ++i) {
+    if (less(*std::next(i), *i)) {
+      if (run_starts.size() == max_runs) return false;
+      run_starts.push_back(std::next(i));
+    }
+  }
+  run_starts.push_back(last);
+  while (run_starts.size() > 2) {
+    std::vector<Iterator> merged{first};
+    for (std::size_t r = 0; r + 2 < run_starts.size(); r += 2) {
+      std::inplace_merge(run_starts[r], run_starts[r + 1], run_starts[r + 2], less);
+      merged.push_back(run_starts[r + 2]);
+    }
+    if (run_starts.size() % 2 == 0) merged.push_back(run_starts.back());  // an odd run out waits for the next round
+    run_starts = std::move(merged);
+  }
+  return true;
+}
+
 // Sorts records that are mostly in canonical order already. A master file written by rdnsprov (SOA first, then
 // canonical order) is two sorted runs: a handful of runs are merged in linear time. Other signers write each
 // owner's records together but not in canonical order (BIND: each RRset followed by its RRSIGs, NSEC3 records
-// at the end in its own order): then each owner's records are sorted among themselves and the owners as wholes,
-// which compares names far fewer times than sorting every record.
+// at the end in their own run): then each owner's records are sorted among themselves and the owners as wholes
+// are merged (or sorted, when they are far from order), which compares names far fewer times than sorting every
+// record.
 void sort_canonically(std::vector<Record>& records) {
   constexpr std::size_t kMaxRuns = 16;
-  std::vector<std::size_t> run_starts{0};
-  for (std::size_t i = 1; i < records.size() && run_starts.size() <= kMaxRuns; ++i) {
-    if (records[i] < records[i - 1]) run_starts.push_back(i);
-  }
-  if (run_starts.size() <= kMaxRuns) {
-    // Merge neighbouring runs pairwise until one is left.
-    run_starts.push_back(records.size());
-    while (run_starts.size() > 2) {
-      std::vector<std::size_t> merged{0};
-      for (std::size_t r = 0; r + 2 < run_starts.size(); r += 2) {
-        std::inplace_merge(records.begin() + static_cast<std::ptrdiff_t>(run_starts[r]),
-                           records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 1]),
-                           records.begin() + static_cast<std::ptrdiff_t>(run_starts[r + 2]));
-        merged.push_back(run_starts[r + 2]);
-      }
-      if (run_starts.size() % 2 == 0) merged.push_back(run_starts.back());  // an odd run out waits for the next round
-      run_starts = std::move(merged);
-    }
-    return;
-  }
+  if (merge_sorted_runs(records.begin(), records.end(), std::less<>(), kMaxRuns)) return;
   // Owner by owner.
   struct Group {
     std::size_t begin = 0;
@@ -63,7 +69,7 @@ void sort_canonically(std::vector<Record>& records) {
   // Only the owners after the sorted beginning are sorted (BIND's NSEC3 records), then merged in.
   auto sorted_until = std::is_sorted_until(groups.begin(), groups.end(), owner_less);
   if (sorted_until == groups.end()) return;
-  std::sort(sorted_until, groups.end(), owner_less);
+  if (!merge_sorted_runs(sorted_until, groups.end(), owner_less, kMaxRuns)) std::sort(sorted_until, groups.end(), owner_less);
   std::inplace_merge(groups.begin(), sorted_until, groups.end(), owner_less);
   std::vector<Record> sorted;
   sorted.reserve(records.size());

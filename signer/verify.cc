@@ -1,7 +1,10 @@
 #include "signer/verify.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <ctime>
+#include <deque>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -9,8 +12,6 @@
 #include <span>
 #include <stdexcept>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -769,16 +770,32 @@ class ZoneVerifier {
     return nullptr;
   }
 
+  // A SHA-1 NSEC3 hash (RFC 5155 §5), ordered as the chain orders it: as unsigned octets.
+  using Hash = std::array<char, 20>;
+  static bool hash_less(const Hash& a, const Hash& b) { return std::memcmp(a.data(), b.data(), a.size()) < 0; }
+  static std::string_view hash_bytes(const Hash& h) { return {h.data(), h.size()}; }
+  static std::optional<Hash> to_hash(std::string_view bytes) {
+    if (bytes.size() != std::tuple_size_v<Hash>) return std::nullopt;
+    Hash h;
+    std::memcpy(h.data(), bytes.data(), h.size());
+    return h;
+  }
+
   // A name the NSEC3 chain must (or, under opt-out, may) hold.
   struct HashedName {
-    Name name;
+    const Name* name = nullptr;
     std::optional<std::size_t> owner;  // nothing for an empty non-terminal
     bool required = true;              // false: an insecure delegation, or an ENT leading only to them
-    std::string hash;
+    Hash hash{};
+  };
+
+  struct Nsec3Names {
+    std::vector<HashedName> names;         // canonical order
+    std::deque<Name> empty_non_terminals;  // the names of the entries without an owner
   };
 
   struct Nsec3Entry {
-    std::string hash;  // from the owner's first label
+    Hash hash{};  // from the owner's first label
     std::size_t owner = 0;
     const Record* record = nullptr;
     Nsec3Fields fields;
@@ -816,8 +833,8 @@ class ZoneVerifier {
     struct Candidate {
       std::size_t owner = 0;
       const RRset* rrset = nullptr;
-      bool below_apex = false;             // directly below the apex
-      std::optional<std::string> hash;     // from the owner's first label
+      bool below_apex = false;        // directly below the apex
+      std::optional<Hash> hash;       // from the owner's first label
       std::optional<Nsec3Fields> fields;
     };
     constexpr std::size_t kOwnersPerChunk = 4096;
@@ -831,11 +848,10 @@ class ZoneVerifier {
         const Name& name = owner_name(o);
         if (owners_[o].kind == NameKind::kHashedOwner && name.label_count() == apex_.label_count() + 1) {
           c.below_apex = true;
-          c.hash = dns::from_base32hex(name.first_label());
-          auto fields = parse_nsec3(records_[rrset->begin]->rdata);
-          if (fields) c.fields = std::move(*fields);
+          if (auto bytes = dns::from_base32hex(name.first_label())) c.hash = to_hash(*bytes);
+          c.fields = parse_nsec3(records_[rrset->begin]->rdata);
         }
-        out.push_back(std::move(c));
+        out.push_back(c);
       }
     });
     std::vector<Nsec3Entry> chain;
@@ -856,8 +872,7 @@ class ZoneVerifier {
                         fmt::format("NSEC3 at {}, which is not a hashed name directly below the apex", name.to_text()));
           continue;
         }
-        std::optional<std::string>& hash = c.hash;
-        if (!hash || hash->size() != 20) {
+        if (!c.hash) {
           problems_.add(name, RRType::kNsec3,
                         fmt::format("NSEC3 owner label {} is not a base32hex SHA-1 hash", name.first_label()));
           continue;
@@ -868,8 +883,8 @@ class ZoneVerifier {
                                     rrset->end - rrset->begin));
         }
         const Record& record = *records_[rrset->begin];
-        std::optional<Nsec3Fields>& fields = c.fields;
-        if (!fields || fields->next_hash.size() != 20) {
+        const std::optional<Nsec3Fields>& fields = c.fields;
+        if (!fields || fields->next_hash.size() != std::tuple_size_v<Hash>) {
           problems_.add(name, RRType::kNsec3, fmt::format("NSEC3 at {} is malformed", name.to_text()));
           continue;
         }
@@ -887,9 +902,10 @@ class ZoneVerifier {
                                     salt_text(params->salt)));
           continue;
         }
-        chain.push_back(Nsec3Entry{std::move(*hash), o, &record, *fields});
+        chain.push_back(Nsec3Entry{*c.hash, o, &record, *fields});
       }
     }
+    found.clear();
     if (!params) return;
     if (params->iterations > kMaxNsec3Iterations) {
       problems_.add(apex_, RRType::kNsec3param,
@@ -899,64 +915,89 @@ class ZoneVerifier {
     }
     std::string salt(params->salt);
 
-    std::vector<HashedName> names = nsec3_names();
+    Nsec3Names wanted = nsec3_names();
+    std::vector<HashedName>& names = wanted.names;
     pool_.parallel_for(names.size(), 4096, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) names[i].hash = dns::nsec3_hash(names[i].name, salt, params->iterations);
+      for (std::size_t i = begin; i < end; ++i) {
+        names[i].hash = *to_hash(dns::nsec3_hash(*names[i].name, salt, params->iterations));
+      }
     });
-    std::unordered_map<std::string, std::size_t> by_hash;
-    by_hash.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) by_hash.emplace(names[i].hash, i);
-
-    std::sort(chain.begin(), chain.end(), [](const Nsec3Entry& a, const Nsec3Entry& b) { return a.hash < b.hash; });
-    auto hashed_owner = [&](std::string_view hash) { return dns::to_base32hex(hash) + "." + apex_.to_text(); };
-    auto for_name = [&](std::string_view hash) {
-      auto it = by_hash.find(std::string(hash));
-      return it == by_hash.end() ? std::string(" (which matches no name)")
-                                 : fmt::format(" (for {})", names[it->second].name.to_text());
+    // The names by hash: what each NSEC3 is for.
+    struct ByHash {
+      Hash hash;
+      std::size_t name;
     };
-    std::vector<bool> covered(names.size(), false);
-    for (std::size_t c = 0; c < chain.size(); ++c) {
-      const Nsec3Entry& entry = chain[c];
-      const Name& owner = owner_name(entry.owner);
-      const std::string& expected = chain[(c + 1) % chain.size()].hash;
-      if (entry.fields.next_hash != expected) {
-        if (c + 1 == chain.size()) {
-          problems_.add(owner, RRType::kNsec3,
-                        fmt::format("NSEC3 chain not closed: the last NSEC3 {}{} points to {} instead of the first, {}",
-                                    owner.to_text(), for_name(entry.hash), dns::to_base32hex(entry.fields.next_hash),
-                                    hashed_owner(expected)));
-        } else {
-          problems_.add(owner, RRType::kNsec3,
-                        fmt::format("NSEC3 chain broken: {}{} points to {} but {}{} exists", owner.to_text(),
-                                    for_name(entry.hash), dns::to_base32hex(entry.fields.next_hash),
-                                    hashed_owner(expected), for_name(expected)));
+    std::vector<ByHash> by_hash(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) by_hash[i] = {names[i].hash, i};
+    auto by_hash_less = [](const ByHash& a, const ByHash& b) { return hash_less(a.hash, b.hash); };
+    parallel_sort(by_hash.begin(), by_hash.end(), by_hash_less);
+    auto name_for = [&](const Hash& hash) -> const HashedName* {
+      auto it = std::lower_bound(by_hash.begin(), by_hash.end(), hash,
+                                 [](const ByHash& e, const Hash& h) { return hash_less(e.hash, h); });
+      return it != by_hash.end() && it->hash == hash ? &names[it->name] : nullptr;
+    };
+
+    // The chain in hash order (a file written in canonical order has it so already).
+    auto entry_less = [](const Nsec3Entry& a, const Nsec3Entry& b) { return hash_less(a.hash, b.hash); };
+    if (!std::is_sorted(chain.begin(), chain.end(), entry_less)) parallel_sort(chain.begin(), chain.end(), entry_less);
+    auto hashed_owner = [&](const Hash& hash) { return dns::to_base32hex(hash_bytes(hash)) + "." + apex_.to_text(); };
+    auto for_name = [&](const Hash& hash) {
+      const HashedName* hashed = name_for(hash);
+      return hashed ? fmt::format(" (for {})", hashed->name->to_text()) : std::string(" (which matches no name)");
+    };
+    // Each NSEC3: its successor, the name it is for, its bitmap; on every thread, problems kept in chain order.
+    std::vector<std::uint8_t> covered(names.size(), 0);
+    constexpr std::size_t kEntriesPerChunk = 4096;
+    std::vector<std::unique_ptr<ProblemList>> chunk_problems((chain.size() + kEntriesPerChunk - 1) / kEntriesPerChunk);
+    pool_.parallel_for(chain.size(), kEntriesPerChunk, [&](std::size_t begin, std::size_t end) {
+      auto problems = std::make_unique<ProblemList>(options_.max_problems);
+      for (std::size_t c = begin; c < end; ++c) {
+        const Nsec3Entry& entry = chain[c];
+        const Name& owner = owner_name(entry.owner);
+        const Hash& expected = chain[(c + 1) % chain.size()].hash;
+        if (entry.fields.next_hash != hash_bytes(expected)) {
+          if (c + 1 == chain.size()) {
+            problems->add(owner, RRType::kNsec3,
+                          fmt::format("NSEC3 chain not closed: the last NSEC3 {}{} points to {} instead of the first, "
+                                      "{}",
+                                      owner.to_text(), for_name(entry.hash),
+                                      dns::to_base32hex(entry.fields.next_hash), hashed_owner(expected)));
+          } else {
+            problems->add(owner, RRType::kNsec3,
+                          fmt::format("NSEC3 chain broken: {}{} points to {} but {}{} exists", owner.to_text(),
+                                      for_name(entry.hash), dns::to_base32hex(entry.fields.next_hash),
+                                      hashed_owner(expected), for_name(expected)));
+          }
+        }
+        const HashedName* hashed = name_for(entry.hash);
+        if (!hashed) {
+          problems->add(owner, RRType::kNsec3,
+                        fmt::format("NSEC3 at {} matches no name of the zone (no owner name or empty non-terminal "
+                                    "hashes to it)",
+                                    owner.to_text()));
+          continue;
+        }
+        covered[static_cast<std::size_t>(hashed - names.data())] = 1;
+        std::vector<std::uint16_t> actual;
+        if (hashed->owner) {
+          actual = data_types(*hashed->owner);
+          // RFC 5155 §3.2.1: RRSIG is listed when the name has signatures, i.e. authoritative data of ours.
+          if (has_authoritative_data(*hashed->owner)) actual.push_back(dns::rrtype_code(RRType::kRrsig));
+          std::sort(actual.begin(), actual.end());
+        }
+        auto listed = dns::rdata::parse_type_bitmap(entry.fields.bitmap);
+        if (!listed) {
+          problems->add(owner, RRType::kNsec3, fmt::format("NSEC3 at {}: {}", owner.to_text(), listed.error()));
+        } else if (*listed != actual) {
+          problems->add(owner, RRType::kNsec3,
+                        fmt::format("NSEC3 bitmap at {} (for {}) {}", owner.to_text(), hashed->name->to_text(),
+                                    bitmap_difference(*listed, actual)));
         }
       }
-      auto it = by_hash.find(entry.hash);
-      if (it == by_hash.end()) {
-        problems_.add(owner, RRType::kNsec3,
-                      fmt::format("NSEC3 at {} matches no name of the zone (no owner name or empty non-terminal "
-                                  "hashes to it)",
-                                  owner.to_text()));
-        continue;
-      }
-      covered[it->second] = true;
-      const HashedName& hashed = names[it->second];
-      std::vector<std::uint16_t> actual;
-      if (hashed.owner) {
-        actual = data_types(*hashed.owner);
-        // RFC 5155 §3.2.1: RRSIG is listed when the name has signatures, i.e. authoritative data of ours.
-        if (has_authoritative_data(*hashed.owner)) actual.push_back(dns::rrtype_code(RRType::kRrsig));
-        std::sort(actual.begin(), actual.end());
-      }
-      auto listed = dns::rdata::parse_type_bitmap(entry.fields.bitmap);
-      if (!listed) {
-        problems_.add(owner, RRType::kNsec3, fmt::format("NSEC3 at {}: {}", owner.to_text(), listed.error()));
-      } else if (*listed != actual) {
-        problems_.add(owner, RRType::kNsec3,
-                      fmt::format("NSEC3 bitmap at {} (for {}) {}", owner.to_text(), hashed.name.to_text(),
-                                  bitmap_difference(*listed, actual)));
-      }
+      chunk_problems[begin / kEntriesPerChunk] = std::move(problems);
+    });
+    for (auto& problems : chunk_problems) {
+      if (problems) problems_.append(std::move(*problems));
     }
 
     // Every name has its NSEC3, unless it may be left out under an opt-out NSEC3 that covers it (RFC 5155 §6).
@@ -969,20 +1010,31 @@ class ZoneVerifier {
                                       : "empty non-terminal";
       if (!hashed.required && !chain.empty()) {
         auto it = std::lower_bound(chain.begin(), chain.end(), hashed.hash,
-                                   [](const Nsec3Entry& e, const std::string& h) { return e.hash < h; });
+                                   [](const Nsec3Entry& e, const Hash& h) { return hash_less(e.hash, h); });
         const Nsec3Entry& cover = it == chain.begin() ? chain.back() : *(it - 1);
         if (cover.fields.flags & kNsec3OptOutFlag) continue;
-        problems_.add(hashed.name, RRType::kNsec3,
+        problems_.add(*hashed.name, RRType::kNsec3,
                       fmt::format("{} {} has no NSEC3 (expected at {}), and the NSEC3 covering it, {}, has no "
                                   "opt-out flag",
-                                  what, hashed.name.to_text(), hashed_owner(hashed.hash),
+                                  what, hashed.name->to_text(), hashed_owner(hashed.hash),
                                   owner_name(cover.owner).to_text()));
         continue;
       }
-      problems_.add(hashed.name, RRType::kNsec3,
-                    fmt::format("{} {} has no NSEC3 (expected at {})", what, hashed.name.to_text(),
+      problems_.add(*hashed.name, RRType::kNsec3,
+                    fmt::format("{} {} has no NSEC3 (expected at {})", what, hashed.name->to_text(),
                                 hashed_owner(hashed.hash)));
     }
+  }
+
+  // Sorts on two threads: each half on its own, then the halves merged.
+  template <typename Iterator, typename Less>
+  void parallel_sort(Iterator first, Iterator last, Less less) {
+    auto middle = first + (last - first) / 2;
+    pool_.parallel_for(2, 1, [&](std::size_t begin, std::size_t) {
+      if (begin == 0) std::sort(first, middle, less);
+      else std::sort(middle, last, less);
+    });
+    std::inplace_merge(first, middle, last, less);
   }
 
   std::optional<std::size_t> apex_owner() const {
@@ -993,33 +1045,36 @@ class ZoneVerifier {
   }
 
   // The names of the NSEC3 chain (RFC 5155 §7.1): authoritative names, delegation points (those without DS
-  // only under opt-out optional), and the empty non-terminals above them, in canonical order.
-  std::vector<HashedName> nsec3_names() const {
-    std::vector<HashedName> names;
-    std::unordered_map<Name, std::size_t> index;  // name → position in `names`
+  // only under opt-out optional), and the empty non-terminals above them, in canonical order. The owners are in
+  // canonical order, so the names between the previous owner and this one that are above this one and not
+  // above the previous are exactly its empty non-terminals not met before.
+  Nsec3Names nsec3_names() const {
+    Nsec3Names out;
+    std::vector<std::size_t> path;  // positions in out.names of the last name and the names above it, outermost first
     for (std::size_t o = 0; o < owners_.size(); ++o) {
       NameKind kind = owners_[o].kind;
       if (kind != NameKind::kApex && kind != NameKind::kAuthoritative && kind != NameKind::kDelegation) continue;
+      const Name& name = owner_name(o);
       bool required = kind != NameKind::kDelegation || find_rrset_after(o, RRType::kDs) != nullptr;
-      index.emplace(owner_name(o), names.size());
-      names.push_back(HashedName{owner_name(o), o, required, {}});
-    }
-    std::size_t real = names.size();
-    for (std::size_t i = 0; i < real; ++i) {
-      bool required = names[i].required;
-      for (Name ancestor = names[i].name.parent(); ancestor.is_below(apex_); ancestor = ancestor.parent()) {
-        auto [it, inserted] = index.emplace(ancestor, names.size());
-        if (inserted) {
-          names.push_back(HashedName{ancestor, std::nullopt, required, {}});
-          continue;
-        }
-        HashedName& existing = names[it->second];
-        if (existing.owner || existing.required || !required) break;  // nothing above changes
-        existing.required = true;
+      while (!path.empty() && !name.is_below(*out.names[path.back()].name)) path.pop_back();
+      std::size_t known = path.empty() ? apex_.label_count() : out.names[path.back()].name->label_count();
+      for (std::size_t labels = known + 1; labels < name.label_count(); ++labels) {
+        out.empty_non_terminals.push_back(name.suffix(labels));
+        path.push_back(out.names.size());
+        out.names.push_back(HashedName{&out.empty_non_terminals.back(), std::nullopt, required, {}});
       }
+      if (required) {
+        // An empty non-terminal leading to a name that needs its NSEC3 needs one too.
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+          HashedName& above = out.names[*it];
+          if (above.owner || above.required) break;
+          above.required = true;
+        }
+      }
+      path.push_back(out.names.size());
+      out.names.push_back(HashedName{&name, o, required, {}});
     }
-    std::sort(names.begin(), names.end(), [](const HashedName& a, const HashedName& b) { return a.name < b.name; });
-    return names;
+    return out;
   }
 
   // ---- ZONEMD (RFC 8976) --------------------------------------------------------------------------------
