@@ -7,7 +7,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -172,31 +171,35 @@ std::vector<Record> make_nsec3_chain(const std::vector<OwnerGroup>& groups, cons
     std::string hash;
   };
   std::vector<Entry> entries;
-  std::unordered_set<std::string_view> known;  // wire forms of every name already placed or existing
-  for (const OwnerGroup& g : groups) known.insert(g.owner().wire());
-
-  std::deque<Name> empty_non_terminals;  // a deque: the string_views in `known` must stay valid
+  // RFC 5155 §7.1: every empty non-terminal between the apex and an owner in the chain gets an NSEC3. The groups
+  // are in canonical order, so the names above an owner that are neither names of the zone nor met before are
+  // those below the deepest name of `path` (the previous owner and the names above it) that is above this owner.
+  // Those that lead only to opted-out delegations are never reached from here, so they stay out.
+  std::deque<Name> empty_non_terminals;  // a deque: `path` and the entries point into it
+  std::vector<const Name*> path;
   for (const OwnerGroup& g : groups) {
-    if (g.standing == Standing::kBelowCut) continue;
-    // RFC 5155 §6: with Opt-Out, an insecure delegation (no DS) need not be in the chain.
-    if (g.standing == Standing::kDelegation && !g.has_ds && policy.nsec3_opt_out) continue;
     const Name& owner = g.owner();
+    while (!path.empty() && !owner.is_below(*path.back())) path.pop_back();
+    bool in_chain = g.standing != Standing::kBelowCut &&
+                    // RFC 5155 §6: with Opt-Out, an insecure delegation (no DS) need not be in the chain.
+                    !(g.standing == Standing::kDelegation && !g.has_ds && policy.nsec3_opt_out);
+    if (in_chain && owner != apex) {
+      std::size_t known = path.empty() ? apex.label_count() : path.back()->label_count();
+      for (std::size_t labels = known + 1; labels < owner.label_count(); ++labels) {
+        empty_non_terminals.push_back(owner.suffix(labels));
+        path.push_back(&empty_non_terminals.back());
+        Entry ent;
+        ent.name = path.back();
+        entries.push_back(std::move(ent));
+      }
+    }
+    path.push_back(&owner);
+    if (!in_chain) continue;
     Entry e;
     e.name = &owner;
     e.types = authoritative_types(g);
     if (has_signed_rrset(g)) e.types.push_back(dns::rrtype_code(RRType::kRrsig));
     entries.push_back(std::move(e));
-    // RFC 5155 §7.1: every empty non-terminal between the apex and an owner in the chain gets an NSEC3. Those
-    // that lead only to opted-out delegations are never reached from here, so they stay out.
-    if (owner == apex) continue;
-    for (Name ancestor = owner.parent(); ancestor != apex; ancestor = ancestor.parent()) {
-      if (known.count(ancestor.wire())) break;  // an existing name, or an ENT whose ancestors are done
-      empty_non_terminals.push_back(ancestor);
-      known.insert(empty_non_terminals.back().wire());
-      Entry ent;
-      ent.name = &empty_non_terminals.back();
-      entries.push_back(std::move(ent));
-    }
   }
 
   pool.parallel_for(entries.size(), kHashChunk, [&](std::size_t begin, std::size_t end) {

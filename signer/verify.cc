@@ -635,12 +635,16 @@ class ZoneVerifier {
     }
   }
 
-  // Types at a name, sorted, without RRSIG/NSEC/NSEC3 (those are the chain's own).
+  // Types at a name, sorted, without RRSIG/NSEC/NSEC3 (those are the chain's own). At a delegation point only
+  // NS and DS: RFC 4035 §2.3 clears the bits of every other RRset there, which belongs to the child (occluded
+  // data, or glue at the delegated name itself).
   std::vector<std::uint16_t> data_types(std::size_t o) const {
     std::vector<std::uint16_t> types;
+    bool cut = owners_[o].kind == NameKind::kDelegation;
     for (std::size_t i = owners_[o].begin; i < owners_[o].end; ++i) {
       RRType t = records_[i]->type;
       if (t == RRType::kRrsig || t == RRType::kNsec || t == RRType::kNsec3) continue;
+      if (cut && t != RRType::kNs && t != RRType::kDs) continue;
       if (types.empty() || types.back() != dns::rrtype_code(t)) types.push_back(dns::rrtype_code(t));
     }
     return types;

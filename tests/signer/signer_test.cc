@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <random>
 #include <set>
 #include <tuple>
 
@@ -12,6 +13,7 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "signer/verify.h"
 #include "signer/zonemd.h"
 #include "tests/signer/signer_test_zones.h"
 #include "tests/support/support.h"
@@ -183,6 +185,89 @@ TEST_F(SignerStructure, Nsec3OwnerThatIsAlsoADataNameHoldsBoth) {
   TempDir dir;
   dns::write_file_atomically(dir / "zone", dns::to_master_file(result.zone));
   for (const auto& failure : external_verifier_failures(zone.apex(), dir / "zone")) ADD_FAILURE() << failure;
+}
+
+// RFC 5155 §7.1 and §6 by brute force, on random trees of names sharing their ancestors: the chain holds the
+// apex, every authoritative name, every delegation (with Opt-Out only those with DS), and every ancestor of
+// those that is not itself a name of the zone; never glue or what lies below a cut. The independent verifier
+// finds the chain complete, and misses no NSEC3 taken away.
+TEST_F(SignerStructure, Nsec3ChainHoldsExactlyTheNamesAndEmptyNonTerminalsOfRandomTrees) {
+  std::mt19937 random(20261203);
+  for (int round = 0; round < 12; ++round) {
+    std::string text = "$TTL 600\n@ 3600 IN SOA ns1.example.net. hostmaster.example.net. 1 3600 900 1209600 600\n"
+                       "@ NS ns1.example.net.\n";
+    std::set<std::string> delegations;
+    std::set<std::string> secure;
+    std::set<std::string> names;  // relative, authoritative or delegation
+    auto random_name = [&] {
+      std::string n;
+      int depth = 1 + static_cast<int>(random() % 5);
+      for (int d = 0; d < depth; ++d) n = fmt::format("{:x}", random() % 3) + (n.empty() ? "" : "." + n);
+      return n;
+    };
+    for (int i = 0; i < 60; ++i) {
+      std::string n = random_name();
+      switch (random() % 4) {
+        case 0:
+          text += n + " A 192.0.2.7\n";
+          break;
+        case 1:
+          text += n + " NS ns.example.com.\n";
+          break;
+        case 2:
+          text += n + " NS ns.example.com.\n" + n + " DS " + testing::fake_ds(n) + "\n";
+          break;
+        default:
+          text += "ns." + n + " NS ns.example.com.\nns." + n + " A 192.0.2.1\n";  // glue below the cut at ns.N
+          break;
+      }
+    }
+    dns::Zone zone = testing::zone_from_text("0.193.in-addr.arpa", text);
+    for (const Record& r : zone.records()) {
+      if (r.type == RRType::kNs && r.owner != zone.apex()) delegations.insert(r.owner.to_text());
+      if (r.type == RRType::kDs) secure.insert(r.owner.to_text());
+    }
+    auto below_cut = [&](const dns::Name& n) {
+      for (dns::Name a = n.parent(); a.is_below(zone.apex()); a = a.parent()) {
+        if (delegations.contains(a.to_text())) return true;
+      }
+      return false;
+    };
+    for (bool opt_out : {false, true}) {
+      std::set<std::string> existing;
+      std::set<std::string> chain;
+      for (const Record& r : zone.records()) existing.insert(r.owner.to_text());
+      for (const Record& r : zone.records()) {
+        if (below_cut(r.owner)) continue;
+        std::string t = r.owner.to_text();
+        if (opt_out && delegations.contains(t) && !secure.contains(t)) continue;
+        chain.insert(t);
+        for (dns::Name a = r.owner.parent(); a.is_below(zone.apex()); a = a.parent()) {
+          if (!existing.contains(a.to_text())) chain.insert(a.to_text());
+        }
+      }
+      std::set<std::string> expected;
+      for (const std::string& t : chain) {
+        expected.insert(zone.apex().prepend(dns::to_base32hex(dns::nsec3_hash(testing::name(t), "", 0)))->to_text());
+      }
+      SigningPolicy policy{.denial = Denial::kNsec3, .nsec3_opt_out = opt_out};
+      SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
+      ASSERT_EQ(nsec3_owners(result.zone), expected) << "round " << round << (opt_out ? ", opt-out" : "");
+
+      VerifyOptions options{.now = now + 3600};
+      VerifyResult verified = verify_signed_zone(result.zone, options, pool);
+      EXPECT_TRUE(verified.ok) << "round " << round << ": " << verified.summary();
+      // Take away one NSEC3 (and its RRSIG): the verifier reports the name it was for.
+      dns::Zone damaged(zone.apex());
+      std::string victim = *std::next(expected.begin(), static_cast<std::ptrdiff_t>(random() % expected.size()));
+      for (const Record& r : result.zone.records()) {
+        if (r.owner.to_text() != victim) damaged.add(r);
+      }
+      damaged.canonicalise();
+      VerifyResult broken = verify_signed_zone(damaged, options, pool);
+      EXPECT_FALSE(broken.ok) << "round " << round << ": NSEC3 " << victim << " taken away unnoticed";
+    }
+  }
 }
 
 TEST_F(SignerStructure, Nsec3SaltAndIterationsFromThePolicy) {

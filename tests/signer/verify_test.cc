@@ -30,7 +30,8 @@ using testing::TempDir;
 Name n(std::string_view text) { return *Name::from_text(text); }
 
 // A /8 reverse zone: an insecure delegation with in-child glue, secure delegations, an RFC 2317 delegation with
-// its CNAMEs (which make 4.1 and 1 empty non-terminals), and a delegation below another label.
+// its CNAMEs (which make 4.1 and 1 empty non-terminals), a delegation below another label, and an address at
+// the delegation point 5.2 (occluded: the child's, so the NSEC bitmaps leave it out, RFC 4035 §2.3).
 constexpr std::string_view kV4Apex = "10.in-addr.arpa";
 constexpr std::string_view kV4Zone = R"($TTL 86400
 $ORIGIN 10.in-addr.arpa.
@@ -50,6 +51,7 @@ ns1.1.1  AAAA 2001:db8::1
 1.4.1    CNAME 1.0-63.4.1
 2.4.1    CNAME 2.0-63.4.1
 5.2      NS   ns1.example.net.
+5.2      A    192.0.2.52
 7.9.9    NS   ns1.example.net.
 )";
 
