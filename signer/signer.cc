@@ -105,17 +105,27 @@ bool has_signed_rrset(const OwnerGroup& g) {
          (g.standing == Standing::kDelegation && g.has_ds);
 }
 
-bool is_canonical(const std::vector<Record>& records, dns::ThreadPool& pool) {
-  std::atomic<bool> canonical{true};
+// True when `ok(a, b)` holds for every two neighbours; checked on every thread.
+template <typename Ok>
+bool all_neighbours(const std::vector<Record>& records, dns::ThreadPool& pool, Ok ok) {
+  std::atomic<bool> all{true};
   pool.parallel_for(records.size(), kOwnerChunk * 4, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = std::max<std::size_t>(begin, 1); i < end && canonical.load(std::memory_order_relaxed); ++i) {
-      const Record& a = records[i - 1];
-      const Record& b = records[i];
-      // Sorted, one TTL per RRset and no duplicate records.
-      if (!(a < b) || (same_rrset(a, b) && (a.ttl != b.ttl || a.rdata == b.rdata))) canonical = false;
+    for (std::size_t i = std::max<std::size_t>(begin, 1); i < end && all.load(std::memory_order_relaxed); ++i) {
+      if (!ok(records[i - 1], records[i])) all = false;
     }
   });
-  return canonical;
+  return all;
+}
+
+// Sorted, one TTL per RRset and no duplicate records.
+bool is_canonical(const std::vector<Record>& records, dns::ThreadPool& pool) {
+  return all_neighbours(records, pool, [](const Record& a, const Record& b) {
+    return a < b && !(same_rrset(a, b) && (a.ttl != b.ttl || a.rdata == b.rdata));
+  });
+}
+
+bool is_sorted(const std::vector<Record>& records, dns::ThreadPool& pool) {
+  return all_neighbours(records, pool, [](const Record& a, const Record& b) { return !(b < a); });
 }
 
 bool is_dnssec_type_to_drop(const Record& r, const Name& apex) {
@@ -565,7 +575,7 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
   const std::vector<Record>* previous_records = nullptr;
   if (previous_signed) {
     previous_records = &previous_signed->records();
-    if (!std::is_sorted(previous_records->begin(), previous_records->end())) {
+    if (!is_sorted(*previous_records, pool)) {
       previous_sorted = *previous_records;
       std::sort(previous_sorted.begin(), previous_sorted.end());
       previous_records = &previous_sorted;
