@@ -24,6 +24,7 @@
 #include "dns/wire.h"
 #include "dns/zone.h"
 #include "publisher/dns_client.h"
+#include "tests/support/skip.h"
 #include "tests/support/knot_zone_server.h"
 #include "tests/support/support.h"
 
@@ -112,9 +113,7 @@ TEST(ServerAddressTest, ParsesIpv4AndIpv6WithOptionalPort) {
 class KnotClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::have_program("knotd") || !testing::have_program("knotc")) {
-      GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
-    }
+    RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
     write(dir / "big.zone", test_zone("10.in-addr.arpa", 2024010101, 1500));  // ~3,900 records
     write(dir / "closed.zone", test_zone("11.in-addr.arpa", 7, 3));
     knot = std::make_unique<KnotZoneServer>(dir / "knot");

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "dns/atomic_file.h"
+#include "tests/support/skip.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/support.h"
 
@@ -133,7 +134,7 @@ std::string http_get_metrics(int port) {
 // production: its textfile collector must accept it (node_textfile_scrape_error 0) and re-export every sample.
 TEST(Metrics, NodeExporterTextfileCollectorReadsTheFile) {
   const std::string exporter = "/usr/bin/prometheus-node-exporter";
-  if (!testing::have_program(exporter)) GTEST_SKIP() << exporter << " is not installed (ops/setup installs it)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({exporter}));
   testing::TempDir dir;
   RunMetrics m = sample_metrics();
   m.zones[0].gates_held["odd \"gate\"\\name\n"] = true;  // every escape the format has, through the real parser

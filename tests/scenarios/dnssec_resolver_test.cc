@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/skip.h"
+
 #include "tests/scenarios/dns_servers.h"
 #include "tests/scenarios/scenario.h"
 
@@ -78,9 +80,7 @@ std::string ds_rdata(const std::string& dig_text) {
 class ResolverValidation : public ::testing::TestWithParam<SigningCase> {};
 
 TEST_P(ResolverValidation, DelegationDsSecureNxdomainValidatedTamperedRecordServfail) {
-  for (const char* program : {"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}) {
-    if (!testing::have_program(program)) GTEST_SKIP() << program << " is not installed (ops/setup installs it)";
-  }
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}));
   const SigningCase& c = GetParam();
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = e2e\nsoa-expire = 7d";

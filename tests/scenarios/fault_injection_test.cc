@@ -124,7 +124,9 @@ void expect_whole(const Scenario& s, const std::map<std::string, std::set<std::s
 // between the zones it publishes, between a zone and its metadata.
 TEST(FaultInjection, DiskFullAtEveryPointOfARunLeavesWholeFilesAndTheNextRunRecovers) {
   StateOnTmpfs t(64 << 20);
-  if (!t.tmpfs->mounted()) GTEST_SKIP() << t.tmpfs->problem();
+  RDNSPROV_SKIP_UNLESS_PRESENT(t.tmpfs->mounted() ? std::string()
+                                                  : "a size-limited tmpfs for the state directory, which needs root "
+                                                    "(mount(8)): " + t.tmpfs->problem());
   Scenario& s = t.s;
   constexpr std::size_t kPerZone = 1500;
   const std::string dumps[2] = {rpsl_dump(registry_version(0, kPerZone)), rpsl_dump(registry_version(1, kPerZone))};
@@ -210,7 +212,9 @@ TEST(FaultInjection, DiskFullAtEveryPointOfARunLeavesWholeFilesAndTheNextRunReco
 // volume is writable again the next run publishes.
 TEST(FaultInjection, ReadOnlyStateDirectoryPublishesNothingAndTheNextRunRecovers) {
   StateOnTmpfs t(64 << 20);
-  if (!t.tmpfs->mounted()) GTEST_SKIP() << t.tmpfs->problem();
+  RDNSPROV_SKIP_UNLESS_PRESENT(t.tmpfs->mounted() ? std::string()
+                                                  : "a size-limited tmpfs for the state directory, which needs root "
+                                                    "(mount(8)): " + t.tmpfs->problem());
   Scenario& s = t.s;
   s.write_dump(concat({slash24_delegations(193, 100), slash24_delegations(194, 100), slash24_delegations(195, 100)}));
   CommandResult first = s.rdnsprov({"run"}, kT0);
@@ -311,7 +315,7 @@ TEST(FaultInjection, ClockSteppedBackwardsKeepsSerialsMovingForward) {
 // The registry database stops (an immediate shutdown: every backend dies) while `run` streams the domain objects
 // through its cursor: the run fails naming the source, publishes nothing, and the run after the restart does.
 TEST(FaultInjection, PostgresStoppedInTheMiddleOfAStreamedReadPublishesNothing) {
-  if (!testing::have_program("psql")) GTEST_SKIP() << "psql (postgresql-client) is not installed";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"psql"}));
   testing::PostgresServer server;
   server.create_database("registry");
   server.psql("CREATE TABLE domain_objects (id bigint PRIMARY KEY, object text NOT NULL)", "registry");

@@ -20,6 +20,8 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/skip.h"
+
 #include "dns/dnssec.h"
 #include "dns/zone.h"
 #include "tests/scenarios/dns_servers.h"
@@ -164,9 +166,8 @@ void check_with_unbound(const fs::path& dir, int knot_port, const std::vector<st
 class KeyRollover : public ::testing::TestWithParam<Layout> {};
 
 TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
-  for (const char* program : {"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}) {
-    if (!testing::have_program(program)) GTEST_SKIP() << program << " is not installed (ops/setup installs it)";
-  }
+  RDNSPROV_SKIP_UNLESS_PRESENT(
+      testing::missing_programs({"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}));
   const Layout& layout = GetParam();
   bool csk = layout.keys == "csk";
   Scenario s({kZone});

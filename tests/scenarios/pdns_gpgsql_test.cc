@@ -20,14 +20,17 @@ using testing::PostgresServer;
 
 const fs::path kSchema = "/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql";
 
-bool have_pdns() {
-  return testing::have_program("pdns_server") && testing::have_program("pdns_control") && testing::have_program("dig") &&
-         fs::exists(kSchema) && fs::exists("/usr/lib/x86_64-linux-gnu/pdns/libgpgsqlbackend.so");
+// What the PowerDNS tests wait for; empty when everything is installed.
+std::string missing_pdns() {
+  std::string missing = testing::missing_programs({"pdns_server", "pdns_control", "dig"});
+  for (const fs::path& file : {kSchema, fs::path("/usr/lib/x86_64-linux-gnu/pdns/libgpgsqlbackend.so")}) {
+    std::string absent = testing::missing_file(file.string(), "pdns-backend-pgsql");
+    if (!absent.empty()) missing += (missing.empty() ? "" : ", ") + absent;
+  }
+  return missing;
 }
 
-#define SKIP_WITHOUT_PDNS()                                                                                      \
-  if (!have_pdns()) GTEST_SKIP() << "pdns-server, pdns-backend-pgsql or dig (bind9-dnsutils) is not installed; " \
-                                    "ops/setup installs them"
+#define SKIP_WITHOUT_PDNS() RDNSPROV_SKIP_UNLESS_PRESENT(missing_pdns())
 
 // A database with PowerDNS's schema, as shipped in pdns-backend-pgsql.
 void load_schema(const PostgresServer& pg, const std::string& db) {
@@ -255,9 +258,7 @@ bool has_flag(const std::string& dig_output, const std::string& flag) {
 
 TEST(PdnsGpgsql, PresignedNsecAndNsec3ZonesGiveProofsThatAValidatingResolverAccepts) {
   SKIP_WITHOUT_PDNS();
-  if (!testing::have_program("unbound") || !testing::have_program("dnssec-dsfromkey")) {
-    GTEST_SKIP() << "unbound or dnssec-dsfromkey (bind9-utils) is not installed; ops/setup installs them";
-  }
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"unbound", "dnssec-dsfromkey"}));
   PostgresServer pg;
   load_schema(pg, "pdns");
   PdnsServer pdns(pg, "pdns");

@@ -29,6 +29,7 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/serial.h"
+#include "tests/support/skip.h"
 #include "tests/support/support.h"
 
 namespace rdnsprov::scenarios {

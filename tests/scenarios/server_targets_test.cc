@@ -165,9 +165,9 @@ class PdnsBindServer : public Server {
   std::string type() const override { return "pdns-bind"; }
   std::vector<std::string> programs() const override { return {"pdns_server", "pdns_control"}; }
   void configure() override {
-    if (!fs::exists("/usr/lib/x86_64-linux-gnu/pdns/libbindbackend.so") &&
-        !fs::exists("/usr/lib/aarch64-linux-gnu/pdns/libbindbackend.so")) {
-      GTEST_SKIP() << "PowerDNS bind backend not installed (Debian package pdns-backend-bind, see ops/setup)";
+    if (!fs::exists("/usr/lib/aarch64-linux-gnu/pdns/libbindbackend.so")) {
+      RDNSPROV_SKIP_UNLESS_PRESENT(
+          testing::missing_file("/usr/lib/x86_64-linux-gnu/pdns/libbindbackend.so", "pdns-backend-bind"));
     }
     fs::create_directories(dir_ / "nowhere");
     write_text(dir_ / "pdns.conf",
@@ -204,9 +204,7 @@ class ServerTarget : public ::testing::TestWithParam<std::string> {
   std::vector<DomainObject> objects;
 
   void SetUp() override {
-    for (const std::string& program : server->programs()) {
-      if (!have_program(program)) GTEST_SKIP() << program << " is not installed (ops/setup installs it)";
-    }
+    RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs(server->programs()));
     server->configure();
     if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure()) return;
     // The operator's starting point: the server's configuration includes a zone list that lists nothing yet.

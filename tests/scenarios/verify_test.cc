@@ -15,8 +15,6 @@ using testing::KnotZoneServer;
 
 constexpr const char* kZone = "193.in-addr.arpa";
 
-bool have_knot() { return testing::have_program("knotd") && testing::have_program("knotc"); }
-
 // Waits until `server` answers `serial` for the zone (kdig, independent of rdnsprov's own client).
 bool serves_serial(const KnotZoneServer& server, std::uint32_t serial, int seconds = 60) {
   for (int i = 0; i < seconds * 5; ++i) {
@@ -48,7 +46,7 @@ std::string table_line(const std::string& output, const std::string& server) {
 }
 
 TEST(VerifyScenario, I7_LaggingServerMakesRunExit6AndVerifyShowsIt) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   s.write_dump(slash24_delegations(193, 300));
   CommandResult first = s.rdnsprov({"run"}, kT0);
@@ -129,7 +127,7 @@ TEST(VerifyScenario, I7_LaggingServerMakesRunExit6AndVerifyShowsIt) {
 }
 
 TEST(VerifyScenario, I4_LiveSerialAboveTheStateMovesTheNewSerialAboveIt) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   s.write_dump(slash24_delegations(193, 100));
   ASSERT_EQ(s.rdnsprov({"run"}, kT0).exit_code, 0);
@@ -170,7 +168,7 @@ TEST(VerifyScenario, I4_LiveSerialAboveTheStateMovesTheNewSerialAboveIt) {
 }
 
 TEST(VerifyScenario, ReadBackFindsOtherContentUnderThePublishedSerial) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   s.write_dump(slash24_delegations(193, 50));
   ASSERT_EQ(s.rdnsprov({"run"}, kT0).exit_code, 0);
@@ -217,7 +215,7 @@ namespace rdnsprov::scenarios {
 namespace {
 
 TEST(VerifyScenario, SignedZoneServedWithAnotherDnskeySetIsReported) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = nsec";
   s.extra_sections = "[policy.nsec]\ndenial = nsec\n\n";
@@ -258,7 +256,7 @@ TEST(VerifyScenario, SignedZoneServedWithAnotherDnskeySetIsReported) {
 }
 
 TEST(NotifyTargetScenario, NotifyAcknowledgedOrReportedAsLagging) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   KnotZoneServer secondary(s.dir / "knot");
   secondary.accept_notify(kZone);
@@ -315,14 +313,14 @@ void expect_served_proofs_right(const std::string& policy) {
 }
 
 TEST(VerifyScenario, ServedNsecAndNsec3ProofsOfPublishedZonesCheckOut) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   expect_served_proofs_right("denial = nsec");
   expect_served_proofs_right("denial = nsec3\nnsec3-salt = -\nnsec3-opt-out = yes");
   expect_served_proofs_right("denial = nsec3\nnsec3-salt = ABCDEF\nnsec3-iterations = 5");
 }
 
 TEST(VerifyScenario, MissingProofIsADenialMismatch) {
-  if (!have_knot()) GTEST_SKIP() << "knotd/knotc not installed (ops/setup installs package knot)";
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc"}));
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = p";
   s.extra_sections = "[policy.p]\ndenial = nsec\n\n";
