@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <memory>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -19,7 +20,46 @@ std::string digest(const EVP_MD* md, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), length);
 }
 
+// SHA-1 with a digest implementation fetched once per thread and a context reused for every hash.
+class Sha1 {
+ public:
+  Sha1() : md_(EVP_MD_fetch(nullptr, "SHA1", nullptr)), ctx_(EVP_MD_CTX_new()) {
+    if (!md_ || !ctx_) throw std::runtime_error("OpenSSL: SHA-1 is not available");
+  }
+  ~Sha1() {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+  }
+  Sha1(const Sha1&) = delete;
+  Sha1& operator=(const Sha1&) = delete;
+
+  void digest(std::string_view first, std::string_view second, unsigned char* out) {
+    unsigned int length = 0;
+    if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, first.data(), first.size()) != 1 ||
+        EVP_DigestUpdate(ctx_, second.data(), second.size()) != 1 || EVP_DigestFinal_ex(ctx_, out, &length) != 1 ||
+        length != 20) {
+      throw std::runtime_error("OpenSSL: SHA-1 failed");
+    }
+  }
+
+ private:
+  EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+};
+
 }  // namespace
+
+Nsec3Digest nsec3_digest(std::string_view canonical_wire, std::string_view salt, std::uint16_t iterations) {
+  // IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt)
+  thread_local Sha1 sha1;
+  Nsec3Digest hash;
+  sha1.digest(canonical_wire, salt, hash.data());
+  for (std::uint16_t i = 0; i < iterations; ++i) {
+    Nsec3Digest previous = hash;
+    sha1.digest(std::string_view(reinterpret_cast<const char*>(previous.data()), previous.size()), salt, hash.data());
+  }
+  return hash;
+}
 
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
@@ -56,16 +96,8 @@ Result<std::string> ds_rdata(const Name& owner, std::string_view dnskey_rdata, s
 }
 
 std::string nsec3_hash(const Name& name, std::string_view salt, std::uint16_t iterations) {
-  // IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt)
-  std::string buffer(name.wire());
-  buffer.append(salt);
-  std::string hash = sha1(buffer);
-  for (std::uint16_t i = 0; i < iterations; ++i) {
-    buffer.assign(hash);
-    buffer.append(salt);
-    hash = sha1(buffer);
-  }
-  return hash;
+  Nsec3Digest hash = nsec3_digest(name.wire(), salt, iterations);
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
 
 }  // namespace rdnsprov::dns

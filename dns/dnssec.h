@@ -6,6 +6,7 @@
 //   std::string label = to_base32hex(hash);                                 // the NSEC3 owner's first label
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,11 @@ Result<std::string> ds_rdata(const Name& owner, std::string_view dnskey_rdata, s
 
 // NSEC3 hash (RFC 5155 §5): iterated SHA-1 over the canonical wire form of `name` with `salt`.
 std::string nsec3_hash(const Name& name, std::string_view salt, std::uint16_t iterations);
+
+// The same over a canonical (lower-case, uncompressed) wire-form name, into a fixed array: the hot path of
+// signing and verifying NSEC3 zones. Each thread keeps its own digest context.
+using Nsec3Digest = std::array<unsigned char, 20>;
+Nsec3Digest nsec3_digest(std::string_view canonical_wire, std::string_view salt, std::uint16_t iterations);
 
 // Message digests used by DS, NSEC3 and ZONEMD.
 std::string sha1(std::string_view data);

@@ -6,6 +6,7 @@
 //   });                                               // returns when every chunk is done; rethrows the first error
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -38,5 +39,16 @@ class ThreadPool {
   std::queue<std::function<void()>> tasks_;
   bool stopping_ = false;
 };
+
+// Sorts [first, last) on two threads of `pool`: each half on its own, then the halves merged.
+template <typename Iterator, typename Less>
+void parallel_sort(ThreadPool& pool, Iterator first, Iterator last, Less less) {
+  auto middle = first + (last - first) / 2;
+  pool.parallel_for(2, 1, [&](std::size_t begin, std::size_t) {
+    if (begin == 0) std::sort(first, middle, less);
+    else std::sort(middle, last, less);
+  });
+  std::inplace_merge(first, middle, last, less);
+}
 
 }  // namespace rdnsprov::dns

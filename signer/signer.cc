@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <iterator>
 #include <optional>
 #include <stdexcept>
@@ -27,7 +26,7 @@ using dns::put32;
 using dns::Record;
 using dns::RRType;
 
-constexpr std::size_t kSigningChunk = 2048;  // RRSIGs per parallel_for chunk
+constexpr std::size_t kSigningChunk = 256;   // RRSIGs per parallel_for chunk: small, so that no core idles at the end
 constexpr std::size_t kHashChunk = 8192;     // NSEC3 hashes per chunk
 constexpr std::size_t kOwnerChunk = 4096;    // owners (or records) per chunk of planning, chaining, assembling
 constexpr std::uint8_t kNsec3HashSha1 = 1;   // RFC 5155 §11
@@ -175,62 +174,82 @@ std::vector<Record> make_nsec_chain(const std::vector<OwnerGroup>& groups, const
 // The NSEC3 records in canonical order (the order of their hashes).
 std::vector<Record> make_nsec3_chain(const std::vector<OwnerGroup>& groups, const Name& apex,
                                      const SigningPolicy& policy, std::uint32_t ttl, dns::ThreadPool& pool) {
+  // A name to hash: an owner's wire form, or for an empty non-terminal the wire form of a name above an owner,
+  // which is the tail of the owner's.
   struct Entry {
-    const Name* name = nullptr;
-    std::vector<std::uint16_t> types;  // empty for an empty non-terminal
-    std::string hash;
+    std::string_view wire;
+    std::size_t group = kNone;  // kNone for an empty non-terminal
+    dns::Nsec3Digest hash{};
+  };
+  struct Ancestor {
+    std::string_view wire;
+    std::size_t labels = 0;
   };
   std::vector<Entry> entries;
   // RFC 5155 §7.1: every empty non-terminal between the apex and an owner in the chain gets an NSEC3. The groups
   // are in canonical order, so the names above an owner that are neither names of the zone nor met before are
   // those below the deepest name of `path` (the previous owner and the names above it) that is above this owner.
   // Those that lead only to opted-out delegations are never reached from here, so they stay out.
-  std::deque<Name> empty_non_terminals;  // a deque: `path` and the entries point into it
-  std::vector<const Name*> path;
-  for (const OwnerGroup& g : groups) {
-    const Name& owner = g.owner();
-    while (!path.empty() && !owner.is_below(*path.back())) path.pop_back();
+  std::vector<Ancestor> path;
+  const std::size_t apex_labels = apex.label_count();
+  std::uint8_t starts[128];  // where each label of the owner starts in its wire form
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const OwnerGroup& g = groups[gi];
+    std::string_view wire = g.owner().wire();
+    std::size_t labels = 0;
+    for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
+      starts[labels++] = static_cast<std::uint8_t>(pos);
+    }
+    // The tail of `wire` holding its last `n` labels.
+    auto tail = [&](std::size_t n) { return n == 0 ? wire.substr(wire.size() - 1) : wire.substr(starts[labels - n]); };
+    while (!path.empty() && !(path.back().labels < labels && tail(path.back().labels) == path.back().wire)) {
+      path.pop_back();
+    }
     bool in_chain = g.standing != Standing::kBelowCut &&
                     // RFC 5155 §6: with Opt-Out, an insecure delegation (no DS) need not be in the chain.
                     !(g.standing == Standing::kDelegation && !g.has_ds && policy.nsec3_opt_out);
-    if (in_chain && owner != apex) {
-      std::size_t known = path.empty() ? apex.label_count() : path.back()->label_count();
-      for (std::size_t labels = known + 1; labels < owner.label_count(); ++labels) {
-        empty_non_terminals.push_back(owner.suffix(labels));
-        path.push_back(&empty_non_terminals.back());
-        Entry ent;
-        ent.name = path.back();
-        entries.push_back(std::move(ent));
+    if (in_chain && g.standing != Standing::kApex) {
+      std::size_t known = path.empty() ? apex_labels : path.back().labels;
+      for (std::size_t n = known + 1; n < labels; ++n) {
+        path.push_back(Ancestor{tail(n), n});
+        entries.push_back(Entry{path.back().wire});
       }
     }
-    path.push_back(&owner);
-    if (!in_chain) continue;
-    Entry e;
-    e.name = &owner;
-    e.types = authoritative_types(g);
-    if (has_signed_rrset(g)) e.types.push_back(dns::rrtype_code(RRType::kRrsig));
-    entries.push_back(std::move(e));
+    path.push_back(Ancestor{wire, labels});
+    if (in_chain) entries.push_back(Entry{wire, gi});
   }
 
   pool.parallel_for(entries.size(), kHashChunk, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      entries[i].hash = dns::nsec3_hash(*entries[i].name, policy.nsec3_salt, policy.nsec3_iterations);
+      entries[i].hash = dns::nsec3_digest(entries[i].wire, policy.nsec3_salt, policy.nsec3_iterations);
     }
   });
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
+  auto hash_less = [](const Entry& a, const Entry& b) { return a.hash < b.hash; };
+  dns::parallel_sort(pool, entries.begin(), entries.end(), hash_less);
   for (std::size_t i = 1; i < entries.size(); ++i) {
     if (entries[i].hash == entries[i - 1].hash) {
+      auto text = [](std::string_view wire) {
+        std::size_t offset = 0;
+        auto name = Name::from_wire(wire, offset);
+        return name ? name->to_text() : std::string("?");
+      };
       throw std::runtime_error(fmt::format("NSEC3 hash collision between {} and {}; choose another salt",
-                                           entries[i - 1].name->to_text(), entries[i].name->to_text()));
+                                           text(entries[i - 1].wire), text(entries[i].wire)));
     }
   }
 
   std::uint8_t flags = policy.nsec3_opt_out ? kNsec3FlagOptOut : 0;
   std::vector<Record> out(entries.size());
   pool.parallel_for(entries.size(), kHashChunk, [&](std::size_t begin, std::size_t end) {
+    std::string label;
     for (std::size_t i = begin; i < end; ++i) {
       const Entry& e = entries[i];
-      const std::string& next = entries[(i + 1) % entries.size()].hash;
+      const dns::Nsec3Digest& next = entries[(i + 1) % entries.size()].hash;
+      std::vector<std::uint16_t> types;  // none for an empty non-terminal
+      if (e.group != kNone) {
+        types = authoritative_types(groups[e.group]);
+        if (has_signed_rrset(groups[e.group])) types.push_back(dns::rrtype_code(RRType::kRrsig));
+      }
       std::string rdata;
       rdata.reserve(64);
       rdata.push_back(static_cast<char>(kNsec3HashSha1));
@@ -239,9 +258,11 @@ std::vector<Record> make_nsec3_chain(const std::vector<OwnerGroup>& groups, cons
       rdata.push_back(static_cast<char>(policy.nsec3_salt.size()));
       rdata += policy.nsec3_salt;
       rdata.push_back(static_cast<char>(next.size()));
-      rdata += next;
-      rdata += dns::rdata::type_bitmap(e.types);
-      auto owner = apex.prepend(dns::to_base32hex(e.hash));
+      rdata.append(reinterpret_cast<const char*>(next.data()), next.size());
+      rdata += dns::rdata::type_bitmap(std::move(types));
+      label.clear();
+      dns::append_base32hex(label, std::string_view(reinterpret_cast<const char*>(e.hash.data()), e.hash.size()));
+      auto owner = apex.prepend(label);
       if (!owner) throw std::runtime_error("NSEC3 owner name too long for the zone: " + owner.error());
       out[i] = Record{std::move(*owner), RRType::kNsec3, ttl, std::move(rdata)};
     }

@@ -923,7 +923,8 @@ class ZoneVerifier {
     std::vector<HashedName>& names = wanted.names;
     pool_.parallel_for(names.size(), 4096, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        names[i].hash = *to_hash(dns::nsec3_hash(*names[i].name, salt, params->iterations));
+        dns::Nsec3Digest digest = dns::nsec3_digest(names[i].name->wire(), salt, params->iterations);
+        std::memcpy(names[i].hash.data(), digest.data(), digest.size());
       }
     });
     // The names by hash: what each NSEC3 is for.
@@ -934,7 +935,7 @@ class ZoneVerifier {
     std::vector<ByHash> by_hash(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) by_hash[i] = {names[i].hash, i};
     auto by_hash_less = [](const ByHash& a, const ByHash& b) { return hash_less(a.hash, b.hash); };
-    parallel_sort(by_hash.begin(), by_hash.end(), by_hash_less);
+    dns::parallel_sort(pool_, by_hash.begin(), by_hash.end(), by_hash_less);
     auto name_for = [&](const Hash& hash) -> const HashedName* {
       auto it = std::lower_bound(by_hash.begin(), by_hash.end(), hash,
                                  [](const ByHash& e, const Hash& h) { return hash_less(e.hash, h); });
@@ -943,7 +944,9 @@ class ZoneVerifier {
 
     // The chain in hash order (a file written in canonical order has it so already).
     auto entry_less = [](const Nsec3Entry& a, const Nsec3Entry& b) { return hash_less(a.hash, b.hash); };
-    if (!std::is_sorted(chain.begin(), chain.end(), entry_less)) parallel_sort(chain.begin(), chain.end(), entry_less);
+    if (!std::is_sorted(chain.begin(), chain.end(), entry_less)) {
+      dns::parallel_sort(pool_, chain.begin(), chain.end(), entry_less);
+    }
     auto hashed_owner = [&](const Hash& hash) { return dns::to_base32hex(hash_bytes(hash)) + "." + apex_.to_text(); };
     auto for_name = [&](const Hash& hash) {
       const HashedName* hashed = name_for(hash);
@@ -1028,17 +1031,6 @@ class ZoneVerifier {
                     fmt::format("{} {} has no NSEC3 (expected at {})", what, hashed.name->to_text(),
                                 hashed_owner(hashed.hash)));
     }
-  }
-
-  // Sorts on two threads: each half on its own, then the halves merged.
-  template <typename Iterator, typename Less>
-  void parallel_sort(Iterator first, Iterator last, Less less) {
-    auto middle = first + (last - first) / 2;
-    pool_.parallel_for(2, 1, [&](std::size_t begin, std::size_t) {
-      if (begin == 0) std::sort(first, middle, less);
-      else std::sort(middle, last, less);
-    });
-    std::inplace_merge(first, middle, last, less);
   }
 
   std::optional<std::size_t> apex_owner() const {
