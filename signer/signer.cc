@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <stdexcept>
@@ -281,26 +282,77 @@ struct OwnerItem {
   std::size_t jobs_end = 0;
 };
 
-// The owners in canonical order: the groups with their NSEC, or groups and NSEC3 owners merged.
+// Canonical order of an owner of the zone against an NSEC3 owner (one label below the apex): only the label right
+// below the apex can tell them apart (RFC 4034 §6.1).
+std::strong_ordering compare_with_nsec3_owner(const Name& owner, std::size_t apex_labels, const Name& nsec3) {
+  std::string_view wire = owner.wire();
+  std::size_t labels = 0;
+  std::uint8_t starts[128];
+  for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
+    starts[labels++] = static_cast<std::uint8_t>(pos);
+  }
+  if (labels <= apex_labels) return std::strong_ordering::less;  // the apex
+  std::size_t at = starts[labels - apex_labels - 1];
+  std::string_view label = wire.substr(at + 1, static_cast<unsigned char>(wire[at]));
+  std::string_view hashed = nsec3.first_label();
+  // Labels compare as octet strings (unsigned, a shorter prefix first).
+  std::size_t n = std::min(label.size(), hashed.size());
+  if (int c = std::memcmp(label.data(), hashed.data(), n); c != 0) return c <=> 0;
+  if (label.size() != hashed.size()) return label.size() <=> hashed.size();
+  return labels == apex_labels + 1 ? std::strong_ordering::equal : std::strong_ordering::greater;
+}
+
+// The owners in canonical order: the groups with their NSEC, or groups and NSEC3 owners merged (in chunks of
+// groups, on every thread).
 std::vector<OwnerItem> owner_items(const std::vector<OwnerGroup>& groups, const std::vector<Record>& denial,
-                                   const std::vector<std::size_t>& nsec_of) {
+                                   const std::vector<std::size_t>& nsec_of, const Name& apex, dns::ThreadPool& pool) {
   std::vector<OwnerItem> items;
-  items.reserve(groups.size() + (nsec_of.empty() ? denial.size() : 0));
   if (!nsec_of.empty()) {
-    for (std::size_t g = 0; g < groups.size(); ++g) items.push_back(OwnerItem{g, nsec_of[g]});
+    items.resize(groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g) items[g] = OwnerItem{g, nsec_of[g]};
     return items;
   }
-  std::size_t g = 0;
-  std::size_t d = 0;
-  while (g < groups.size() || d < denial.size()) {
-    if (d == denial.size() || (g < groups.size() && groups[g].owner() < denial[d].owner)) {
-      items.push_back(OwnerItem{g++, kNone});
-    } else if (g == groups.size() || denial[d].owner < groups[g].owner()) {
-      items.push_back(OwnerItem{kNone, d++});
-    } else {
-      items.push_back(OwnerItem{g++, d++});
-    }
+  const std::size_t apex_labels = apex.label_count();
+  auto order = [&](std::size_t g, const Record& nsec3) {
+    return compare_with_nsec3_owner(groups[g].owner(), apex_labels, nsec3.owner);
+  };
+  // Chunk c: the groups [c * kOwnerChunk, (c + 1) * kOwnerChunk) and the NSEC3 owners from the first that does
+  // not sort before its first group.
+  std::size_t chunks = std::max<std::size_t>(1, (groups.size() + kOwnerChunk - 1) / kOwnerChunk);
+  std::vector<std::size_t> denial_from(chunks + 1, denial.size());
+  denial_from[0] = 0;
+  for (std::size_t c = 1; c < chunks; ++c) {
+    auto first = std::partition_point(denial.begin(), denial.end(),
+                                      [&](const Record& r) { return order(c * kOwnerChunk, r) > 0; });
+    denial_from[c] = static_cast<std::size_t>(first - denial.begin());
   }
+  std::vector<std::vector<OwnerItem>> parts(chunks);
+  pool.parallel_for(chunks, 1, [&](std::size_t chunk_begin, std::size_t chunk_end) {
+    for (std::size_t c = chunk_begin; c < chunk_end; ++c) {
+      std::size_t g = std::min(groups.size(), c * kOwnerChunk);
+      std::size_t g_end = std::min(groups.size(), (c + 1) * kOwnerChunk);
+      std::size_t d = denial_from[c];
+      std::size_t d_end = denial_from[c + 1];
+      std::vector<OwnerItem>& part = parts[c];
+      part.reserve(g_end - g + d_end - d);
+      while (g < g_end || d < d_end) {
+        std::strong_ordering o = g == g_end ? std::strong_ordering::greater
+                                 : d == d_end ? std::strong_ordering::less
+                                              : order(g, denial[d]);
+        if (o < 0) {
+          part.push_back(OwnerItem{g++, kNone});
+        } else if (o > 0) {
+          part.push_back(OwnerItem{kNone, d++});
+        } else {
+          part.push_back(OwnerItem{g++, d++});
+        }
+      }
+    }
+  });
+  std::size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  items.reserve(total);
+  for (const auto& part : parts) items.insert(items.end(), part.begin(), part.end());
   return items;
 }
 
@@ -589,7 +641,7 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
   std::vector<Record> denial = policy.denial == Denial::kNsec ? make_nsec_chain(groups, apex, denial_ttl, nsec_of, pool)
                                                               : make_nsec3_chain(groups, apex, policy, denial_ttl, pool);
   result.stats.denial_records = denial.size();
-  std::vector<OwnerItem> items = owner_items(groups, denial, nsec_of);
+  std::vector<OwnerItem> items = owner_items(groups, denial, nsec_of, apex, pool);
 
   // 3. Which RRsets get which signatures, owner by owner in canonical order; reuse what the previous zone has.
   std::vector<Record> previous_sorted;

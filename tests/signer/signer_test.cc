@@ -193,7 +193,11 @@ TEST_F(SignerStructure, Nsec3OwnerThatIsAlsoADataNameHoldsBoth) {
 // finds the chain complete, and misses no NSEC3 taken away.
 TEST_F(SignerStructure, Nsec3ChainHoldsExactlyTheNamesAndEmptyNonTerminalsOfRandomTrees) {
   std::mt19937 random(20261203);
-  for (int round = 0; round < 12; ++round) {
+  // Twelve small trees, then two of thousands of names: the signer plans and merges chunks of 4,096 owners on
+  // every thread, so these cross many chunk boundaries.
+  for (int round = 0; round < 14; ++round) {
+    const int count = round < 12 ? 60 : 16000;
+    const unsigned fanout = round < 12 ? 3 : 16;
     std::string text = "$TTL 600\n@ 3600 IN SOA ns1.example.net. hostmaster.example.net. 1 3600 900 1209600 600\n"
                        "@ NS ns1.example.net.\n";
     std::set<std::string> delegations;
@@ -202,12 +206,15 @@ TEST_F(SignerStructure, Nsec3ChainHoldsExactlyTheNamesAndEmptyNonTerminalsOfRand
     auto random_name = [&] {
       std::string n;
       int depth = 1 + static_cast<int>(random() % 5);
-      for (int d = 0; d < depth; ++d) n = fmt::format("{:x}", random() % 3) + (n.empty() ? "" : "." + n);
+      for (int d = 0; d < depth; ++d) n = fmt::format("{:x}", random() % fanout) + (n.empty() ? "" : "." + n);
       return n;
     };
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < count; ++i) {
       std::string n = random_name();
-      switch (random() % 4) {
+      // The large trees are mostly authoritative names, so that few of them lie below a cut.
+      unsigned kind = static_cast<unsigned>(random() % (round < 12 ? 4 : 8));
+      if (round >= 12 && std::count(n.begin(), n.end(), '.') < 3) kind = 0;  // cuts only deep down
+      switch (kind < 4 ? kind : 0) {
         case 0:
           text += n + " A 192.0.2.7\n";
           break;
@@ -223,6 +230,13 @@ TEST_F(SignerStructure, Nsec3ChainHoldsExactlyTheNamesAndEmptyNonTerminalsOfRand
       }
     }
     dns::Zone zone = testing::zone_from_text("0.193.in-addr.arpa", text);
+    if (count > 4096) {
+      std::size_t owners = 0;
+      for (std::size_t i = 0; i < zone.records().size(); ++i) {
+        if (i == 0 || zone.records()[i].owner != zone.records()[i - 1].owner) ++owners;
+      }
+      ASSERT_GT(owners, 2u * 4096) << "round " << round << ": too few owners to cross chunk boundaries";
+    }
     for (const Record& r : zone.records()) {
       if (r.type == RRType::kNs && r.owner != zone.apex()) delegations.insert(r.owner.to_text());
       if (r.type == RRType::kDs) secure.insert(r.owner.to_text());
@@ -253,6 +267,7 @@ TEST_F(SignerStructure, Nsec3ChainHoldsExactlyTheNamesAndEmptyNonTerminalsOfRand
       SigningPolicy policy{.denial = Denial::kNsec3, .nsec3_opt_out = opt_out};
       SignResult result = sign_zone(zone, make_keys(zone.apex(), policy), policy, now, nullptr, pool);
       ASSERT_EQ(nsec3_owners(result.zone), expected) << "round " << round << (opt_out ? ", opt-out" : "");
+      EXPECT_TRUE(std::is_sorted(result.zone.records().begin(), result.zone.records().end())) << "round " << round;
 
       VerifyOptions options{.now = now + 3600};
       VerifyResult verified = verify_signed_zone(result.zone, options, pool);
