@@ -38,6 +38,32 @@ bool merge_sorted_runs(Iterator first, Iterator last, Less less, std::size_t max
   return true;
 }
 
+// Appends a key for the name in canonical wire form whose byte order is the canonical order of names (RFC 4034
+// §6.1): the labels from the right, each ended by 0x00, their octets 0x00 and 0x01 written as 0x01 0x01 and
+// 0x01 0x02 (so that no octet of a label sorts with the end of one). A name above another has a key that is a
+// prefix of the other's, so it sorts first.
+void append_canonical_key(std::string& out, std::string_view wire) {
+  std::uint8_t starts[128];
+  std::size_t labels = 0;
+  for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
+    starts[labels++] = static_cast<std::uint8_t>(pos);
+  }
+  while (labels > 0) {
+    std::size_t at = starts[--labels];
+    std::size_t length = static_cast<unsigned char>(wire[at]);
+    for (std::size_t k = 1; k <= length; ++k) {
+      auto c = static_cast<unsigned char>(wire[at + k]);
+      if (c <= 1) {
+        out.push_back('\x01');
+        out.push_back(static_cast<char>(c + 1));
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    out.push_back('\0');
+  }
+}
+
 // Sorts records that are mostly in canonical order already. A master file written by rdnsprov (SOA first, then
 // canonical order) is two sorted runs: a handful of runs are merged in linear time. Other signers write each
 // owner's records together but not in canonical order (BIND: each RRset followed by its RRSIGs, NSEC3 records
@@ -66,11 +92,33 @@ void sort_canonically(std::vector<Record>& records) {
     auto c = records[a.begin].owner <=> records[b.begin].owner;
     return c != 0 ? c < 0 : a.begin < b.begin;
   };
-  // Only the owners after the sorted beginning are sorted (BIND's NSEC3 records), then merged in.
+  // Only the owners after the sorted beginning are sorted (BIND's NSEC3 records), then merged in; owners far from
+  // order (BIND's files of deep ip6.arpa trees) are sorted by canonical keys, which compare as plain bytes.
   auto sorted_until = std::is_sorted_until(groups.begin(), groups.end(), owner_less);
   if (sorted_until == groups.end()) return;
-  if (!merge_sorted_runs(sorted_until, groups.end(), owner_less, kMaxRuns)) std::sort(sorted_until, groups.end(), owner_less);
-  std::inplace_merge(groups.begin(), sorted_until, groups.end(), owner_less);
+  if (merge_sorted_runs(sorted_until, groups.end(), owner_less, kMaxRuns)) {
+    std::inplace_merge(groups.begin(), sorted_until, groups.end(), owner_less);
+  } else {
+    std::string keys;
+    std::vector<std::size_t> key_at;
+    key_at.reserve(groups.size() + 1);
+    for (const Group& g : groups) {
+      key_at.push_back(keys.size());
+      append_canonical_key(keys, records[g.begin].owner.wire());
+    }
+    key_at.push_back(keys.size());
+    std::vector<std::size_t> order(groups.size());
+    for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+    auto key = [&](std::size_t g) { return std::string_view(keys).substr(key_at[g], key_at[g + 1] - key_at[g]); };
+    // std::string_view compares as unsigned octets (std::char_traits<char>); equal owners keep their order.
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      int c = key(a).compare(key(b));
+      return c != 0 ? c < 0 : a < b;
+    });
+    std::vector<Group> reordered(groups.size());
+    for (std::size_t i = 0; i < order.size(); ++i) reordered[i] = groups[order[i]];
+    groups = std::move(reordered);
+  }
   std::vector<Record> sorted;
   sorted.reserve(records.size());
   for (std::size_t g = 0; g < groups.size();) {

@@ -1,7 +1,9 @@
 // The master-file reader and writer on several threads (dns/zone.h): a large file is cut into pieces read at
 // once, a zone is formatted in pieces; both must give exactly what the one-thread versions give, whatever the
 // file holds ($ORIGIN and $TTL changes, parentheses over lines, omitted owners and TTLs, comments, bad lines).
+#include <algorithm>
 #include <ctime>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -168,6 +170,50 @@ TEST(ZoneCanonicalise, FilesWrittenSoaFirstOrInRunsComeOutSortedAsAFullSortWould
   bind_like.mutable_records() = grouped;
   bind_like.canonicalise();
   EXPECT_EQ(bind_like.records(), reference.records());
+}
+
+// Owners far from canonical order (as BIND writes deep ip6.arpa trees) are sorted by byte keys: the order must be
+// that of the names themselves, also with upper-case letters (which sort as lower case), '-' and '_' around the
+// letters and digits, labels that are prefixes of others, and names above others.
+TEST(ZoneCanonicalise, OwnersFarFromOrderComeOutAsAFullSortWould) {
+  std::mt19937 random(31337);
+  const std::string alphabet = "09AZaz-_";
+  std::vector<Record> records;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    int depth = 1 + static_cast<int>(random() % 4);
+    for (int d = 0; d < depth; ++d) {
+      std::string label;
+      int length = 1 + static_cast<int>(random() % 3);
+      for (int k = 0; k < length; ++k) {
+        label += alphabet[random() % alphabet.size()];
+      }
+      text += label + ".";
+    }
+    auto owner = Name::from_text(text, apex());
+    ASSERT_TRUE(owner) << text << ": " << owner.error();
+    records.push_back(Record{*owner, RRType::kA, 600, std::string("\xc0\x00\x02\x01", 4)});
+    records.push_back(Record{*owner, RRType::kNs, 600, std::string("\x02ns\x07example\x00", 12)});
+  }
+  std::shuffle(records.begin(), records.end(), random);
+  // Each owner's records together, as a signer writes them, the owners in random order.
+  std::stable_sort(records.begin(), records.end(),
+                   [](const Record& a, const Record& b) { return a.owner.wire() < b.owner.wire(); });
+  Zone zone(apex());
+  zone.mutable_records() = records;
+  zone.canonicalise();
+  std::vector<Record> expected = records;
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end(),
+                             [](const Record& a, const Record& b) {
+                               return a.owner == b.owner && a.type == b.type && a.rdata == b.rdata;
+                             }),
+                 expected.end());
+  ASSERT_EQ(zone.records().size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(zone.records()[i].owner, expected[i].owner) << "record " << i;
+    ASSERT_EQ(zone.records()[i].type, expected[i].type) << "record " << i;
+  }
 }
 
 TEST(RrsigTime, PresentationFormMatchesTheCalendarEverywhere) {
