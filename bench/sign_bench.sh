@@ -19,7 +19,7 @@
 #   dnssec-signzone -n 2 -P            BIND, 2 threads, without its own verification
 #   dnssec-signzone -n 2               BIND, 2 threads, verifying what it signed (its default)
 #   ldns-signzone                      ldns (one thread)
-#   kzonesign                          Knot DNS, policy signing-threads: 2
+#   kzonesign                          Knot DNS, policy signing-threads: NPROC, and again with its default of 1
 #   rdnsprov sign (incremental)        the changed zone, re-signed over the full signed file (signatures reused)
 # and the verifiers on one file that BIND signed (so no verifier reads its own signer's output):
 #   rdnsprov verify-zone, dnssec-verify, ldns-verify-zone, kzonecheck -d on
@@ -157,17 +157,21 @@ for profile in "${zone_list[@]}"; do
     if [[ $mode == nsec ]]; then bind_denial=(); ldns_denial=(); knot_denial=""
     else bind_denial=(-3 - -H 0 -A); ldns_denial=(-n -p -t 0); knot_denial=$'    nsec3: on\n    nsec3-opt-out: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 0'
     fi
-    cat >"$m/knot/knot.conf" <<EOF
+    # Knot twice: with as many signing threads as cores (the fair comparison), and with its default of one.
+    for knot in knot:$(nproc) knot1:1; do
+      kd=$m/${knot%%:*}
+      mkdir -p "$kd"
+      cat >"$kd/knot.conf" <<EOF
 server:
-  rundir: $m/knot
+  rundir: $kd
 database:
-  storage: $m/knot/db
-  kasp-db: $m/knot/kasp
+  storage: $kd/db
+  kasp-db: $kd/kasp
 policy:
   - id: bench
     algorithm: ecdsap256sha256
     manual: on
-    signing-threads: $(nproc)
+    signing-threads: ${knot#*:}
 $knot_denial
 zone:
   - domain: $apex
@@ -175,7 +179,8 @@ zone:
     dnssec-signing: on
     dnssec-policy: bench
 EOF
-    for k in "${keyfiles[@]}"; do keymgr -c "$m/knot/knot.conf" "$apex" import-bind "$k.private" >/dev/null 2>&1; done
+      for k in "${keyfiles[@]}"; do keymgr -c "$kd/knot.conf" "$apex" import-bind "$k.private" >/dev/null 2>&1; done
+    done
     echo "== $apex, $mode" >&2
     sign=("$rdnsprov" -c "$dir/bench.conf" --now "$now" --log-level debug sign --zone "$apex" --keys "$dir/keys"
           --policy "$mode")
@@ -192,6 +197,7 @@ EOF
       -f "$m/bind.zone" "${bind_denial[@]}" "$unsigned"
     timed "$profile-$mode-ldns" ldns-signzone "${ldns_denial[@]}" -f "$m/ldns.zone" "$unsigned" "${keyfiles[@]}"
     timed "$profile-$mode-knot" kzonesign -c "$m/knot/knot.conf" -o "$m/knot" "$apex"
+    timed "$profile-$mode-knot1" kzonesign -c "$m/knot1/knot.conf" -o "$m/knot1" "$apex"
     # Every signed file must verify, or its time means nothing.
     for f in rdnsprov incremental bind-noverify ldns; do
       [[ -f $m/$f.zone ]] || continue
@@ -229,7 +235,8 @@ table() {
 table "Signing, file to file (fastest of $runs run(s); ratio = the tool's time / rdnsprov sign --no-verify's):" \
   "" rdnsprov rdnsprov:"rdnsprov sign --no-verify" rdnsprov-verified:"rdnsprov sign (verifying)" \
   bindP:"dnssec-signzone -n $(nproc) -P" bind:"dnssec-signzone -n $(nproc) (verifying)" ldns:"ldns-signzone" \
-  knot:"kzonesign (signing-threads $(nproc))" incremental:"rdnsprov sign, 0.1% changed"
+  knot:"kzonesign (signing-threads $(nproc))" knot1:"kzonesign (default: 1 thread)" \
+  incremental:"rdnsprov sign, 0.1% changed"
 
 echo
 echo "Signing phase alone (rdnsprov --log-level debug \"signing took\"), against the raw rate of openssl speed:"
