@@ -23,8 +23,9 @@
 #   rdnsprov sign (incremental)        the changed zone, re-signed over the full signed file (signatures reused)
 # and the verifiers on one file that BIND signed (so no verifier reads its own signer's output):
 #   rdnsprov verify-zone, dnssec-verify, ldns-verify-zone, kzonecheck -d on
-# The signing phase alone comes from `rdnsprov --log-level debug` ("signing took"), beside `openssl speed -multi
-# NPROC ecdsap256`, the raw signing rate of the machine.
+# The signing phase alone comes from `rdnsprov --log-level debug` ("signing took", of the fastest run), beside
+# `openssl speed -multi NPROC ecdsap256`, the raw signing rate of the machine, measured just before and just
+# after each zone's runs (the higher of the two counts: a shared machine's speed drifts).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,24 +81,29 @@ else
 fi
 
 # timed NAME CMD...: runs CMD --runs times; keeps the fastest wall time in $work/NAME.best ("wall user sys rss")
-# and the output of the last run in $work/NAME.log. A failing command is reported and gives "failed".
+# and the output of that fastest run in $work/NAME.log. A failing command is reported and gives "failed".
 timed() {
   local name=$1; shift
   local best="" status
   for ((run = 1; run <= runs; run++)); do
     [[ -n ${before_each:-} ]] && eval "$before_each"
     set +e
-    /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1
+    /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.run.log" 2>&1
     status=$?
     set -e
     if ((status != 0)); then
       echo "failed" >"$work/$name.best"
+      mv "$work/$name.run.log" "$work/$name.log"
       echo "   $name: exit $status: $(tail -n 3 "$work/$name.log" | tr '\n' ' ')" >&2
       return 0
     fi
     local t; t=$(tail -n 1 "$work/$name.time")
-    if [[ -z $best ]] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+    if [[ -z $best ]] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
+      best=$t
+      mv "$work/$name.run.log" "$work/$name.log"
+    fi
   done
+  rm -f "$work/$name.run.log"
   echo "$best" >"$work/$name.best"
 }
 wall() { local b; b=$(<"$work/$1.best"); [[ $b == failed ]] && echo failed || echo "${b%% *}"; }
@@ -112,8 +118,9 @@ echo
 echo "rdnsprov signing benchmark ($(date -u +%Y-%m-%d), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
   "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-speed=$(openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null | awk '/nistp256/ { print $(NF-1) }' | tail -n 1)
-echo "openssl speed -seconds 3 -multi $(nproc) ecdsap256: $speed signatures/s"
+# openssl_speed: the machine's raw ECDSA P-256 signing rate on all cores, signatures/s
+openssl_speed() { openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null | awk '/nistp256/ { print $(NF-1) }' | tail -n 1; }
+declare -A speed  # per zone: the higher of the rates measured just before and just after its runs
 
 IFS=, read -r -a zone_list <<<"$zones"
 for profile in "${zone_list[@]}"; do
@@ -139,6 +146,7 @@ for profile in "${zone_list[@]}"; do
                        dnssec-keygen -q -a ECDSAP256SHA256 "$apex" >/dev/null)
     echo "$stamp" >"$dir/stamp"
   fi
+  speed_before=$(openssl_speed)
   # The keys are active from when dnssec-keygen made them: every tool signs at a time after that, with those two
   # keys only (rdnsprov would make keys of its own for a time before them).
   now=$(date +%s)
@@ -211,6 +219,14 @@ EOF
   done
   keys_now=$(find "$dir/keys" -name 'K*.key' | wc -l)
   ((keys_now == 2)) || die "$dir/keys holds $keys_now keys instead of the 2 every tool was to use"
+  speed_after=$(openssl_speed)
+  speed[$profile]=$(awk -v a="$speed_before" -v b="$speed_after" 'BEGIN { print (a > b ? a : b) }')
+  echo "openssl speed -seconds 3 -multi $(nproc) ecdsap256 around the $profile runs: $speed_before and" \
+    "$speed_after signatures/s" >&2
+done
+for profile in "${zone_list[@]}"; do
+  echo "openssl speed -seconds 3 -multi $(nproc) ecdsap256 around the $profile runs: ${speed[$profile]} signatures/s" \
+    "(the higher of the rates before and after them)"
 done
 
 # table TITLE PREFIX BASE ENTRY...: one row per zone, denial mode and ENTRY ("key:label"), with the ratio of
@@ -239,13 +255,14 @@ table "Signing, file to file (fastest of $runs run(s); ratio = the tool's time /
   incremental:"rdnsprov sign, 0.1% changed"
 
 echo
-echo "Signing phase alone (rdnsprov --log-level debug \"signing took\"), against the raw rate of openssl speed:"
+echo "Signing phase alone (rdnsprov --log-level debug \"signing took\" of the fastest run), against the raw rate of"
+echo "openssl speed around that zone's runs:"
 printf '%-16s %-14s %12s %12s %14s %12s %18s\n' zone denial 'full s' created 'signatures/s' 'of openssl' 'incremental s'
 for profile in "${zone_list[@]}"; do
   for mode in nsec nsec3-optout; do
     full=$(signing_phase "$profile-$mode-rdnsprov"); read -r made _ <<<"$(created "$profile-$mode-rdnsprov")"
     inc=$(signing_phase "$profile-$mode-incremental"); read -r inc_made inc_reused <<<"$(created "$profile-$mode-incremental")"
-    awk -v z="$profile" -v d="$mode" -v f="$full" -v n="$made" -v s="$speed" -v i="$inc" -v im="$inc_made" -v ir="$inc_reused" \
+    awk -v z="$profile" -v d="$mode" -v f="$full" -v n="$made" -v s="${speed[$profile]}" -v i="$inc" -v im="$inc_made" -v ir="$inc_reused" \
       'BEGIN { printf "%-16s %-14s %12.3f %12d %14.0f %11.0f%% %10.3f (%.0fx; %d made, %d reused)\n", z, d, f, n, n / f, 100 * n / f / s, i, f / i, im, ir }'
   done
 done
