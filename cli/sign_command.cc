@@ -453,7 +453,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
   std::optional<signer::SignResult> result;
   try {
-    result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, previous ? &*previous : nullptr, pool);
+    result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, std::move(previous), pool);
   } catch (const std::invalid_argument& e) {
     spdlog::error("{}: cannot sign: {}", in, e.what());
     return kExitError;

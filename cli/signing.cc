@@ -275,8 +275,9 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
     std::optional<signer::SignResult> signed_zone;
     try {
-      signed_zone = signer::sign_zone(z.candidate, signing, policy.signing, static_cast<std::uint32_t>(now),
-                                      previous ? &*previous : nullptr, pool);
+      // The candidate stays in the plan (a copy is signed); the previous signed zone is taken over.
+      signed_zone = signer::sign_zone(dns::Zone(z.candidate), signing, policy.signing, static_cast<std::uint32_t>(now),
+                                      std::move(previous), pool);
     } catch (const std::invalid_argument& e) {
       // No usable key for a role, a zone the signer cannot take: this zone keeps its published version.
       bool was_unchanged = z.action == Action::kUnchanged;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -546,6 +547,12 @@ std::uint32_t signature_expiration(const SigningPolicy& policy, std::uint32_t no
 
 // ---- sign_zone ---------------------------------------------------------------------------------------------
 
+namespace {
+SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                std::uint32_t now, const dns::Zone* previous_signed, std::vector<Record>* recycle,
+                dns::ThreadPool& pool);
+}  // namespace
+
 SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool) {
   return sign_zone(dns::Zone(unsigned_zone), keys, policy, now, previous_signed, pool);
@@ -553,6 +560,23 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
 
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool) {
+  return sign(std::move(unsigned_zone), keys, policy, now, previous_signed, nullptr, pool);
+}
+
+SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                     std::uint32_t now, std::optional<dns::Zone>&& previous_signed, dns::ThreadPool& pool) {
+  if (!previous_signed) return sign(std::move(unsigned_zone), keys, policy, now, nullptr, nullptr, pool);
+  return sign(std::move(unsigned_zone), keys, policy, now, &*previous_signed, &previous_signed->mutable_records(),
+              pool);
+}
+
+namespace {
+
+// sign_zone; `recycle`, when given, holds the records of `previous_signed`, whose memory is taken over for the
+// signed zone once the reusable signatures are copied out.
+SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                std::uint32_t now, const dns::Zone* previous_signed, std::vector<Record>* recycle,
+                dns::ThreadPool& pool) {
   const Name apex = unsigned_zone.apex();
   const Record* soa_record = unsigned_zone.soa();
   if (!soa_record) throw std::invalid_argument(fmt::format("zone {} has no SOA record", apex.to_text()));
@@ -731,6 +755,28 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
     starts[i + 1] = starts[i] + count;
   }
   std::vector<Record>& out = result.zone.mutable_records();
+  std::vector<Record> previous_apex;  // what the ZONEMD step still reads of the previous zone
+  if (recycle) {
+    // The previous zone's memory is in use already (and faulted in): emptied on every thread, it holds the new
+    // zone. Every reused signature was copied into its job above.
+    if (previous_records) {
+      for (const Record& r : *previous_records) {
+        if (r.owner != apex) break;
+        previous_apex.push_back(r);
+      }
+      previous_records = &previous_apex;
+    }
+    std::vector<Record> old = std::move(*recycle);
+    pool.parallel_for(old.size(), kOwnerChunk * 4, [&](std::size_t begin, std::size_t end) {
+      // Destroyed and made anew, so that the strings' memory is freed here, on every thread (an assignment
+      // would keep it, to be freed later on one).
+      for (std::size_t i = begin; i < end; ++i) {
+        std::destroy_at(&old[i]);
+        std::construct_at(&old[i]);
+      }
+    });
+    out = std::move(old);
+  }
   {
     std::jthread room([&out, size = starts.back()] { out.resize(size); });
     run_jobs(jobs, keys, policy, now, apex, pool);
@@ -805,5 +851,7 @@ SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys
   out.insert(after, std::make_move_iterator(signatures.begin()), std::make_move_iterator(signatures.end()));
   return result;
 }
+
+}  // namespace
 
 }  // namespace rdnsprov::signer

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,6 +63,11 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
 // The same, taking the unsigned zone's records over instead of copying them (a large zone signed once).
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool);
+// The same, taking the previous signed zone over too (it is left empty): once its reusable signatures are
+// copied out, its memory, in use already, holds the new signed zone. A large zone re-signed every hour then
+// needs no fresh memory for its largest part.
+SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
+                     std::uint32_t now, std::optional<dns::Zone>&& previous_signed, dns::ThreadPool& pool);
 
 // ---- building blocks, shared with tests and the verifier ----------------------------------------------------
 

@@ -499,6 +499,39 @@ TEST(IncrementalSigning, UnchangedRrsetsKeepTheirSignatureBytes) {
   for (const auto& failure : external_verifier_failures(v2.apex(), dir / "zone")) ADD_FAILURE() << failure;
 }
 
+// Handing the previous signed zone over (its memory then holds the new zone) signs exactly as pointing at it
+// does: Ed25519 signatures are deterministic (RFC 8032), so the two zones must be equal record for record —
+// with NSEC and NSEC3, with ZONEMD (whose signature is reused from the previous apex when nothing changed), for
+// a changed zone and an unchanged one.
+TEST(IncrementalSigning, TakingThePreviousZoneOverSignsAsPointingAtItDoes) {
+  dns::ThreadPool pool(2);
+  dns::Zone v1 = testing::generated_zone(6000);
+  std::uint32_t now = wall_clock();
+  for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
+    SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial, .zonemd = true};
+    auto keys = make_keys(v1.apex(), policy);
+    SignResult first = sign_zone(v1, keys, policy, now, nullptr, pool);
+    for (bool change : {true, false}) {
+      dns::Zone v2 = change ? changed_copy(v1, 6, 2) : v1;
+      SignResult pointed = sign_zone(v2, keys, policy, now + 3600, &first.zone, pool);
+      std::optional<dns::Zone> handed(first.zone);
+      SignResult taken = sign_zone(dns::Zone(v2), keys, policy, now + 3600, std::move(handed), pool);
+      std::string what = fmt::format("{}, {}", denial == Denial::kNsec ? "NSEC" : "NSEC3", change ? "changed" : "unchanged");
+      EXPECT_EQ(taken.zone.records(), pointed.zone.records()) << what;
+      EXPECT_EQ(taken.stats.signatures_created, pointed.stats.signatures_created) << what;
+      EXPECT_EQ(taken.stats.signatures_reused, pointed.stats.signatures_reused) << what;
+      EXPECT_GT(taken.stats.signatures_reused, 1000u) << what;
+      if (!change) {
+        EXPECT_EQ(taken.stats.signatures_created, 0u) << what << ": even the ZONEMD signature is reused";
+      }
+      EXPECT_TRUE(handed->records().empty()) << what << ": the previous zone's records were taken over";
+      VerifyOptions options{.now = now + 3600, .require_zonemd = true};
+      VerifyResult verified = verify_signed_zone(taken.zone, options, pool);
+      EXPECT_TRUE(verified.ok) << what << ": " << verified.summary();
+    }
+  }
+}
+
 TEST(IncrementalSigning, SignaturesNearExpiryOrByRetiredKeysAreReplaced) {
   dns::ThreadPool pool(2);
   SigningPolicy policy;
