@@ -27,12 +27,23 @@ bool everything_required();
 
 }  // namespace rdnsprov::testing
 
+// The only GTEST_SKIP under tests/. It waits for what its caller names, one of:
+//   - programs of Debian packages ops/setup installs: knotd, knotc (knot); named, tsig-keygen (bind9); rndc,
+//     dnssec-verify, dnssec-dsfromkey (bind9-utils); dig (bind9-dnsutils); nsd, nsd-control, nsd-control-setup
+//     (nsd); pdns_server, pdns_control (pdns-server); unbound (unbound); psql (postgresql-client);
+//     /usr/bin/prometheus-node-exporter (prometheus-node-exporter);
+//   - files of such packages: the PowerDNS bind backend libbindbackend.so (pdns-backend-bind), the gpgsql backend
+//     libgpgsqlbackend.so and its schema.pgsql.sql (pdns-backend-pgsql);
+//   - root, to mount the size-limited tmpfs the disk-full tests put the state directory on.
+// The skip message says "waits for" and the missing program, file or privilege with its package. Under
+// RDNSPROV_TESTS_REQUIRE_ALL=1 (set by .ci/run) the test fails instead of skipping.
 #define RDNSPROV_SKIP_UNLESS_PRESENT(waits_for)                                                         \
   do {                                                                                                  \
     if (std::string rdnsprov_waits_for = (waits_for); !rdnsprov_waits_for.empty()) {                    \
       if (::rdnsprov::testing::everything_required()) {                                                 \
         FAIL() << "RDNSPROV_TESTS_REQUIRE_ALL is set, and this test waits for " << rdnsprov_waits_for; \
       }                                                                                                 \
-      GTEST_SKIP() << "waits for " << rdnsprov_waits_for;                                               \
+      GTEST_SKIP() << "waits for " << rdnsprov_waits_for                                                \
+                   << " (a program, file or privilege the test needs; ops/setup installs the packages)"; \
     }                                                                                                   \
   } while (false)
