@@ -392,14 +392,31 @@ class PreviousZone {
     }
   }
 
+  // Starts at record `pos`, at or before the first owner asked about.
+  PreviousZone(const std::vector<Record>* records, std::size_t pos) : records_(records), pos_(pos) {}
+
   // The RRSIG rdata in the previous zone that may stand for `key`'s signature over `rrset`, if any.
   const std::string* reusable(std::span<const Record> rrset, const SigningKey& key, const Name& apex,
                               std::uint32_t now, std::uint32_t refresh) {
     if (!records_) return nullptr;
     const Record& first = rrset.front();
     const std::vector<Record>& prev = *records_;
-    // To the owner: names are compared once per previous owner, its other records are passed by equality.
-    while (pos_ < prev.size() && prev[pos_].owner != first.owner && prev[pos_].owner < first.owner) {
+    // To the owner: names are compared once per previous owner, its other records are passed by equality; a long
+    // way (owners far apart, as when only changed owners are signed) is crossed by galloping.
+    for (int owners = 0; pos_ < prev.size() && prev[pos_].owner != first.owner && prev[pos_].owner < first.owner;
+         ++owners) {
+      if (owners == 8) {
+        std::size_t step = 1;
+        while (pos_ + step < prev.size() && prev[pos_ + step].owner < first.owner) {
+          pos_ += step;
+          step *= 2;
+        }
+        auto end = prev.begin() + static_cast<std::ptrdiff_t>(std::min(prev.size(), pos_ + step));
+        pos_ = static_cast<std::size_t>(std::partition_point(prev.begin() + static_cast<std::ptrdiff_t>(pos_), end,
+                                                             [&](const Record& r) { return r.owner < first.owner; }) -
+                                        prev.begin());
+        break;
+      }
       const Name& passed = prev[pos_].owner;
       ++pos_;
       while (pos_ < prev.size() && prev[pos_].owner == passed) ++pos_;
@@ -487,6 +504,118 @@ void append_rrsigs(std::vector<Record>& out, std::span<SignatureJob> jobs) {
     out.push_back(Record{covered.owner, RRType::kRrsig, covered.ttl, std::move(job.rdata)});
   }
   if (jobs.size() > 1) std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+}
+
+// Who signs what.
+struct Signers {
+  std::span<const SigningKey> keys;
+  std::vector<std::size_t> key_signers;   // DNSKEY, CDS, CDNSKEY: active KSKs and CSKs
+  std::vector<std::size_t> zone_signers;  // everything else: active ZSKs and CSKs
+  Name apex;
+  std::uint32_t now = 0;
+  std::uint32_t refresh = 0;
+};
+
+// Appends the signatures one owner needs to `jobs` (none below a zone cut), taking over those of `previous` that
+// are still good, and sets the item's range of jobs; returns the number of RRsets signed. The apex ZONEMD RRset is
+// only pointed at: it is signed once its digest is known.
+std::size_t plan_owner(OwnerItem& item, const std::vector<OwnerGroup>& groups, const std::vector<Record>& denial,
+                       const Signers& signers, PreviousZone& previous, std::vector<SignatureJob>& jobs,
+                       std::optional<std::span<const Record>>& zonemd_rrset) {
+  std::size_t rrsets = 0;
+  auto plan_rrset = [&](std::span<const Record> rrset, const std::vector<std::size_t>& by) {
+    ++rrsets;
+    for (std::size_t k : by) {
+      SignatureJob job{rrset, k, {}, false};
+      if (const std::string* old = previous.reusable(rrset, signers.keys[k], signers.apex, signers.now, signers.refresh)) {
+        job.rdata = *old;
+        job.reused = true;
+      }
+      jobs.push_back(std::move(job));
+    }
+  };
+  item.jobs_begin = jobs.size();
+  Standing standing = item.group != kNone ? groups[item.group].standing : Standing::kAuthoritative;
+  if (standing != Standing::kBelowCut) {
+    for_each_rrset(item, groups, denial, [&](std::span<const Record> rrset, bool is_denial) {
+      RRType type = rrset.front().type;
+      bool at_apex = standing == Standing::kApex && !is_denial;
+      if (standing == Standing::kDelegation && !is_denial && type != RRType::kDs) {
+        // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
+      } else if (at_apex && type == RRType::kZonemd) {
+        zonemd_rrset = rrset;  // signed after its digest is known
+      } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
+        plan_rrset(rrset, signers.key_signers);
+      } else {
+        plan_rrset(rrset, signers.zone_signers);
+      }
+    });
+  }
+  item.jobs_end = jobs.size();
+  return rrsets;
+}
+
+// Writes one owner of the signed zone at `to`, in canonical order: its records by type, its RRSIGs (type 46) and
+// its NSEC or NSEC3 among them. Records and signatures are moved; `signatures` is scratch space.
+void write_owner(const OwnerItem& item, std::span<SignatureJob> jobs, const std::vector<OwnerGroup>& groups,
+                 std::vector<Record>& denial, std::vector<Record>& signatures, Record* to) {
+  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
+  signatures.clear();
+  append_rrsigs(signatures, jobs.subspan(item.jobs_begin, item.jobs_end - item.jobs_begin));
+  std::span<Record> owned;
+  if (item.group != kNone) owned = groups[item.group].records;
+  Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
+  std::size_t i = 0;
+  for (; i < owned.size() && dns::rrtype_code(owned[i].type) < rrsig_code; ++i) *to++ = std::move(owned[i]);
+  for (Record& signature : signatures) *to++ = std::move(signature);
+  for (; i < owned.size(); ++i) {
+    if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(owned[i].type)) {
+      *to++ = std::move(*chain);
+      chain = nullptr;
+    }
+    *to++ = std::move(owned[i]);
+  }
+  if (chain) *to++ = std::move(*chain);
+}
+
+// Fills in the ZONEMD digest of a signed zone whose ZONEMD RRset is still unsigned, and signs it (reusing the
+// previous zone's signature when the digest is unchanged). The digest covers every other record and signature
+// (RFC 8976 §3.3.1), so this comes last.
+void finish_zonemd(SignResult& result, const Signers& signers, const SigningPolicy& policy, std::uint32_t serial,
+                   const std::vector<Record>* previous_records, dns::ThreadPool& pool) {
+  const Name& apex = signers.apex;
+  std::vector<Record>& out = result.zone.mutable_records();
+  auto is_apex_zonemd = [&](const Record& r) { return r.type == RRType::kZonemd && r.owner == apex; };
+  auto zonemd = std::find_if(out.begin(), out.end(), is_apex_zonemd);
+  auto digest = zonemd_digest(result.zone, kZonemdSchemeSimple, kZonemdHashSha384);
+  zonemd->rdata = zonemd_rdata(serial, kZonemdSchemeSimple, kZonemdHashSha384, *digest);
+  std::size_t zonemd_begin = static_cast<std::size_t>(zonemd - out.begin());
+  std::size_t zonemd_end = zonemd_begin;
+  while (zonemd_end < out.size() && is_apex_zonemd(out[zonemd_end])) ++zonemd_end;
+  std::span<const Record> rrset(out.data() + zonemd_begin, zonemd_end - zonemd_begin);
+  std::vector<SignatureJob> zonemd_jobs;
+  PreviousZone previous(previous_records);
+  for (std::size_t k : signers.zone_signers) {
+    SignatureJob job{rrset, k, {}, false};
+    if (const std::string* old = previous.reusable(rrset, signers.keys[k], apex, signers.now, signers.refresh)) {
+      job.rdata = *old;
+      job.reused = true;
+      ++result.stats.signatures_reused;
+    } else {
+      ++result.stats.signatures_created;
+    }
+    zonemd_jobs.push_back(std::move(job));
+  }
+  ++result.stats.rrsets_signed;
+  run_jobs(zonemd_jobs, signers.keys, policy, signers.now, apex, pool);
+  std::vector<Record> signatures;
+  append_rrsigs(signatures, zonemd_jobs);
+  // ZONEMD (63) is the largest type at the apex: its RRSIGs go after the apex's other RRSIGs.
+  auto after = std::find_if(out.begin(), out.end(), [&](const Record& r) {
+    return r.owner != apex || (r.type == RRType::kRrsig && r.rdata.compare(0, 2, signatures.front().rdata, 0, 2) > 0) ||
+           dns::rrtype_code(r.type) > dns::rrtype_code(RRType::kRrsig);
+  });
+  out.insert(after, std::make_move_iterator(signatures.begin()), std::make_move_iterator(signatures.end()));
 }
 }  // namespace
 
@@ -588,8 +717,9 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   std::uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_ttl);
 
   // Which keys sign what.
-  std::vector<std::size_t> key_signers;   // DNSKEY, CDS, CDNSKEY
-  std::vector<std::size_t> zone_signers;  // everything else
+  Signers signers{keys, {}, {}, apex, now, policy.refresh};
+  std::vector<std::size_t>& key_signers = signers.key_signers;
+  std::vector<std::size_t>& zone_signers = signers.zone_signers;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (keys[i].key.zone() != apex) {
       throw std::invalid_argument(fmt::format("key {} belongs to {}, not to {}", keys[i].key.key_tag(),
@@ -691,38 +821,8 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
       const OwnerItem& head = items[first];
       PreviousZone previous(previous_records,
                             head.group != kNone ? &groups[head.group].owner() : &denial[head.denial].owner);
-      std::vector<SignatureJob>& jobs = chunk_jobs[c];
-      auto plan_rrset = [&](std::span<const Record> rrset, const std::vector<std::size_t>& signers) {
-        ++chunk_rrsets[c];
-        for (std::size_t k : signers) {
-          SignatureJob job{rrset, k, {}, false};
-          if (const std::string* old = previous.reusable(rrset, keys[k], apex, now, policy.refresh)) {
-            job.rdata = *old;
-            job.reused = true;
-          }
-          jobs.push_back(std::move(job));
-        }
-      };
       for (std::size_t i = first; i < last; ++i) {
-        OwnerItem& item = items[i];
-        item.jobs_begin = jobs.size();
-        Standing standing = item.group != kNone ? groups[item.group].standing : Standing::kAuthoritative;
-        if (standing != Standing::kBelowCut) {
-          for_each_rrset(item, groups, denial, [&](std::span<const Record> rrset, bool is_denial) {
-            RRType type = rrset.front().type;
-            bool at_apex = standing == Standing::kApex && !is_denial;
-            if (standing == Standing::kDelegation && !is_denial && type != RRType::kDs) {
-              // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
-            } else if (at_apex && type == RRType::kZonemd) {
-              zonemd_rrset = rrset;  // signed after its digest is known
-            } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
-              plan_rrset(rrset, key_signers);
-            } else {
-              plan_rrset(rrset, zone_signers);
-            }
-          });
-        }
-        item.jobs_end = jobs.size();
+        chunk_rrsets[c] += plan_owner(items[i], groups, denial, signers, previous, chunk_jobs[c], zonemd_rrset);
       }
     }
   });
@@ -789,66 +889,14 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   // 5. The signed zone, owner by owner: each owner's records by type, its RRSIGs (type 46) among them. Chunks of
   //    owners are written at once; the records move over, and an owner's RRSIGs are made before its records move
   //    (the jobs point at them).
-  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
   pool.parallel_for(items.size(), kOwnerChunk, [&](std::size_t begin, std::size_t end) {
     std::vector<Record> signatures;
-    for (std::size_t n = begin; n < end; ++n) {
-      const OwnerItem& item = items[n];
-      signatures.clear();
-      append_rrsigs(signatures, std::span<SignatureJob>(jobs).subspan(item.jobs_begin, item.jobs_end - item.jobs_begin));
-      std::span<Record> owned;
-      if (item.group != kNone) owned = groups[item.group].records;
-      Record* chain = item.denial != kNone ? &denial[item.denial] : nullptr;
-      Record* to = out.data() + starts[n];
-      std::size_t i = 0;
-      for (; i < owned.size() && dns::rrtype_code(owned[i].type) < rrsig_code; ++i) *to++ = std::move(owned[i]);
-      for (Record& signature : signatures) *to++ = std::move(signature);
-      for (; i < owned.size(); ++i) {
-        if (chain && dns::rrtype_code(chain->type) < dns::rrtype_code(owned[i].type)) {
-          *to++ = std::move(*chain);
-          chain = nullptr;
-        }
-        *to++ = std::move(owned[i]);
-      }
-      if (chain) *to++ = std::move(*chain);
-    }
+    for (std::size_t n = begin; n < end; ++n) write_owner(items[n], jobs, groups, denial, signatures, out.data() + starts[n]);
   });
   jobs.clear();
-  std::vector<Record> signatures;
 
   // 6. ZONEMD last: its digest covers every other record and signature (RFC 8976 §3.3.1).
-  if (!zonemd_rrset) return result;
-  auto is_apex_zonemd = [&](const Record& r) { return r.type == RRType::kZonemd && r.owner == apex; };
-  auto zonemd = std::find_if(out.begin(), out.end(), is_apex_zonemd);
-  auto digest = zonemd_digest(result.zone, kZonemdSchemeSimple, kZonemdHashSha384);
-  zonemd->rdata = zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, *digest);
-  std::size_t zonemd_begin = static_cast<std::size_t>(zonemd - out.begin());
-  std::size_t zonemd_end = zonemd_begin;
-  while (zonemd_end < out.size() && is_apex_zonemd(out[zonemd_end])) ++zonemd_end;
-  std::span<const Record> rrset(out.data() + zonemd_begin, zonemd_end - zonemd_begin);
-  std::vector<SignatureJob> zonemd_jobs;
-  PreviousZone previous_again(previous_records);
-  for (std::size_t k : zone_signers) {
-    SignatureJob job{rrset, k, {}, false};
-    if (const std::string* old = previous_again.reusable(rrset, keys[k], apex, now, policy.refresh)) {
-      job.rdata = *old;
-      job.reused = true;
-      ++result.stats.signatures_reused;
-    } else {
-      ++result.stats.signatures_created;
-    }
-    zonemd_jobs.push_back(std::move(job));
-  }
-  ++result.stats.rrsets_signed;
-  run_jobs(zonemd_jobs, keys, policy, now, apex, pool);
-  signatures.clear();
-  append_rrsigs(signatures, zonemd_jobs);
-  // ZONEMD (63) is the largest type at the apex: its RRSIGs go after the apex's other RRSIGs.
-  auto after = std::find_if(out.begin(), out.end(), [&](const Record& r) {
-    return r.owner != apex || (r.type == RRType::kRrsig && r.rdata.compare(0, 2, signatures.front().rdata, 0, 2) > 0) ||
-           dns::rrtype_code(r.type) > dns::rrtype_code(RRType::kRrsig);
-  });
-  out.insert(after, std::make_move_iterator(signatures.begin()), std::make_move_iterator(signatures.end()));
+  if (zonemd_rrset) finish_zonemd(result, signers, policy, soa->serial, previous_records, pool);
   return result;
 }
 
