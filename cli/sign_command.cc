@@ -468,6 +468,12 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
       apex.to_text(), policy.name, directory.string(), result->zone.records().size(), result->stats.rrsets_signed,
       result->stats.signatures_created, result->stats.signatures_reused, result->stats.denial_records,
       policy.signing.denial == signer::Denial::kNsec3 ? "NSEC3" : "NSEC");
+  if (result->stats.owners_rewritten) {
+    std::cout << fmt::format("  previous signed zone patched: {} owners written afresh, the others kept\n",
+                             *result->stats.owners_rewritten);
+  } else if (!result->stats.rebuilt_because.empty()) {
+    std::cout << fmt::format("  signed zone rebuilt in full: {}\n", result->stats.rebuilt_because);
+  }
   std::optional<signer::VerifyResult> check;
   if (verify) {
     check = signer::verify_signed_zone(result->zone, verify_options(policy, now), pool);

@@ -299,6 +299,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                            {"signatures_reused", result.stats.signatures_reused},
                            {"denial_records", result.stats.denial_records},
                            {"problems", check.problem_count}};
+    if (result.stats.owners_rewritten) figures["owners_rewritten"] = *result.stats.owners_rewritten;
+    if (!result.stats.rebuilt_because.empty()) figures["rebuilt_because"] = result.stats.rebuilt_because;
     if (!check.ok) {
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(z, GateResult{"dnssec", Verdict::kHold,

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <array>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -396,8 +400,9 @@ class PreviousZone {
   PreviousZone(const std::vector<Record>* records, std::size_t pos) : records_(records), pos_(pos) {}
 
   // The RRSIG rdata in the previous zone that may stand for `key`'s signature over `rrset`, if any.
-  const std::string* reusable(std::span<const Record> rrset, const SigningKey& key, const Name& apex,
-                              std::uint32_t now, std::uint32_t refresh) {
+  // `signature_size` is the length of the key's signatures: a signature cut short is not reused.
+  const std::string* reusable(std::span<const Record> rrset, const SigningKey& key, std::size_t signature_size,
+                              const Name& apex, std::uint32_t now, std::uint32_t refresh) {
     if (!records_) return nullptr;
     const Record& first = rrset.front();
     const std::vector<Record>& prev = *records_;
@@ -436,7 +441,7 @@ class PreviousZone {
     auto labels = static_cast<std::uint8_t>(first.owner.label_count());
     for (; j < prev.size() && prev[j].owner == first.owner && prev[j].type == RRType::kRrsig; ++j) {
       std::string_view sig = prev[j].rdata;
-      if (sig.size() < 18 + apex.wire().size()) continue;
+      if (sig.size() != 18 + apex.wire().size() + signature_size) continue;
       if (get16(sig, 0) != covered || static_cast<std::uint8_t>(sig[2]) != key.key.algorithm() ||
           static_cast<std::uint8_t>(sig[3]) != labels || get32(sig, 4) != first.ttl || prev[j].ttl != first.ttl ||
           get16(sig, 16) != key.key.key_tag() || sig.substr(18, apex.wire().size()) != apex.wire()) {
@@ -514,6 +519,7 @@ struct Signers {
   Name apex;
   std::uint32_t now = 0;
   std::uint32_t refresh = 0;
+  std::vector<std::size_t> signature_size;  // per key: the length of its signatures (RFC 6605, 8080, 5702)
 };
 
 // Appends the signatures one owner needs to `jobs` (none below a zone cut), taking over those of `previous` that
@@ -527,7 +533,8 @@ std::size_t plan_owner(OwnerItem& item, const std::vector<OwnerGroup>& groups, c
     ++rrsets;
     for (std::size_t k : by) {
       SignatureJob job{rrset, k, {}, false};
-      if (const std::string* old = previous.reusable(rrset, signers.keys[k], signers.apex, signers.now, signers.refresh)) {
+      if (const std::string* old = previous.reusable(rrset, signers.keys[k], signers.signature_size[k], signers.apex, signers.now,
+                                                     signers.refresh)) {
         job.rdata = *old;
         job.reused = true;
       }
@@ -597,7 +604,8 @@ void finish_zonemd(SignResult& result, const Signers& signers, const SigningPoli
   PreviousZone previous(previous_records);
   for (std::size_t k : signers.zone_signers) {
     SignatureJob job{rrset, k, {}, false};
-    if (const std::string* old = previous.reusable(rrset, signers.keys[k], apex, signers.now, signers.refresh)) {
+    if (const std::string* old = previous.reusable(rrset, signers.keys[k], signers.signature_size[k], apex, signers.now,
+                                                     signers.refresh)) {
       job.rdata = *old;
       job.reused = true;
       ++result.stats.signatures_reused;
@@ -616,6 +624,918 @@ void finish_zonemd(SignResult& result, const Signers& signers, const SigningPoli
            dns::rrtype_code(r.type) > dns::rrtype_code(RRType::kRrsig);
   });
   out.insert(after, std::make_move_iterator(signatures.begin()), std::make_move_iterator(signatures.end()));
+}
+
+// ---- re-signing by patching the previous signed zone -------------------------------------------------------
+//
+// An hourly run changes a handful of delegations in a zone of a million. Rebuilding the signed zone around reused
+// signatures still walks, copies and frees every record; patching walks the new data beside the previous signed
+// zone once, keeps every owner that is already signed exactly as it would be signed now, and rewrites only the
+// owners that changed, their neighbours in the NSEC or NSEC3 chain, and the apex (whose SOA serial changes). The
+// result is the zone the full rebuild gives. Anything out of the ordinary — the previous zone out of canonical
+// order, another denial mode or other NSEC3 parameters, a zone cut that appears or goes above existing names —
+// makes the signer rebuild in full instead.
+
+// RFC 4034 §4.1.2: the type bitmap of sorted, distinct type codes, written at `out`; returns its length.
+std::size_t write_type_bitmap(std::span<const std::uint16_t> types, char* out) {
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < types.size();) {
+    unsigned window = types[i] >> 8;
+    unsigned char bits[32] = {};
+    std::size_t used = 0;
+    for (; i < types.size() && (types[i] >> 8) == window; ++i) {
+      unsigned low = types[i] & 0xffu;
+      bits[low / 8] |= static_cast<unsigned char>(0x80u >> (low % 8));
+      used = low / 8 + 1;
+    }
+    out[length++] = static_cast<char>(window);
+    out[length++] = static_cast<char>(used);
+    std::memcpy(out + length, bits, used);
+    length += used;
+  }
+  return length;
+}
+
+// The type codes of one owner's records (canonical order) that its NSEC/NSEC3 bitmap lists besides RRSIG and
+// NSEC (at a delegation only NS and DS: RFC 4035 §2.3), as `authoritative_types` gives them.
+struct OwnerTypes {
+  std::array<std::uint16_t, 72> codes{};
+  std::size_t count = 0;
+  bool overflow = false;  // more types than fit: the caller gives up patching
+  void add(std::uint16_t code) {
+    if (count > 0 && codes[count - 1] == code) return;
+    if (count == codes.size()) {
+      overflow = true;
+      return;
+    }
+    codes[count++] = code;
+  }
+};
+OwnerTypes owner_types(std::span<const Record> records, Standing standing) {
+  OwnerTypes types;
+  for (const Record& r : records) {
+    if (standing == Standing::kDelegation && r.type != RRType::kNs && r.type != RRType::kDs) continue;
+    types.add(dns::rrtype_code(r.type));
+  }
+  return types;
+}
+
+// Past the last record of the owner of records[i].
+std::size_t owner_end(std::span<const Record> records, std::size_t i) {
+  const Name& owner = records[i].owner;
+  std::size_t j = i + 1;
+  while (j < records.size() && records[j].owner == owner) ++j;
+  return j;
+}
+
+bool has_type(std::span<const Record> records, RRType type) {
+  return std::any_of(records.begin(), records.end(), [&](const Record& r) { return r.type == type; });
+}
+
+// The first record of `name` in canonical `records`, or records.size().
+std::size_t find_owner(std::span<const Record> records, const Name& name) {
+  auto it = std::partition_point(records.begin(), records.end(), [&](const Record& r) { return r.owner < name; });
+  return it != records.end() && it->owner == name ? static_cast<std::size_t>(it - records.begin()) : records.size();
+}
+
+// The zone cut `name` lies below, if any: the highest of its ancestors below the apex that owns NS in `records`
+// (canonical, below the apex).
+const Name* enclosing_cut(std::span<const Record> records, const Name& name, std::size_t apex_labels) {
+  std::size_t labels = name.label_count();
+  for (std::size_t n = apex_labels + 1; n < labels; ++n) {
+    std::size_t at = find_owner(records, name.suffix(n));
+    if (at == records.size()) continue;
+    if (has_type(records.subspan(at, owner_end(records, at) - at), RRType::kNs)) return &records[at].owner;
+  }
+  return nullptr;
+}
+
+// What the patch needs to know, shared by every chunk.
+struct PatchContext {
+  const Name& apex;
+  std::size_t apex_labels = 0;
+  std::span<Record> data;            // the new zone's records below the apex, canonical, without DNSSEC records
+  std::vector<Record>& previous;     // the previous signed zone, patched in place
+  std::size_t previous_apex_end = 0;  // previous[0, previous_apex_end) are the apex's records
+  const Signers& signers;
+  const SigningPolicy& policy;
+  std::uint32_t denial_ttl = 0;
+  std::string nsec3_head;  // NSEC3 rdata up to the next hashed owner: algorithm, flags, iterations, salt
+  bool nsec = true;
+};
+
+// An owner of the previous zone to replace (or remove), or a place to insert one.
+struct PatchEdit {
+  std::size_t from = 0;  // the previous zone's records [from, to) give way to ...
+  std::size_t to = 0;
+  std::size_t item = kNone;  // ... this owner (an index into the owner items), or to nothing
+  const Name* owner = nullptr;
+};
+
+// An NSEC3 owner of the previous zone: its hashed label, where its records are, and whether its signatures can
+// all be kept.
+struct Nsec3Entry {
+  std::string_view label;
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+  bool signatures_good = true;
+};
+
+// What one chunk of the walk found.
+struct PatchChunk {
+  std::vector<OwnerGroup> groups;          // owners of the new zone to write afresh, in canonical order
+  std::vector<std::size_t> nsec_of;        // per group: its NSEC in `nsecs`, or kNone
+  std::vector<Record> nsecs;
+  std::vector<PatchEdit> edits;            // item: an index into `groups`, or kNone
+  std::vector<Nsec3Entry> nsec3;           // NSEC3 owners of the previous zone met
+  std::vector<std::string_view> touched;   // NSEC3: names whose place in the chain may change (wire form)
+  std::size_t rrsets = 0;                  // kept as they were: RRsets signed, signatures, NSEC records
+  std::size_t reused = 0;
+  std::size_t denial = 0;
+  const char* give_up = nullptr;
+};
+
+// The RRsets of one owner that carry signatures, by type code and TTL.
+struct SignedRrsets {
+  std::array<std::pair<std::uint16_t, std::uint32_t>, 72> rrsets{};
+  std::size_t count = 0;
+};
+
+// True when every RRSIG in `sigs` (an owner's, in the previous zone) is a still-good signature of one of `want` by
+// one of the zone-signing keys, no two for the same RRset and key, and every such pair has one: exactly the
+// signatures a rebuild would reuse and no other.
+bool signatures_complete(std::span<const Record> sigs, const SignedRrsets& want, std::size_t owner_labels,
+                         const PatchContext& cx) {
+  const std::vector<std::size_t>& signers = cx.signers.zone_signers;
+  std::size_t required = want.count * signers.size();
+  if (sigs.size() != required || required > 64) return false;
+  std::uint64_t seen = 0;
+  std::string_view apex = cx.apex.wire();
+  for (std::size_t i = 0; i < sigs.size(); ++i) {
+    std::string_view sig = sigs[i].rdata;
+    if (sig.size() < 18 + apex.size() || (i > 0 && !(sigs[i - 1].rdata < sigs[i].rdata))) return false;
+    std::uint16_t covered = get16(sig, 0);
+    std::size_t r = 0;
+    while (r < want.count && want.rrsets[r].first != covered) ++r;
+    if (r == want.count) return false;
+    std::uint32_t ttl = want.rrsets[r].second;
+    if (static_cast<std::uint8_t>(sig[3]) != owner_labels || get32(sig, 4) != ttl || sigs[i].ttl != ttl ||
+        sig.substr(18, apex.size()) != apex) {
+      return false;
+    }
+    if (time_distance(get32(sig, 8), cx.signers.now) <= static_cast<std::int64_t>(cx.signers.refresh) ||
+        time_distance(get32(sig, 12), cx.signers.now) > 0) {
+      return false;
+    }
+    std::size_t s = 0;
+    for (; s < signers.size(); ++s) {
+      const DnssecKey& key = cx.signers.keys[signers[s]].key;
+      if (get16(sig, 16) == key.key_tag() && static_cast<std::uint8_t>(sig[2]) == key.algorithm()) break;
+    }
+    if (s == signers.size() || sig.size() != 18 + apex.size() + cx.signers.signature_size[signers[s]]) return false;
+    std::uint64_t bit = std::uint64_t{1} << (r * signers.size() + s);
+    if (seen & bit) return false;
+    seen |= bit;
+  }
+  return true;
+}
+
+bool same_data(const Record& a, const Record& b) { return a.type == b.type && a.ttl == b.ttl && a.rdata == b.rdata; }
+
+// True when the previous zone holds one owner (`old`) exactly as it is signed now from `data` with `standing`:
+// the same records, for every signed RRset a still-good signature by each zone-signing key and no other
+// signature, and with NSEC an NSEC naming `next` with the same types. Counts what it keeps.
+bool kept_as_is(std::span<const Record> data, std::span<const Record> old, Standing standing, const Name* next,
+                const PatchContext& cx, PatchChunk& chunk) {
+  if (standing == Standing::kBelowCut) {
+    return data.size() == old.size() && std::equal(data.begin(), data.end(), old.begin(), same_data);
+  }
+  const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
+  SignedRrsets want;
+  for (std::size_t i = 0; i < data.size(); i = i + 1) {
+    if (i > 0 && data[i].type == data[i - 1].type) continue;
+    if (standing == Standing::kDelegation && data[i].type != RRType::kDs) continue;
+    if (want.count == want.rrsets.size()) return false;
+    want.rrsets[want.count++] = {dns::rrtype_code(data[i].type), data[i].ttl};
+  }
+  if (next) want.rrsets[want.count++] = {dns::rrtype_code(RRType::kNsec), cx.denial_ttl};
+  std::size_t i = 0;
+  std::size_t j = 0;
+  for (; j < data.size() && dns::rrtype_code(data[j].type) < rrsig_code; ++i, ++j) {
+    if (i >= old.size() || !same_data(old[i], data[j])) return false;
+  }
+  std::size_t sigs = i;
+  while (i < old.size() && old[i].type == RRType::kRrsig) ++i;
+  if (!signatures_complete(old.subspan(sigs, i - sigs), want, data.front().owner.label_count(), cx)) return false;
+  bool nsec_pending = next != nullptr;
+  while (j < data.size() || nsec_pending) {
+    if (i >= old.size()) return false;
+    if (nsec_pending && (j == data.size() || dns::rrtype_code(data[j].type) > dns::rrtype_code(RRType::kNsec))) {
+      const Record& nsec = old[i++];
+      if (nsec.type != RRType::kNsec || nsec.ttl != cx.denial_ttl) return false;
+      std::string_view rdata = nsec.rdata;
+      std::string_view next_wire = next->wire();
+      if (rdata.substr(0, next_wire.size()) != next_wire) return false;
+      OwnerTypes types = owner_types(data, standing);
+      types.add(rrsig_code);
+      types.add(dns::rrtype_code(RRType::kNsec));
+      if (types.overflow) return false;
+      char bitmap[34 * 256];
+      std::size_t length = write_type_bitmap(std::span(types.codes.data(), types.count), bitmap);
+      if (rdata.substr(next_wire.size()) != std::string_view(bitmap, length)) return false;
+      nsec_pending = false;
+      continue;
+    }
+    if (!same_data(old[i], data[j])) return false;
+    ++i;
+    ++j;
+  }
+  if (i != old.size()) return false;
+  chunk.rrsets += want.count;
+  chunk.reused += want.count * cx.signers.zone_signers.size();
+  chunk.denial += next != nullptr;
+  return true;
+}
+
+// The NSEC record of an owner of the new zone.
+Record make_nsec(std::span<const Record> data, Standing standing, const Name& next, std::uint32_t ttl) {
+  OwnerTypes types = owner_types(data, standing);
+  types.add(dns::rrtype_code(RRType::kRrsig));
+  types.add(dns::rrtype_code(RRType::kNsec));
+  std::string rdata(next.wire());
+  std::vector<std::uint16_t> codes(types.codes.begin(), types.codes.begin() + static_cast<std::ptrdiff_t>(types.count));
+  rdata += dns::rdata::type_bitmap(std::move(codes));
+  return Record{data.front().owner, RRType::kNsec, ttl, std::move(rdata)};
+}
+
+// The owner after `data[end - 1]`'s in the NSEC chain: the next owner not below `cut` (the owner itself when it is
+// a delegation), or the apex after the last.
+const Name& next_in_chain(std::span<const Record> data, std::size_t end, const Name* cut, const Name& apex) {
+  std::size_t j = end;
+  if (cut) {
+    while (j < data.size() && data[j].owner.is_below(*cut)) ++j;
+  }
+  return j < data.size() ? data[j].owner : apex;
+}
+
+// One chunk of the walk: the new zone's records data[u_begin, u_end) beside the previous zone's
+// previous[p_begin, p_end), which hold the same owners.
+void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, std::size_t p_begin,
+                std::size_t p_end, PatchChunk& chunk) {
+  std::span<Record> data = cx.data;
+  std::span<const Record> old(cx.previous);
+  if (p_begin > p_end) {
+    chunk.give_up = "the previous signed zone is not in canonical order";
+    return;
+  }
+  if (p_begin < p_end && !(old[p_begin - 1].owner < old[p_begin].owner)) {
+    chunk.give_up = "the previous signed zone is not in canonical order";
+    return;
+  }
+  const Name* cut = u_begin < u_end ? enclosing_cut(data, data[u_begin].owner, cx.apex_labels) : nullptr;
+  std::size_t u = u_begin;
+  std::size_t p = p_begin;
+  std::size_t last_old = kNone;   // the previous zone's last owner met (its first record)
+  std::size_t last_data = kNone;  // the new zone's last owner met ...
+  bool last_data_matched = false;  // ... and whether it is an owner of the previous zone too
+  if (u_begin < u_end && !((u_begin > 0 ? data[u_begin - 1].owner : cx.apex) < data[u_begin].owner)) {
+    chunk.give_up = "the new zone is not in canonical order";
+    return;
+  }
+  auto give_up = [&](const char* why) { chunk.give_up = why; };
+  auto add_group = [&](std::size_t from, std::size_t to, std::span<Record> records, Standing standing, bool has_ds,
+                       const Name* next) {
+    chunk.nsec_of.push_back(kNone);
+    if (next) {
+      chunk.nsec_of.back() = chunk.nsecs.size();
+      chunk.nsecs.push_back(make_nsec(records, standing, *next, cx.denial_ttl));
+    }
+    chunk.edits.push_back(PatchEdit{from, to, chunk.groups.size(), &records.front().owner});
+    chunk.groups.push_back(OwnerGroup{records, standing, has_ds});
+  };
+  // A zone cut that appears or goes changes where every name below it stands: with NSEC the walk compares each of
+  // them with what it needs now; with NSEC3 their places in the chain are worked out again too.
+  auto touch_below = [&](const Name& top, std::size_t u_from, std::size_t p_from) {
+    if (cx.nsec) return;
+    for (std::size_t j = u_from; j < data.size() && data[j].owner.is_below(top); j = owner_end(data, j)) {
+      chunk.touched.push_back(data[j].owner.wire());
+    }
+    for (std::size_t j = p_from; j < old.size() && old[j].owner.is_below(top); j = owner_end(old, j)) {
+      chunk.touched.push_back(old[j].owner.wire());
+    }
+  };
+  // The records' names and rdata live apart from the records: fetched ahead, they are in cache when compared.
+  constexpr std::size_t kAhead = 16;
+  std::size_t fetched_data = u;
+  std::size_t fetched_old = p;
+  auto fetch_ahead = [](std::span<const Record> records, std::size_t& fetched, std::size_t to) {
+    for (to = std::min(to, records.size()); fetched < to; ++fetched) {
+      __builtin_prefetch(records[fetched].owner.wire().data());
+      __builtin_prefetch(records[fetched].rdata.data());
+    }
+  };
+  while ((u < u_end || p < p_end) && !chunk.give_up) {
+    fetch_ahead(data, fetched_data, u + kAhead);
+    fetch_ahead(old, fetched_old, p + kAhead);
+    int order;
+    if (u == u_end) order = 1;
+    else if (p == p_end) order = -1;
+    else if (data[u].owner == old[p].owner) order = 0;
+    else order = data[u].owner < old[p].owner ? -1 : 1;
+
+    std::size_t p_next = p;
+    if (order >= 0) {
+      // The previous zone's owners must be in canonical order.
+      if (last_old != kNone && !(old[last_old].owner < old[p].owner)) {
+        give_up("the previous signed zone is not in canonical order");
+        break;
+      }
+      p_next = owner_end(old, p);
+      if (p_next > p_end) {
+        give_up("the previous signed zone is not in canonical order");
+        break;
+      }
+      last_old = p;
+    }
+    std::span<const Record> old_owner = old.subspan(p, p_next - p);
+
+    if (order <= 0) {
+      std::size_t u_next = owner_end(data, u);
+      std::span<Record> owner_records = data.subspan(u, u_next - u);
+      const Name& owner = data[u].owner;
+      // The new zone in canonical order too: two owners that both match owners of the previous zone are (its
+      // owners are compared above); every other pair is compared here, and the records of each owner.
+      if (last_data != kNone && !(last_data_matched && order == 0) && !(data[last_data].owner < owner)) {
+        give_up("the new zone is not in canonical order");
+        break;
+      }
+      last_data = u;
+      last_data_matched = order == 0;
+      for (std::size_t i = u; i < u_next; ++i) {
+        const Record& r = data[i];
+        if (r.type == RRType::kRrsig || r.type == RRType::kNsec || r.type == RRType::kNsec3) {
+          chunk.give_up = "the new zone holds DNSSEC records";
+        } else if (i > u && !(dns::rrtype_code(data[i - 1].type) < dns::rrtype_code(r.type) ||
+                              (data[i - 1].type == r.type && data[i - 1].ttl == r.ttl && data[i - 1].rdata < r.rdata))) {
+          chunk.give_up = "the new zone is not in canonical order";
+        }
+      }
+      if (chunk.give_up) break;
+      bool has_ns = has_type(owner_records, RRType::kNs);
+      bool has_ds = has_type(owner_records, RRType::kDs);
+      Standing standing;
+      if (cut && owner.is_below(*cut)) {
+        standing = Standing::kBelowCut;
+      } else if (has_ns) {
+        standing = Standing::kDelegation;
+        cut = &owner;
+      } else {
+        standing = Standing::kAuthoritative;
+        cut = nullptr;
+      }
+      const Name* next = nullptr;
+      if (cx.nsec && standing != Standing::kBelowCut) {
+        next = &next_in_chain(data, u_next, standing == Standing::kDelegation ? &owner : nullptr, cx.apex);
+      }
+      if (order == 0) {
+        if (has_type(old_owner, RRType::kNsec3)) {
+          give_up("a name of the zone is an NSEC3 owner too");
+          break;
+        }
+        if (has_ns != has_type(old_owner, RRType::kNs)) touch_below(owner, u_next, p_next);
+        if (!kept_as_is(owner_records, old_owner, standing, next, cx, chunk)) {
+          add_group(p, p_next, owner_records, standing, has_ds, next);
+          chunk.touched.push_back(owner.wire());
+        }
+      } else {
+        if (has_ns) touch_below(owner, u_next, p_next);
+        add_group(p, p, owner_records, standing, has_ds, next);
+        chunk.touched.push_back(owner.wire());
+      }
+      u = u_next;
+    } else {
+      // Only in the previous zone: an NSEC3 owner, or a name removed.
+      bool nsec3_owner = !cx.nsec && old_owner.back().type == RRType::kNsec3 &&
+                         old_owner.front().owner.label_count() == cx.apex_labels + 1 &&
+                         std::all_of(old_owner.begin(), old_owner.end() - 1,
+                                     [](const Record& r) { return r.type == RRType::kRrsig; });
+      if (nsec3_owner) {
+        const Record& nsec3 = old_owner.back();
+        if (!std::string_view(nsec3.rdata).starts_with(cx.nsec3_head)) {
+          give_up("the NSEC3 parameters changed");
+          break;
+        }
+        SignedRrsets want;
+        want.rrsets[want.count++] = {dns::rrtype_code(RRType::kNsec3), cx.denial_ttl};
+        bool good = nsec3.ttl == cx.denial_ttl &&
+                    signatures_complete(old_owner.first(old_owner.size() - 1), want, cx.apex_labels + 1, cx);
+        chunk.nsec3.push_back(Nsec3Entry{nsec3.owner.first_label(), static_cast<std::uint32_t>(p),
+                                         static_cast<std::uint32_t>(p_next), good});
+      } else {
+        if (has_type(old_owner, RRType::kNsec3)) {
+          give_up("a name of the zone was an NSEC3 owner too");
+          break;
+        }
+        if (has_type(old_owner, RRType::kNs)) touch_below(old_owner.front().owner, u, p_next);
+        chunk.edits.push_back(PatchEdit{p, p_next, kNone, &old_owner.front().owner});
+        chunk.touched.push_back(old_owner.front().owner.wire());
+      }
+    }
+    p = p_next;
+  }
+}
+
+// Moves the records of `records` into place around the edits (sorted by `from`, apart), each of which replaces
+// records[from, to) by fresh[fresh_begin, fresh_end). Records whose index does not change are not touched; the
+// others move once (those overtaken by a growing zone wait in a queue).
+struct SpliceEdit {
+  std::size_t from = 0;
+  std::size_t to = 0;
+  std::size_t fresh_begin = 0;
+  std::size_t fresh_end = 0;
+};
+void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits, std::vector<Record>& fresh) {
+  const std::size_t old_size = records.size();
+  std::size_t new_size = old_size;
+  for (const SpliceEdit& e : edits) new_size = new_size + (e.fresh_end - e.fresh_begin) - (e.to - e.from);
+  if (new_size > old_size) records.resize(new_size);
+  std::deque<Record> waiting;  // records[waiting_from, waiting_to), taken out before they were overwritten
+  std::size_t waiting_to = 0;
+  std::size_t read = 0;   // the next old index to take
+  std::size_t write = 0;  // the next index to fill
+  auto put = [&](Record&& record) {
+    if (write < old_size && write >= read && write >= waiting_to) {
+      waiting.push_back(std::move(records[write]));
+      waiting_to = write + 1;
+    }
+    records[write++] = std::move(record);
+  };
+  auto keep = [&](std::size_t to) {
+    if (read == write && waiting.empty()) {
+      read = write = to;  // nothing moves
+      return;
+    }
+    for (; read < to; ++read) {
+      if (read < waiting_to) {
+        Record record = std::move(waiting.front());
+        waiting.pop_front();
+        put(std::move(record));
+      } else if (write < read) {
+        records[write++] = std::move(records[read]);
+      } else if (write == read) {
+        ++write;
+      } else {
+        Record record = std::move(records[read]);
+        put(std::move(record));
+      }
+    }
+  };
+  for (const SpliceEdit& e : edits) {
+    keep(e.from);
+    for (; read < e.to; ++read) {
+      if (read < waiting_to) waiting.pop_front();
+    }
+    for (std::size_t f = e.fresh_begin; f < e.fresh_end; ++f) put(std::move(fresh[f]));
+  }
+  keep(old_size);
+  records.resize(write);
+}
+
+// The NSEC3 chain after the changes: which owners of the previous zone's chain go, which change, which come.
+// `entries` are the previous chain in hash order; `names` the wire forms of the names whose entry may change.
+struct Nsec3Insert {
+  std::string label;
+  std::string bitmap;
+};
+// The bitmap part of an NSEC3 rdata that starts with `head` and a hash of `hash_size` octets.
+std::string_view nsec3_bitmap(std::string_view rdata, std::size_t head) {
+  std::size_t at = head;
+  if (at >= rdata.size()) return {};
+  std::size_t hash_size = static_cast<unsigned char>(rdata[at]);
+  return rdata.substr(std::min(rdata.size(), at + 1 + hash_size));
+}
+
+// The tails of a name's wire form that are its ancestors strictly between the apex (`apex_labels` labels) and it.
+template <typename F>
+void for_each_ancestor(std::string_view wire, std::size_t apex_labels, F&& f) {
+  std::size_t labels = 0;
+  std::size_t starts[128];
+  for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) starts[labels++] = pos;
+  for (std::size_t n = apex_labels + 1; n < labels; ++n) f(wire.substr(starts[labels - n]));
+}
+
+// Where the names `all` (wire forms, sorted, with every ancestor below the apex of each among them) stand in the
+// new zone: for each, the bitmap its NSEC3 lists, or nothing when it is not in the chain.
+std::vector<std::optional<std::string>> nsec3_states(std::span<const std::string_view> all,
+                                                     std::span<const Record> apex_records, const PatchContext& cx,
+                                                     dns::ThreadPool& pool) {
+  std::span<const Record> data = cx.data;
+  struct Found {
+    std::size_t at = 0;   // the first record of the name or of the first name after it
+    std::size_t end = 0;  // past the name's records
+    bool has_ns = false;
+  };
+  std::vector<Found> found(all.size());
+  pool.parallel_for(all.size(), 256, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      std::size_t offset = 0;
+      Name name = *Name::from_wire(all[i], offset);  // taken from names of the zones: valid
+      Found& f = found[i];
+      f.at = static_cast<std::size_t>(
+          std::partition_point(data.begin(), data.end(), [&](const Record& r) { return r.owner < name; }) - data.begin());
+      f.end = f.at < data.size() && data[f.at].owner == name ? owner_end(data, f.at) : f.at;
+      f.has_ns = has_type(data.subspan(f.at, f.end - f.at), RRType::kNs);
+    }
+  });
+  auto bitmap = [](std::span<const Record> records, Standing standing, bool signed_rrset) {
+    OwnerTypes types = owner_types(records, standing);
+    if (signed_rrset) types.add(dns::rrtype_code(RRType::kRrsig));
+    std::vector<std::uint16_t> codes(types.codes.begin(), types.codes.begin() + static_cast<std::ptrdiff_t>(types.count));
+    std::sort(codes.begin(), codes.end());
+    return dns::rdata::type_bitmap(std::move(codes));
+  };
+  auto in_chain = [&](std::span<const Record> records, bool has_ns) {
+    return !has_ns || !cx.policy.nsec3_opt_out || has_type(records, RRType::kDs);
+  };
+  std::vector<std::optional<std::string>> states(all.size());
+  pool.parallel_for(all.size(), 256, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (all[i] == cx.apex.wire()) {
+        states[i] = bitmap(apex_records, Standing::kApex, true);
+        continue;
+      }
+      bool occluded = false;  // below a zone cut: never in the chain
+      for_each_ancestor(all[i], cx.apex_labels, [&](std::string_view ancestor) {
+        std::size_t a = static_cast<std::size_t>(std::lower_bound(all.begin(), all.end(), ancestor) - all.begin());
+        occluded |= found[a].has_ns;
+      });
+      if (occluded) continue;
+      const Found& f = found[i];
+      if (f.end > f.at) {
+        std::span<const Record> records = data.subspan(f.at, f.end - f.at);
+        if (!in_chain(records, f.has_ns)) continue;
+        Standing standing = f.has_ns ? Standing::kDelegation : Standing::kAuthoritative;
+        states[i] = bitmap(records, standing, standing == Standing::kAuthoritative || has_type(records, RRType::kDs));
+        continue;
+      }
+      // Not a name of the zone: an empty non-terminal, in the chain when a name in the chain lies below it.
+      std::size_t offset = 0;
+      Name name = *Name::from_wire(all[i], offset);
+      const Name* cut = nullptr;
+      for (std::size_t j = f.at; j < data.size() && data[j].owner.is_below(name);) {
+        std::size_t next = owner_end(data, j);
+        std::span<const Record> records = data.subspan(j, next - j);
+        if (!(cut && data[j].owner.is_below(*cut))) {
+          bool has_ns = has_type(records, RRType::kNs);
+          if (in_chain(records, has_ns)) {
+            states[i] = std::string();
+            break;
+          }
+          cut = has_ns ? &data[j].owner : nullptr;
+        }
+        j = next;
+      }
+    }
+  });
+  return states;
+}
+
+std::string nsec3_label(std::string_view wire, const SigningPolicy& policy) {
+  dns::Nsec3Digest hash = dns::nsec3_digest(wire, policy.nsec3_salt, policy.nsec3_iterations);
+  std::string label;
+  dns::append_base32hex(label, std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+  return label;
+}
+
+// The changes of the NSEC3 chain: entries of the previous chain that go, entries whose record changes (their next
+// hashed owner or their bitmap), and new ones in hash order, with their whole rdata.
+struct Nsec3Changes {
+  std::vector<std::size_t> removed;
+  std::map<std::size_t, std::string> rewritten;  // entry -> its new rdata
+  std::vector<Nsec3Insert> inserts;
+};
+
+// Works out the NSEC3 chain's changes from the previous chain (`entries`, in hash order) and the names whose entry
+// may change (`names`, wire forms). Nothing when it cannot (two names with one hash).
+std::optional<Nsec3Changes> update_nsec3_chain(const std::vector<Nsec3Entry>& entries,
+                                               std::vector<std::string_view> names,
+                                               std::span<const Record> apex_records, const PatchContext& cx,
+                                               dns::ThreadPool& pool) {
+  // The names touched and every name between them and the apex (empty non-terminals may come or go).
+  std::vector<std::string_view> all;
+  for (std::string_view wire : names) {
+    all.push_back(wire);
+    for_each_ancestor(wire, cx.apex_labels, [&](std::string_view ancestor) { all.push_back(ancestor); });
+  }
+  all.push_back(cx.apex.wire());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  std::vector<std::optional<std::string>> states = nsec3_states(all, apex_records, cx, pool);
+
+  auto find_entry = [&](std::string_view label) {
+    auto it = std::lower_bound(entries.begin(), entries.end(), label,
+                               [](const Nsec3Entry& e, std::string_view l) { return e.label < l; });
+    return it != entries.end() && it->label == label ? static_cast<std::size_t>(it - entries.begin()) : kNone;
+  };
+  auto old_rdata = [&](std::size_t e) -> const std::string& { return cx.previous[entries[e].to - 1].rdata; };
+  Nsec3Changes changes;
+  std::map<std::size_t, std::string> new_bitmap;
+  std::vector<std::string> labels(all.size());
+  pool.parallel_for(all.size(), 256, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t n = begin; n < end; ++n) labels[n] = nsec3_label(all[n], cx.policy);
+  });
+  for (std::size_t n = 0; n < all.size(); ++n) {
+    std::optional<std::string>& state = states[n];
+    std::string& label = labels[n];
+    std::size_t e = find_entry(label);
+    if (e == kNone) {
+      if (state) changes.inserts.push_back(Nsec3Insert{std::move(label), std::move(*state)});
+    } else if (!state) {
+      changes.removed.push_back(e);
+    } else if (nsec3_bitmap(old_rdata(e), cx.nsec3_head.size()) != *state) {
+      new_bitmap[e] = std::move(*state);
+    }
+  }
+  std::sort(changes.removed.begin(), changes.removed.end());
+  auto removed = [&](std::size_t e) { return std::binary_search(changes.removed.begin(), changes.removed.end(), e); };
+  std::vector<Nsec3Insert>& inserts = changes.inserts;
+  std::sort(inserts.begin(), inserts.end(), [](const Nsec3Insert& a, const Nsec3Insert& b) { return a.label < b.label; });
+  for (std::size_t i = 1; i < inserts.size(); ++i) {
+    if (inserts[i].label == inserts[i - 1].label) return std::nullopt;  // two names, one hash
+  }
+
+  // The chain after the change: the entries that stay and the inserts, merged; the next of a label is the first
+  // label after it (after the last comes the first).
+  auto first_entry_after = [&](std::string_view label) {
+    auto it = std::upper_bound(entries.begin(), entries.end(), label,
+                               [](std::string_view l, const Nsec3Entry& e) { return l < e.label; });
+    while (it != entries.end() && removed(static_cast<std::size_t>(it - entries.begin()))) ++it;
+    return it;
+  };
+  auto next_label = [&](std::string_view label) -> std::string_view {
+    auto e = first_entry_after(label);
+    auto i = std::upper_bound(inserts.begin(), inserts.end(), label,
+                              [](std::string_view l, const Nsec3Insert& x) { return l < x.label; });
+    if (e == entries.end() && i == inserts.end()) {
+      e = first_entry_after("");
+      i = inserts.begin();
+    }
+    if (e == entries.end()) return i->label;
+    if (i == inserts.end()) return e->label;
+    return std::min<std::string_view>(e->label, i->label);
+  };
+  auto last_entry_before = [&](std::string_view label) -> std::size_t {
+    auto it = std::lower_bound(entries.begin(), entries.end(), label,
+                               [](const Nsec3Entry& e, std::string_view l) { return e.label < l; });
+    while (it != entries.begin()) {
+      --it;
+      if (!removed(static_cast<std::size_t>(it - entries.begin()))) return static_cast<std::size_t>(it - entries.begin());
+    }
+    return kNone;
+  };
+  // The entries whose next hashed owner may change: the ones before every insert and every entry removed.
+  std::vector<std::size_t> renamed;
+  auto before = [&](std::string_view label) {
+    std::size_t e = last_entry_before(label);
+    if (e == kNone) e = last_entry_before("\x7f");  // the last of the chain, before the first
+    if (e != kNone) renamed.push_back(e);
+  };
+  for (const Nsec3Insert& x : inserts) before(x.label);
+  for (std::size_t e : changes.removed) before(entries[e].label);
+  auto rdata_of = [&](std::string_view next, std::string_view bitmap) {
+    std::string rdata = cx.nsec3_head;
+    auto raw = dns::from_base32hex(next);
+    rdata.push_back(static_cast<char>(raw->size()));
+    rdata += *raw;
+    rdata += bitmap;
+    return rdata;
+  };
+  for (auto& [e, bitmap] : new_bitmap) changes.rewritten[e] = rdata_of(next_label(entries[e].label), bitmap);
+  for (std::size_t e : renamed) {
+    auto done = changes.rewritten.find(e);
+    std::string_view bitmap = nsec3_bitmap(done != changes.rewritten.end() ? done->second : old_rdata(e),
+                                           cx.nsec3_head.size());
+    std::string rdata = rdata_of(next_label(entries[e].label), bitmap);
+    if (rdata != old_rdata(e)) changes.rewritten[e] = std::move(rdata);
+  }
+  for (Nsec3Insert& x : inserts) x.bitmap = rdata_of(next_label(x.label), x.bitmap);  // now the whole rdata
+  return changes;
+}
+
+// Signs the new zone by patching the previous signed zone (`previous`, whose records it takes over); nothing,
+// and `why` set, when the zone must be rebuilt in full instead.
+std::optional<SignResult> patch_previous(const Name& apex, std::vector<Record>& apex_records, std::span<Record> data,
+                                         std::vector<Record>& previous, const Signers& signers,
+                                         const SigningPolicy& policy, std::uint32_t denial_ttl, std::uint32_t serial,
+                                         dns::ThreadPool& pool, std::string& why) {
+  if (previous.empty() || previous.front().owner != apex || !previous.back().owner.is_at_or_below(apex)) {
+    why = "the previous signed zone does not start with its apex";
+    return std::nullopt;
+  }
+  PatchContext cx{apex, apex.label_count(), data, previous, 0, signers, policy, denial_ttl, {}, policy.denial == Denial::kNsec};
+  while (cx.previous_apex_end < previous.size() && previous[cx.previous_apex_end].owner == apex) ++cx.previous_apex_end;
+  std::span<const Record> old_apex(previous.data(), cx.previous_apex_end);
+  auto find_type = [](std::span<const Record> records, RRType type) -> const Record* {
+    auto it = std::find_if(records.begin(), records.end(), [&](const Record& r) { return r.type == type; });
+    return it == records.end() ? nullptr : &*it;
+  };
+  // The same denial of existence as before: NSEC with the same TTL, or NSEC3 with the same parameters.
+  const Record* old_nsec = find_type(old_apex, RRType::kNsec);
+  const Record* old_param = find_type(old_apex, RRType::kNsec3param);
+  if (cx.nsec) {
+    if (!old_nsec || old_param || old_nsec->ttl != denial_ttl) {
+      why = "the denial of existence changes";
+      return std::nullopt;
+    }
+  } else {
+    const Record* param = find_type(apex_records, RRType::kNsec3param);
+    if (old_nsec || !old_param || !param || old_param->rdata != param->rdata || old_param->ttl != param->ttl) {
+      why = "the denial of existence changes";
+      return std::nullopt;
+    }
+    cx.nsec3_head = param->rdata;
+    cx.nsec3_head[1] = static_cast<char>(policy.nsec3_opt_out ? kNsec3FlagOptOut : 0);
+  }
+
+  // 1. The walk, in chunks of the new zone's owners, each beside the previous zone's records of the same names.
+  constexpr std::size_t kPatchChunk = 16384;
+  std::vector<std::size_t> data_split{0};
+  for (std::size_t at = kPatchChunk; at < data.size(); at += kPatchChunk) {
+    std::size_t s = std::max(at, data_split.back() + 1);
+    while (s < data.size() && data[s].owner == data[s - 1].owner) ++s;
+    if (s < data.size()) data_split.push_back(s);
+  }
+  data_split.push_back(data.size());
+  std::size_t chunks = data_split.size() - 1;
+  std::vector<std::size_t> previous_split(chunks + 1, previous.size());
+  previous_split[0] = cx.previous_apex_end;
+  for (std::size_t c = 1; c < chunks; ++c) {
+    const Name& first = data[data_split[c]].owner;
+    previous_split[c] = static_cast<std::size_t>(
+        std::partition_point(previous.begin() + static_cast<std::ptrdiff_t>(cx.previous_apex_end), previous.end(),
+                             [&](const Record& r) { return r.owner < first; }) -
+        previous.begin());
+  }
+  std::vector<PatchChunk> parts(chunks);
+  pool.parallel_for(chunks, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t c = begin; c < end; ++c) {
+      walk_chunk(cx, data_split[c], data_split[c + 1], previous_split[c], previous_split[c + 1], parts[c]);
+    }
+  });
+  std::size_t changed = 0;
+  for (const PatchChunk& part : parts) {
+    if (part.give_up) {
+      why = part.give_up;
+      return std::nullopt;
+    }
+    changed += part.edits.size();
+  }
+  if (changed > data.size() / 32 + 64) {
+    why = "many owners changed";  // the full rebuild does the same work on every core
+    return std::nullopt;
+  }
+
+  // 2. The owners to write afresh: the apex (its serial changes), those the walk found, and NSEC3 records.
+  SignResult result{dns::Zone(apex), {}};
+  std::vector<OwnerGroup> groups;
+  std::vector<Record> denial;
+  std::vector<OwnerItem> items;
+  std::vector<PatchEdit> edits;
+  groups.push_back(OwnerGroup{apex_records, Standing::kApex, false});
+  items.push_back(OwnerItem{0, kNone});
+  if (cx.nsec) {
+    denial.push_back(make_nsec(apex_records, Standing::kApex, data.empty() ? apex : data.front().owner, denial_ttl));
+    items.back().denial = 0;
+  }
+  edits.push_back(PatchEdit{0, cx.previous_apex_end, 0, &apex});
+  std::vector<Nsec3Entry> entries;
+  std::vector<std::string_view> touched;
+  for (PatchChunk& part : parts) {
+    for (PatchEdit edit : part.edits) {
+      if (edit.item != kNone) {
+        std::size_t g = edit.item;
+        groups.push_back(part.groups[g]);
+        items.push_back(OwnerItem{groups.size() - 1, kNone});
+        if (part.nsec_of[g] != kNone) {
+          denial.push_back(std::move(part.nsecs[part.nsec_of[g]]));
+          items.back().denial = denial.size() - 1;
+        }
+        edit.item = items.size() - 1;
+      }
+      edits.push_back(edit);
+    }
+    result.stats.rrsets_signed += part.rrsets;
+    result.stats.signatures_reused += part.reused;
+    result.stats.denial_records += part.denial;
+    entries.insert(entries.end(), part.nsec3.begin(), part.nsec3.end());
+    touched.insert(touched.end(), part.touched.begin(), part.touched.end());
+  }
+  if (!cx.nsec) {
+    for (std::size_t e = 1; e < entries.size(); ++e) {
+      if (!(entries[e - 1].label < entries[e].label)) {
+        why = "the previous NSEC3 chain is not in order";
+        return std::nullopt;
+      }
+    }
+    if (previous.size() > std::numeric_limits<std::uint32_t>::max()) {
+      why = "the previous signed zone is too large to patch";
+      return std::nullopt;
+    }
+    auto changes = update_nsec3_chain(entries, std::move(touched), apex_records, cx, pool);
+    if (!changes) {
+      why = "the NSEC3 chain cannot be patched";
+      return std::nullopt;
+    }
+    // Every entry of the previous chain stays as it is, unless it goes, changes or needs fresh signatures.
+    std::size_t kept = entries.size() - changes->removed.size();
+    auto rewrite = [&](std::size_t e, std::string rdata) {
+      const Record& old = previous[entries[e].to - 1];
+      denial.push_back(Record{old.owner, RRType::kNsec3, denial_ttl, std::move(rdata)});
+      items.push_back(OwnerItem{kNone, denial.size() - 1});
+      edits.push_back(PatchEdit{entries[e].from, entries[e].to, items.size() - 1, &old.owner});
+      --kept;
+    };
+    for (std::size_t e : changes->removed) {
+      edits.push_back(PatchEdit{entries[e].from, entries[e].to, kNone, &previous[entries[e].to - 1].owner});
+    }
+    for (auto& [e, rdata] : changes->rewritten) rewrite(e, std::move(rdata));
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      if (!entries[e].signatures_good && !changes->rewritten.contains(e) &&
+          !std::binary_search(changes->removed.begin(), changes->removed.end(), e)) {
+        rewrite(e, previous[entries[e].to - 1].rdata);
+      }
+    }
+    result.stats.rrsets_signed += kept;
+    result.stats.signatures_reused += kept * signers.zone_signers.size();
+    result.stats.denial_records += kept;
+    denial.reserve(denial.size() + changes->inserts.size());  // the edits below point at the owners' names
+    for (Nsec3Insert& x : changes->inserts) {
+      auto owner = apex.prepend(x.label);
+      if (!owner) throw std::runtime_error("NSEC3 owner name too long for the zone: " + owner.error());
+      std::size_t at = static_cast<std::size_t>(
+          std::partition_point(previous.begin() + static_cast<std::ptrdiff_t>(cx.previous_apex_end), previous.end(),
+                               [&](const Record& r) { return r.owner < *owner; }) -
+          previous.begin());
+      denial.push_back(Record{std::move(*owner), RRType::kNsec3, denial_ttl, std::move(x.bitmap)});
+      items.push_back(OwnerItem{kNone, denial.size() - 1});
+      edits.push_back(PatchEdit{at, at, items.size() - 1, &denial.back().owner});
+    }
+  }
+  // In the order of the previous zone; new owners before the owner they are inserted at, by name.
+  std::sort(edits.begin(), edits.end(), [](const PatchEdit& a, const PatchEdit& b) {
+    if (a.from != b.from) return a.from < b.from;
+    if ((a.from == a.to) != (b.from == b.to)) return a.from == a.to;
+    return a.from == a.to && *a.owner < *b.owner;
+  });
+  for (std::size_t i = 1; i < edits.size(); ++i) {
+    if (edits[i - 1].to > edits[i].from) {
+      why = "the changes overlap";
+      return std::nullopt;
+    }
+  }
+
+  // 3. Their signatures: reused where the previous zone's are good, made afresh otherwise.
+  std::vector<SignatureJob> jobs;
+  std::optional<std::span<const Record>> zonemd_rrset;
+  for (const PatchEdit& edit : edits) {
+    if (edit.item == kNone) continue;
+    PreviousZone old(&previous, edit.from);
+    result.stats.rrsets_signed += plan_owner(items[edit.item], groups, denial, signers, old, jobs, zonemd_rrset);
+  }
+  run_jobs(jobs, signers.keys, policy, signers.now, apex, pool);
+  for (const SignatureJob& job : jobs) {
+    if (job.reused) ++result.stats.signatures_reused;
+    else ++result.stats.signatures_created;
+  }
+  std::vector<Record> previous_apex;  // what the ZONEMD step reads of the previous zone
+  if (zonemd_rrset) previous_apex.assign(previous.begin(), previous.begin() + static_cast<std::ptrdiff_t>(cx.previous_apex_end));
+
+  result.stats.owners_rewritten = items.size();
+
+  // 4. The fresh owners written out, and moved into their places in the previous zone's records.
+  std::vector<SpliceEdit> splices;
+  std::size_t fresh_size = 0;
+  for (const PatchEdit& edit : edits) {
+    std::size_t count = 0;
+    if (edit.item != kNone) {
+      const OwnerItem& item = items[edit.item];
+      count = item.jobs_end - item.jobs_begin + (item.denial != kNone ? 1 : 0);
+      if (item.group != kNone) count += groups[item.group].records.size();
+      result.stats.denial_records += item.denial != kNone;
+    }
+    splices.push_back(SpliceEdit{edit.from, edit.to, fresh_size, fresh_size + count});
+    fresh_size += count;
+  }
+  std::vector<Record> fresh(fresh_size);
+  std::vector<Record> scratch;
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    if (edits[i].item != kNone) write_owner(items[edits[i].item], jobs, groups, denial, scratch, fresh.data() + splices[i].fresh_begin);
+  }
+  jobs.clear();
+  splice(previous, splices, fresh);
+  result.zone.mutable_records() = std::move(previous);
+  if (zonemd_rrset) finish_zonemd(result, signers, policy, serial, &previous_apex, pool);
+  return result;
 }
 }  // namespace
 
@@ -717,7 +1637,10 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   std::uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_ttl);
 
   // Which keys sign what.
-  Signers signers{keys, {}, {}, apex, now, policy.refresh};
+  Signers signers{keys, {}, {}, apex, now, policy.refresh, {}};
+  for (const SigningKey& k : keys) {
+    signers.signature_size.push_back(k.key.algorithm() == dns::kAlgorithmRsaSha256 ? (k.key.bits() + 7) / 8 : 64);
+  }
   std::vector<std::size_t>& key_signers = signers.key_signers;
   std::vector<std::size_t>& zone_signers = signers.zone_signers;
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -732,9 +1655,65 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   if (key_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active KSK or CSK", apex.to_text()));
   if (zone_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active ZSK or CSK", apex.to_text()));
 
+  // The apex's records as signed: the zone's own (without DNSSEC records) and those the signer makes.
+  auto make_apex_records = [&](std::vector<Record> apex_records) {
+    std::erase_if(apex_records, [&](const Record& r) { return is_dnssec_type_to_drop(r, apex); });
+    for (const SigningKey& k : keys) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
+    if (policy.cds_cdnskey) {
+      // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
+      for (std::size_t i : key_signers) {
+        auto ds = dns::ds_rdata(apex, keys[i].key.dnskey_rdata(), 2);
+        apex_records.push_back(Record{apex, RRType::kCds, dnskey_ttl, std::move(*ds)});
+        apex_records.push_back(Record{apex, RRType::kCdnskey, dnskey_ttl, keys[i].key.dnskey_rdata()});
+      }
+    }
+    if (policy.denial == Denial::kNsec3) {
+      // RFC 5155 §4: NSEC3PARAM flags 0.
+      std::string rdata;
+      rdata.push_back(static_cast<char>(kNsec3HashSha1));
+      rdata.push_back('\0');
+      put16(rdata, policy.nsec3_iterations);
+      rdata.push_back(static_cast<char>(policy.nsec3_salt.size()));
+      rdata += policy.nsec3_salt;
+      apex_records.push_back(Record{apex, RRType::kNsec3param, denial_ttl, std::move(rdata)});
+    }
+    if (policy.zonemd) {
+      // A placeholder with the right length; the digest is computed once everything else is signed (RFC 8976 §3).
+      apex_records.push_back(Record{apex, RRType::kZonemd, soa_ttl,
+                                    zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, std::string(48, '\0'))});
+    }
+    std::sort(apex_records.begin(), apex_records.end());
+    apex_records.erase(std::unique(apex_records.begin(), apex_records.end(),
+                                   [](const Record& a, const Record& b) { return same_rrset(a, b) && a.rdata == b.rdata; }),
+                       apex_records.end());
+    return apex_records;
+  };
   // 1. The zone's own data, canonical, without DNSSEC records; the apex records (which sort first) apart, with
   //    those the signer makes.
   std::vector<Record> records = std::move(unsigned_zone.mutable_records());
+  std::string patch_refused;
+  if (recycle) {
+    // The previous signed zone patched where the zone changed, if it can be; the walk checks the order of both.
+    std::size_t apex_count = 0;
+    while (apex_count < records.size() && records[apex_count].owner == apex) ++apex_count;
+    std::span<Record> data(records.data() + apex_count, records.size() - apex_count);
+    std::span<const Record> own_apex(records.data(), apex_count);
+    bool apex_canonical = std::adjacent_find(own_apex.begin(), own_apex.end(), [](const Record& a, const Record& b) {
+                            return !(a < b && !(same_rrset(a, b) && (a.ttl != b.ttl || a.rdata == b.rdata)));
+                          }) == own_apex.end();
+    if (apex_count == 0 || !apex_canonical || !records.back().owner.is_at_or_below(apex)) {
+      patch_refused = "the new zone is not in canonical order";
+    } else {
+      std::vector<Record> apex_records = make_apex_records(std::vector<Record>(own_apex.begin(), own_apex.end()));
+      if (auto patched = patch_previous(apex, apex_records, data, *recycle, signers, policy, denial_ttl, soa->serial,
+                                        pool, patch_refused)) {
+        // What is left of the new zone's records (those of the owners kept as they were) goes back to the
+        // caller, who frees its input anyway.
+        unsigned_zone.mutable_records() = std::move(records);
+        return std::move(*patched);
+      }
+    }
+  }
   if (!is_canonical(records, pool)) {
     dns::Zone sorted(apex);
     sorted.mutable_records() = std::move(records);
@@ -752,36 +1731,9 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
                 records.end());
   std::size_t apex_count = 0;
   while (apex_count < records.size() && records[apex_count].owner == apex) ++apex_count;
-  std::vector<Record> apex_records(std::make_move_iterator(records.begin()),
-                                   std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(apex_count)));
-  for (const SigningKey& k : keys) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
-  if (policy.cds_cdnskey) {
-    // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
-    for (std::size_t i : key_signers) {
-      auto ds = dns::ds_rdata(apex, keys[i].key.dnskey_rdata(), 2);
-      apex_records.push_back(Record{apex, RRType::kCds, dnskey_ttl, std::move(*ds)});
-      apex_records.push_back(Record{apex, RRType::kCdnskey, dnskey_ttl, keys[i].key.dnskey_rdata()});
-    }
-  }
-  if (policy.denial == Denial::kNsec3) {
-    // RFC 5155 §4: NSEC3PARAM flags 0.
-    std::string rdata;
-    rdata.push_back(static_cast<char>(kNsec3HashSha1));
-    rdata.push_back('\0');
-    put16(rdata, policy.nsec3_iterations);
-    rdata.push_back(static_cast<char>(policy.nsec3_salt.size()));
-    rdata += policy.nsec3_salt;
-    apex_records.push_back(Record{apex, RRType::kNsec3param, denial_ttl, std::move(rdata)});
-  }
-  if (policy.zonemd) {
-    // A placeholder with the right length; the digest is computed once everything else is signed (RFC 8976 §3).
-    apex_records.push_back(Record{apex, RRType::kZonemd, soa_ttl,
-                                  zonemd_rdata(soa->serial, kZonemdSchemeSimple, kZonemdHashSha384, std::string(48, '\0'))});
-  }
-  std::sort(apex_records.begin(), apex_records.end());
-  apex_records.erase(std::unique(apex_records.begin(), apex_records.end(),
-                                 [](const Record& a, const Record& b) { return same_rrset(a, b) && a.rdata == b.rdata; }),
-                     apex_records.end());
+  std::vector<Record> apex_records =
+      make_apex_records(std::vector<Record>(std::make_move_iterator(records.begin()),
+                                            std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(apex_count))));
   std::span<Record> below_apex(records.data() + apex_count, records.size() - apex_count);
   std::vector<OwnerGroup> groups;
   {
@@ -792,6 +1744,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
 
   // 2. Denial of existence.
   SignResult result{dns::Zone(apex), {}};
+  result.stats.rebuilt_because = std::move(patch_refused);
   std::vector<std::size_t> nsec_of;
   std::vector<Record> denial = policy.denial == Denial::kNsec ? make_nsec_chain(groups, apex, denial_ttl, nsec_of, pool)
                                                               : make_nsec3_chain(groups, apex, policy, denial_ttl, pool);

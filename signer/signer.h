@@ -44,6 +44,10 @@ struct SignStats {
   std::size_t signatures_created = 0;  // new RRSIGs computed in this run
   std::size_t signatures_reused = 0;   // RRSIGs taken over from the previous signed zone
   std::size_t denial_records = 0;      // NSEC or NSEC3 records
+  // With the previous signed zone taken over: the owners written afresh when it was patched (changed owners, their
+  // NSEC/NSEC3 chain neighbours and the apex; the rest kept as they were), or why it was rebuilt in full.
+  std::optional<std::size_t> owners_rewritten;
+  std::string rebuilt_because;
 };
 
 struct SignResult {
@@ -63,9 +67,14 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
 // The same, taking the unsigned zone's records over instead of copying them (a large zone signed once).
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool);
-// The same, taking the previous signed zone over too (it is left empty): once its reusable signatures are
-// copied out, its memory, in use already, holds the new signed zone. A large zone re-signed every hour then
-// needs no fresh memory for its largest part.
+// The same, taking the previous signed zone over too (it is left empty), and patching it: the new data is walked
+// beside it once, every owner it already holds exactly as it is signed now (same records, good signatures by the
+// active keys, the same NSEC or NSEC3) is kept where it is, and only the owners that changed, their neighbours in
+// the NSEC/NSEC3 chain and the apex are written afresh. The result is the zone the full rebuild gives (tests check
+// this record for record). When the previous zone cannot be patched — out of canonical order, another denial
+// mode or NSEC3 parameters, many owners changed — the zone is rebuilt in full, in the previous zone's memory, and
+// stats.rebuilt_because says why. What is left of the unsigned zone's records after a patch (those of the owners
+// kept) stays in `unsigned_zone` for the caller to free.
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, std::optional<dns::Zone>&& previous_signed, dns::ThreadPool& pool);
 
