@@ -112,6 +112,9 @@ cpu() { local b; b=$(<"$work/$1.best"); [[ $b == failed ]] && echo - || awk '{ p
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "failed" || b == "failed" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # signing_phase NAME: the "signing took X s" of an rdnsprov debug log
 signing_phase() { sed -n 's/.*signing took \([0-9.]*\) s.*/\1/p' "$work/$1.log" | tail -n 1; }
+# freeing_phase NAME: the "freeing the input took X s" of the same log (after a patch, the new zone's records of the
+# owners kept as they were are freed there)
+freeing_phase() { sed -n 's/.*freeing the input took \([0-9.]*\) s.*/\1/p' "$work/$1.log" | tail -n 1; }
 created() { sed -n 's/.* \([0-9]*\) signatures created, \([0-9]*\) reused.*/\1 \2/p' "$work/$1.log" | tail -n 1; }
 
 echo
@@ -262,8 +265,9 @@ for profile in "${zone_list[@]}"; do
   for mode in nsec nsec3-optout; do
     full=$(signing_phase "$profile-$mode-rdnsprov"); read -r made _ <<<"$(created "$profile-$mode-rdnsprov")"
     inc=$(signing_phase "$profile-$mode-incremental"); read -r inc_made inc_reused <<<"$(created "$profile-$mode-incremental")"
-    awk -v z="$profile" -v d="$mode" -v f="$full" -v n="$made" -v s="${speed[$profile]}" -v i="$inc" -v im="$inc_made" -v ir="$inc_reused" \
-      'BEGIN { printf "%-16s %-14s %12.3f %12d %14.0f %11.0f%% %10.3f (%.0fx; %d made, %d reused)\n", z, d, f, n, n / f, 100 * n / f / s, i, f / i, im, ir }'
+    inc_free=$(freeing_phase "$profile-$mode-incremental")
+    awk -v z="$profile" -v d="$mode" -v f="$full" -v n="$made" -v s="${speed[$profile]}" -v i="$inc" -v im="$inc_made" -v ir="$inc_reused" -v fr="${inc_free:-0}" \
+      'BEGIN { printf "%-16s %-14s %12.3f %12d %14.0f %11.0f%% %10.4f (%.0fx; with freeing the input %.4f, %.0fx; %d made, %d reused)\n", z, d, f, n, n / f, 100 * n / f / s, i, f / i, i + fr, f / (i + fr), im, ir }'
   done
 done
 

@@ -304,7 +304,7 @@ class PhaseClock {
   void done(std::string_view phase) {
     auto t = std::chrono::steady_clock::now();
     double cpu = cpu_seconds();
-    spdlog::debug("{} {}: {} took {:.3f} s (CPU {:.3f} s)", command_, apex_, phase,
+    spdlog::debug("{} {}: {} took {:.4f} s (CPU {:.4f} s)", command_, apex_, phase,
                   std::chrono::duration<double>(t - started_).count(), cpu - cpu_started_);
     started_ = t;
     cpu_started_ = cpu;

@@ -163,6 +163,7 @@ void Zone::canonicalise() {
     for (std::size_t k = i; k < j; ++k) records_[k].ttl = ttl;
     i = j;
   }
+  canonical_ = true;
 }
 
 const Record* Zone::soa() const {
@@ -181,12 +182,15 @@ std::optional<Serial> Zone::serial() const {
 }
 
 void Zone::set_serial(Serial serial) {
-  for (Record& r : records_) {
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    Record& r = records_[i];
     if (r.type == RRType::kSoa && r.owner == apex_) {
       auto parsed = rdata::parse_soa(r.rdata);
       assert(parsed.ok());
       parsed->serial = serial.value();
       r.rdata = rdata::soa(*parsed);
+      // Another SOA after it (a malformed zone) may now sort before it.
+      if (i + 1 < records_.size() && records_[i + 1].type == RRType::kSoa) canonical_ = false;
       return;
     }
   }

@@ -28,13 +28,23 @@ class Zone {
 
   const Name& apex() const { return apex_; }
   const std::vector<Record>& records() const { return records_; }
-  std::vector<Record>& mutable_records() { return records_; }
-  void add(Record record) { records_.push_back(std::move(record)); }
+  // The records, to change: the zone no longer counts as canonical (is_canonical) until canonicalise() runs again.
+  std::vector<Record>& mutable_records() {
+    canonical_ = false;
+    return records_;
+  }
+  void add(Record record) {
+    canonical_ = false;
+    records_.push_back(std::move(record));
+  }
   void reserve(std::size_t n) { records_.reserve(n); }
 
   // Sorts into canonical order and merges identical records. Within an RRset the TTLs are made equal to the
   // smallest one (RFC 2181 §5.2).
   void canonicalise();
+  // True when the records are known to be canonical: canonicalise() ran and they have not been handed out for
+  // change since. Lets a consumer (the signer) skip checking an order that is already guaranteed.
+  bool is_canonical() const { return canonical_; }
 
   // The SOA record, or nothing when the zone has none.
   const Record* soa() const;
@@ -49,6 +59,7 @@ class Zone {
  private:
   Name apex_;
   std::vector<Record> records_;
+  bool canonical_ = false;
 };
 
 // The zone as a master file: one record per line, absolute names, SOA first, then canonical order.

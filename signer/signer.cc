@@ -714,8 +714,10 @@ const Name* enclosing_cut(std::span<const Record> records, const Name& name, std
 struct PatchContext {
   const Name& apex;
   std::size_t apex_labels = 0;
-  std::span<Record> data;            // the new zone's records below the apex, canonical, without DNSSEC records
+  std::span<Record> data;            // the new zone's records below the apex
+  bool data_canonical = false;       // ... known to be in canonical order (not checked again)
   std::vector<Record>& previous;     // the previous signed zone, patched in place
+  bool previous_canonical = false;   // ... known to be in canonical order
   std::size_t previous_apex_end = 0;  // previous[0, previous_apex_end) are the apex's records
   const Signers& signers;
   const SigningPolicy& policy;
@@ -888,7 +890,7 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
     chunk.give_up = "the previous signed zone is not in canonical order";
     return;
   }
-  if (p_begin < p_end && !(old[p_begin - 1].owner < old[p_begin].owner)) {
+  if (!cx.previous_canonical && p_begin < p_end && !(old[p_begin - 1].owner < old[p_begin].owner)) {
     chunk.give_up = "the previous signed zone is not in canonical order";
     return;
   }
@@ -898,7 +900,8 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
   std::size_t last_old = kNone;   // the previous zone's last owner met (its first record)
   std::size_t last_data = kNone;  // the new zone's last owner met ...
   bool last_data_matched = false;  // ... and whether it is an owner of the previous zone too
-  if (u_begin < u_end && !((u_begin > 0 ? data[u_begin - 1].owner : cx.apex) < data[u_begin].owner)) {
+  if (!cx.data_canonical && u_begin < u_end &&
+      !((u_begin > 0 ? data[u_begin - 1].owner : cx.apex) < data[u_begin].owner)) {
     chunk.give_up = "the new zone is not in canonical order";
     return;
   }
@@ -946,7 +949,7 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
     std::size_t p_next = p;
     if (order >= 0) {
       // The previous zone's owners must be in canonical order.
-      if (last_old != kNone && !(old[last_old].owner < old[p].owner)) {
+      if (!cx.previous_canonical && last_old != kNone && !(old[last_old].owner < old[p].owner)) {
         give_up("the previous signed zone is not in canonical order");
         break;
       }
@@ -965,7 +968,8 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
       const Name& owner = data[u].owner;
       // The new zone in canonical order too: two owners that both match owners of the previous zone are (its
       // owners are compared above); every other pair is compared here, and the records of each owner.
-      if (last_data != kNone && !(last_data_matched && order == 0) && !(data[last_data].owner < owner)) {
+      if (!cx.data_canonical && last_data != kNone && !(last_data_matched && order == 0) &&
+          !(data[last_data].owner < owner)) {
         give_up("the new zone is not in canonical order");
         break;
       }
@@ -975,7 +979,8 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
         const Record& r = data[i];
         if (r.type == RRType::kRrsig || r.type == RRType::kNsec || r.type == RRType::kNsec3) {
           chunk.give_up = "the new zone holds DNSSEC records";
-        } else if (i > u && !(dns::rrtype_code(data[i - 1].type) < dns::rrtype_code(r.type) ||
+        } else if (!cx.data_canonical && i > u &&
+                   !(dns::rrtype_code(data[i - 1].type) < dns::rrtype_code(r.type) ||
                               (data[i - 1].type == r.type && data[i - 1].ttl == r.ttl && data[i - 1].rdata < r.rdata))) {
           chunk.give_up = "the new zone is not in canonical order";
         }
@@ -1241,13 +1246,17 @@ std::optional<Nsec3Changes> update_nsec3_chain(const std::vector<Nsec3Entry>& en
   Nsec3Changes changes;
   std::map<std::size_t, std::string> new_bitmap;
   std::vector<std::string> labels(all.size());
+  std::vector<std::size_t> found(all.size());
   pool.parallel_for(all.size(), 256, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t n = begin; n < end; ++n) labels[n] = nsec3_label(all[n], cx.policy);
+    for (std::size_t n = begin; n < end; ++n) {
+      labels[n] = nsec3_label(all[n], cx.policy);
+      found[n] = find_entry(labels[n]);
+    }
   });
   for (std::size_t n = 0; n < all.size(); ++n) {
     std::optional<std::string>& state = states[n];
     std::string& label = labels[n];
-    std::size_t e = find_entry(label);
+    std::size_t e = found[n];
     if (e == kNone) {
       if (state) changes.inserts.push_back(Nsec3Insert{std::move(label), std::move(*state)});
     } else if (!state) {
@@ -1325,14 +1334,16 @@ std::optional<Nsec3Changes> update_nsec3_chain(const std::vector<Nsec3Entry>& en
 // Signs the new zone by patching the previous signed zone (`previous`, whose records it takes over); nothing,
 // and `why` set, when the zone must be rebuilt in full instead.
 std::optional<SignResult> patch_previous(const Name& apex, std::vector<Record>& apex_records, std::span<Record> data,
-                                         std::vector<Record>& previous, const Signers& signers,
+                                         bool data_canonical, std::vector<Record>& previous, bool previous_canonical,
+                                         const Signers& signers,
                                          const SigningPolicy& policy, std::uint32_t denial_ttl, std::uint32_t serial,
                                          dns::ThreadPool& pool, std::string& why) {
   if (previous.empty() || previous.front().owner != apex || !previous.back().owner.is_at_or_below(apex)) {
     why = "the previous signed zone does not start with its apex";
     return std::nullopt;
   }
-  PatchContext cx{apex, apex.label_count(), data, previous, 0, signers, policy, denial_ttl, {}, policy.denial == Denial::kNsec};
+  PatchContext cx{apex,       apex.label_count(), data, data_canonical, previous, previous_canonical, 0, signers,
+                  policy,     denial_ttl,         {},   policy.denial == Denial::kNsec};
   while (cx.previous_apex_end < previous.size() && previous[cx.previous_apex_end].owner == apex) ++cx.previous_apex_end;
   std::span<const Record> old_apex(previous.data(), cx.previous_apex_end);
   auto find_type = [](std::span<const Record> records, RRType type) -> const Record* {
@@ -1358,9 +1369,11 @@ std::optional<SignResult> patch_previous(const Name& apex, std::vector<Record>& 
   }
 
   // 1. The walk, in chunks of the new zone's owners, each beside the previous zone's records of the same names.
-  constexpr std::size_t kPatchChunk = 16384;
+  // Chunks small enough to keep every thread busy to the end, large enough that finding where each starts
+  // (binary searches) stays a small part of the work.
+  const std::size_t chunk_size = std::clamp<std::size_t>(data.size() / (pool.size() * 16), 2048, 16384);
   std::vector<std::size_t> data_split{0};
-  for (std::size_t at = kPatchChunk; at < data.size(); at += kPatchChunk) {
+  for (std::size_t at = chunk_size; at < data.size(); at += chunk_size) {
     std::size_t s = std::max(at, data_split.back() + 1);
     while (s < data.size() && data[s].owner == data[s - 1].owner) ++s;
     if (s < data.size()) data_split.push_back(s);
@@ -1427,16 +1440,20 @@ std::optional<SignResult> patch_previous(const Name& apex, std::vector<Record>& 
     result.stats.rrsets_signed += part.rrsets;
     result.stats.signatures_reused += part.reused;
     result.stats.denial_records += part.denial;
-    entries.insert(entries.end(), part.nsec3.begin(), part.nsec3.end());
     touched.insert(touched.end(), part.touched.begin(), part.touched.end());
   }
   if (!cx.nsec) {
-    for (std::size_t e = 1; e < entries.size(); ++e) {
-      if (!(entries[e - 1].label < entries[e].label)) {
-        why = "the previous NSEC3 chain is not in order";
-        return std::nullopt;
+    // The previous chain in one list, copied on every thread.
+    std::vector<std::size_t> offsets(parts.size() + 1, 0);
+    for (std::size_t c = 0; c < parts.size(); ++c) offsets[c + 1] = offsets[c] + parts[c].nsec3.size();
+    entries.resize(offsets.back());
+    pool.parallel_for(parts.size(), 1, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t c = begin; c < end; ++c) {
+        std::copy(parts[c].nsec3.begin(), parts[c].nsec3.end(), entries.begin() + static_cast<std::ptrdiff_t>(offsets[c]));
       }
-    }
+    });
+    // In hash order: the walk found the previous zone's owners in canonical order, and NSEC3 owners, one label below
+    // the apex, are in the order of that label.
     if (previous.size() > std::numeric_limits<std::uint32_t>::max()) {
       why = "the previous signed zone is too large to patch";
       return std::nullopt;
@@ -1599,7 +1616,7 @@ std::uint32_t signature_expiration(const SigningPolicy& policy, std::uint32_t no
 namespace {
 SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                 std::uint32_t now, const dns::Zone* previous_signed, std::vector<Record>* recycle,
-                dns::ThreadPool& pool);
+                bool previous_canonical, dns::ThreadPool& pool);
 }  // namespace
 
 SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
@@ -1609,23 +1626,26 @@ SignResult sign_zone(const dns::Zone& unsigned_zone, std::span<const SigningKey>
 
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, const dns::Zone* previous_signed, dns::ThreadPool& pool) {
-  return sign(std::move(unsigned_zone), keys, policy, now, previous_signed, nullptr, pool);
+  return sign(std::move(unsigned_zone), keys, policy, now, previous_signed, nullptr,
+              previous_signed && previous_signed->is_canonical(), pool);
 }
 
 SignResult sign_zone(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                      std::uint32_t now, std::optional<dns::Zone>&& previous_signed, dns::ThreadPool& pool) {
-  if (!previous_signed) return sign(std::move(unsigned_zone), keys, policy, now, nullptr, nullptr, pool);
+  if (!previous_signed) return sign(std::move(unsigned_zone), keys, policy, now, nullptr, nullptr, false, pool);
+  bool previous_canonical = previous_signed->is_canonical();  // before its records are taken over
   return sign(std::move(unsigned_zone), keys, policy, now, &*previous_signed, &previous_signed->mutable_records(),
-              pool);
+              previous_canonical, pool);
 }
 
 namespace {
 
-// sign_zone; `recycle`, when given, holds the records of `previous_signed`, whose memory is taken over for the
-// signed zone once the reusable signatures are copied out.
+// sign_zone; `recycle`, when given, holds the records of `previous_signed`, which is patched, or whose memory
+// is taken over for the signed zone once the reusable signatures are copied out. `previous_canonical`: the
+// previous zone is known to be in canonical order (Zone::is_canonical), which then needs no check.
 SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, const SigningPolicy& policy,
                 std::uint32_t now, const dns::Zone* previous_signed, std::vector<Record>* recycle,
-                dns::ThreadPool& pool) {
+                bool previous_canonical, dns::ThreadPool& pool) {
   const Name apex = unsigned_zone.apex();
   const Record* soa_record = unsigned_zone.soa();
   if (!soa_record) throw std::invalid_argument(fmt::format("zone {} has no SOA record", apex.to_text()));
@@ -1690,6 +1710,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   };
   // 1. The zone's own data, canonical, without DNSSEC records; the apex records (which sort first) apart, with
   //    those the signer makes.
+  const bool data_canonical = unsigned_zone.is_canonical();  // before its records are taken
   std::vector<Record> records = std::move(unsigned_zone.mutable_records());
   std::string patch_refused;
   if (recycle) {
@@ -1705,8 +1726,8 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
       patch_refused = "the new zone is not in canonical order";
     } else {
       std::vector<Record> apex_records = make_apex_records(std::vector<Record>(own_apex.begin(), own_apex.end()));
-      if (auto patched = patch_previous(apex, apex_records, data, *recycle, signers, policy, denial_ttl, soa->serial,
-                                        pool, patch_refused)) {
+      if (auto patched = patch_previous(apex, apex_records, data, data_canonical, *recycle, previous_canonical,
+                                        signers, policy, denial_ttl, soa->serial, pool, patch_refused)) {
         // What is left of the new zone's records (those of the owners kept as they were) goes back to the
         // caller, who frees its input anyway.
         unsigned_zone.mutable_records() = std::move(records);
@@ -1714,7 +1735,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
       }
     }
   }
-  if (!is_canonical(records, pool)) {
+  if (!data_canonical && !is_canonical(records, pool)) {
     dns::Zone sorted(apex);
     sorted.mutable_records() = std::move(records);
     sorted.canonicalise();
@@ -1756,7 +1777,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   const std::vector<Record>* previous_records = nullptr;
   if (previous_signed) {
     previous_records = &previous_signed->records();
-    if (!is_sorted(*previous_records, pool)) {
+    if (!previous_canonical && !is_sorted(*previous_records, pool)) {
       previous_sorted = *previous_records;
       std::sort(previous_sorted.begin(), previous_sorted.end());
       previous_records = &previous_sorted;

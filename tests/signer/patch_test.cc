@@ -639,6 +639,9 @@ TEST(PatchSigningEquivalence, RandomEditsSignAsTheFullPathDoes) {
       const SigningPolicy& policy = cases[p].policy;
       auto keys = make_keys(v1.apex(), policy);
       SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+      // Read back from a file the previous zone would be canonicalised, and known to be canonical (the signer
+      // then checks no order): every other policy hands it over so, the rest as the signer left it.
+      if (p % 2 == 1) first.zone.canonicalise();
       if (policy.denial == Denial::kNsec) {
         // One NSEC per name outside the cuts: most of the zone must be authoritative, or it tests little.
         ASSERT_GT(first.stats.denial_records, owner_count(v1) * 2 / 3) << "seed " << seed << ": too much occluded";
