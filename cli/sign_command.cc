@@ -451,6 +451,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   }
   std::uint32_t now = static_cast<std::uint32_t>(global.now);
   std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
+  clock.done("loading the keys");
   std::optional<signer::SignResult> result;
   try {
     result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, std::move(previous), pool);

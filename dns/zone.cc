@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstring>
 #include <iterator>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -164,6 +165,16 @@ void Zone::canonicalise() {
     i = j;
   }
   canonical_ = true;
+}
+
+void release_records(std::vector<Record>& records, ThreadPool& pool) {
+  pool.parallel_for(records.size(), 16384, [&](std::size_t begin, std::size_t end) {
+    // Destroyed and made anew, so that the strings' memory is freed here (an assignment would keep it).
+    for (std::size_t i = begin; i < end; ++i) {
+      std::destroy_at(&records[i]);
+      std::construct_at(&records[i]);
+    }
+  });
 }
 
 const Record* Zone::soa() const {

@@ -62,6 +62,10 @@ class Zone {
   bool canonical_ = false;
 };
 
+// Frees the memory of the records' names and rdata on every thread of `pool` (a million records freed on one
+// thread take a noticeable part of a second); the records stay, empty.
+void release_records(std::vector<Record>& records, ThreadPool& pool);
+
 // The zone as a master file: one record per line, absolute names, SOA first, then canonical order.
 std::string to_master_file(const Zone& zone);
 // The same bytes, formatted on every thread of `pool`.

@@ -472,7 +472,9 @@ struct SignatureJob {
 void run_jobs(std::span<SignatureJob> jobs, std::span<const SigningKey> keys, const SigningPolicy& policy,
               std::uint32_t now, const Name& apex, dns::ThreadPool& pool) {
   std::uint32_t inception = now - policy.inception_offset;
-  pool.parallel_for(jobs.size(), kSigningChunk, [&](std::size_t begin, std::size_t end) {
+  // A few dozen signatures (a patch) are spread over every thread too.
+  std::size_t chunk = std::clamp<std::size_t>(jobs.size() / (pool.size() * 4), 1, kSigningChunk);
+  pool.parallel_for(jobs.size(), chunk, [&](std::size_t begin, std::size_t end) {
     // Per chunk (one thread): a signing context per key, made when first needed, and one input buffer.
     std::vector<std::optional<KeySigningContext>> contexts(keys.size());
     std::string input;
@@ -1051,20 +1053,19 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
 }
 
 // Moves the records of `records` into place around the edits (sorted by `from`, apart), each of which replaces
-// records[from, to) by fresh[fresh_begin, fresh_end). Records whose index does not change are not touched; the
-// others move once (those overtaken by a growing zone wait in a queue).
+// records[from, to) by room for `room` records (left empty, to be written). Records whose index does not change
+// are not touched; the others move once (those overtaken by a growing zone wait in a queue).
 struct SpliceEdit {
   std::size_t from = 0;
   std::size_t to = 0;
-  std::size_t fresh_begin = 0;
-  std::size_t fresh_end = 0;
+  std::size_t room = 0;
 };
-void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits, std::vector<Record>& fresh) {
+void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits) {
   const std::size_t old_size = records.size();
   std::size_t new_size = old_size;
-  for (const SpliceEdit& e : edits) new_size = new_size + (e.fresh_end - e.fresh_begin) - (e.to - e.from);
+  for (const SpliceEdit& e : edits) new_size = new_size + e.room - (e.to - e.from);
   if (new_size > old_size) records.resize(new_size);
-  std::deque<Record> waiting;  // records[waiting_from, waiting_to), taken out before they were overwritten
+  std::deque<Record> waiting;  // records[read, waiting_to), taken out before they were overwritten
   std::size_t waiting_to = 0;
   std::size_t read = 0;   // the next old index to take
   std::size_t write = 0;  // the next index to fill
@@ -1100,7 +1101,7 @@ void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits, std
     for (; read < e.to; ++read) {
       if (read < waiting_to) waiting.pop_front();
     }
-    for (std::size_t f = e.fresh_begin; f < e.fresh_end; ++f) put(std::move(fresh[f]));
+    for (std::size_t n = 0; n < e.room; ++n) put(Record{});
   }
   keep(old_size);
   records.resize(write);
@@ -1519,37 +1520,39 @@ std::optional<SignResult> patch_previous(const Name& apex, std::vector<Record>& 
     PreviousZone old(&previous, edit.from);
     result.stats.rrsets_signed += plan_owner(items[edit.item], groups, denial, signers, old, jobs, zonemd_rrset);
   }
-  run_jobs(jobs, signers.keys, policy, signers.now, apex, pool);
+  std::vector<Record> previous_apex;  // what the ZONEMD step reads of the previous zone
+  if (zonemd_rrset) previous_apex.assign(previous.begin(), previous.begin() + static_cast<std::ptrdiff_t>(cx.previous_apex_end));
+  result.stats.owners_rewritten = items.size();
+
+  // 4. The previous zone's records move into their new places, on a thread of their own while the signatures are
+  //    made, leaving room for the owners written afresh; these are then written into it.
+  std::vector<SpliceEdit> splices;
+  std::vector<std::size_t> written_at;  // per edit: where its owner goes in the patched zone
+  std::ptrdiff_t shift = 0;
+  for (const PatchEdit& edit : edits) {
+    std::size_t room = 0;
+    if (edit.item != kNone) {
+      const OwnerItem& item = items[edit.item];
+      room = item.jobs_end - item.jobs_begin + (item.denial != kNone ? 1 : 0);
+      if (item.group != kNone) room += groups[item.group].records.size();
+      result.stats.denial_records += item.denial != kNone;
+    }
+    written_at.push_back(static_cast<std::size_t>(static_cast<std::ptrdiff_t>(edit.from) + shift));
+    shift += static_cast<std::ptrdiff_t>(room) - static_cast<std::ptrdiff_t>(edit.to - edit.from);
+    splices.push_back(SpliceEdit{edit.from, edit.to, room});
+  }
+  {
+    std::jthread mover([&] { splice(previous, splices); });
+    run_jobs(jobs, signers.keys, policy, signers.now, apex, pool);
+  }
   for (const SignatureJob& job : jobs) {
     if (job.reused) ++result.stats.signatures_reused;
     else ++result.stats.signatures_created;
   }
-  std::vector<Record> previous_apex;  // what the ZONEMD step reads of the previous zone
-  if (zonemd_rrset) previous_apex.assign(previous.begin(), previous.begin() + static_cast<std::ptrdiff_t>(cx.previous_apex_end));
-
-  result.stats.owners_rewritten = items.size();
-
-  // 4. The fresh owners written out, and moved into their places in the previous zone's records.
-  std::vector<SpliceEdit> splices;
-  std::size_t fresh_size = 0;
-  for (const PatchEdit& edit : edits) {
-    std::size_t count = 0;
-    if (edit.item != kNone) {
-      const OwnerItem& item = items[edit.item];
-      count = item.jobs_end - item.jobs_begin + (item.denial != kNone ? 1 : 0);
-      if (item.group != kNone) count += groups[item.group].records.size();
-      result.stats.denial_records += item.denial != kNone;
-    }
-    splices.push_back(SpliceEdit{edit.from, edit.to, fresh_size, fresh_size + count});
-    fresh_size += count;
-  }
-  std::vector<Record> fresh(fresh_size);
   std::vector<Record> scratch;
   for (std::size_t i = 0; i < edits.size(); ++i) {
-    if (edits[i].item != kNone) write_owner(items[edits[i].item], jobs, groups, denial, scratch, fresh.data() + splices[i].fresh_begin);
+    if (edits[i].item != kNone) write_owner(items[edits[i].item], jobs, groups, denial, scratch, previous.data() + written_at[i]);
   }
-  jobs.clear();
-  splice(previous, splices, fresh);
   result.zone.mutable_records() = std::move(previous);
   if (zonemd_rrset) finish_zonemd(result, signers, policy, serial, &previous_apex, pool);
   return result;
@@ -1841,14 +1844,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
       previous_records = &previous_apex;
     }
     std::vector<Record> old = std::move(*recycle);
-    pool.parallel_for(old.size(), kOwnerChunk * 4, [&](std::size_t begin, std::size_t end) {
-      // Destroyed and made anew, so that the strings' memory is freed here, on every thread (an assignment
-      // would keep it, to be freed later on one).
-      for (std::size_t i = begin; i < end; ++i) {
-        std::destroy_at(&old[i]);
-        std::construct_at(&old[i]);
-      }
-    });
+    dns::release_records(old, pool);
     out = std::move(old);
   }
   {
