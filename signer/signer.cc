@@ -1054,30 +1054,32 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
 
 // Moves the records of `records` into place around the edits (sorted by `from`, apart), each of which replaces
 // records[from, to) by room for `room` records (left empty, to be written). Records whose index does not change
-// are not touched; the others move once (those overtaken by a growing zone wait in a queue).
+// are not touched; the others move once (those overtaken by a growing zone wait in a queue). Two halves move at
+// once, each on its own thread.
 struct SpliceEdit {
   std::size_t from = 0;
   std::size_t to = 0;
   std::size_t room = 0;
 };
-void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits) {
-  const std::size_t old_size = records.size();
-  std::size_t new_size = old_size;
-  for (const SpliceEdit& e : edits) new_size = new_size + e.room - (e.to - e.from);
-  if (new_size > old_size) records.resize(new_size);
-  std::deque<Record> waiting;  // records[read, waiting_to), taken out before they were overwritten
-  std::size_t waiting_to = 0;
-  std::size_t read = 0;   // the next old index to take
-  std::size_t write = 0;  // the next index to fill
+
+// One part of a splice: the old records [read_from, read_to) with the edits among them go to write_from on.
+// `waiting` holds records[read_from, read_from + waiting.size()) and `tail` records[tail_from, read_to), taken out
+// beforehand (another part writes there); a write takes out no record at or past `limit` (not this part's).
+void splice_part(std::vector<Record>& records, std::span<const SpliceEdit> edits, std::size_t read_from,
+                 std::size_t read_to, std::size_t write_from, std::size_t limit, std::deque<Record> waiting,
+                 std::vector<Record> tail, std::size_t tail_from) {
+  std::size_t waiting_to = read_from + waiting.size();
+  std::size_t read = read_from;   // the next old index to take
+  std::size_t write = write_from;  // the next index to fill
   auto put = [&](Record&& record) {
-    if (write < old_size && write >= read && write >= waiting_to) {
+    if (write < limit && write >= read && write >= waiting_to) {
       waiting.push_back(std::move(records[write]));
       waiting_to = write + 1;
     }
     records[write++] = std::move(record);
   };
   auto keep = [&](std::size_t to) {
-    if (read == write && waiting.empty()) {
+    if (read == write && waiting.empty() && to <= tail_from) {
       read = write = to;  // nothing moves
       return;
     }
@@ -1086,6 +1088,8 @@ void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits) {
         Record record = std::move(waiting.front());
         waiting.pop_front();
         put(std::move(record));
+      } else if (read >= tail_from) {
+        put(std::move(tail[read - tail_from]));
       } else if (write < read) {
         records[write++] = std::move(records[read]);
       } else if (write == read) {
@@ -1103,8 +1107,38 @@ void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits) {
     }
     for (std::size_t n = 0; n < e.room; ++n) put(Record{});
   }
-  keep(old_size);
-  records.resize(write);
+  keep(read_to);
+}
+
+void splice(std::vector<Record>& records, std::span<const SpliceEdit> edits) {
+  const std::size_t old_size = records.size();
+  std::size_t new_size = old_size;
+  for (const SpliceEdit& e : edits) new_size = new_size + e.room - (e.to - e.from);
+  if (new_size > old_size) records.resize(new_size);
+  // The halves meet at the first edit in the second half of the records; `shift` is how far the records there
+  // move. Where the first half's output reaches into the second's input, or the second's output into the first's
+  // input, those records are taken out before either starts.
+  std::size_t m = 0;
+  std::ptrdiff_t shift = 0;
+  while (m < edits.size() && edits[m].from < old_size / 2) {
+    shift += static_cast<std::ptrdiff_t>(edits[m].room) - static_cast<std::ptrdiff_t>(edits[m].to - edits[m].from);
+    ++m;
+  }
+  if (m == 0 || m == edits.size() || old_size < 2048) {
+    splice_part(records, edits, 0, old_size, 0, old_size, {}, {}, old_size);
+  } else {
+    const std::size_t b = edits[m].from;
+    const std::size_t b_out = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(b) + shift);
+    std::deque<Record> head;  // the second half's first records, where the first half writes
+    for (std::size_t i = b; i < std::min(b_out, old_size); ++i) head.push_back(std::move(records[i]));
+    std::vector<Record> tail;  // the first half's last records, where the second half writes
+    for (std::size_t i = b_out; i < b; ++i) tail.push_back(std::move(records[i]));
+    std::jthread second([&, head = std::move(head)]() mutable {
+      splice_part(records, edits.subspan(m), b, old_size, b_out, old_size, std::move(head), {}, old_size);
+    });
+    splice_part(records, edits.first(m), 0, b, 0, std::min(b, b_out), {}, std::move(tail), std::min(b, b_out));
+  }
+  records.resize(new_size);
 }
 
 // The NSEC3 chain after the changes: which owners of the previous zone's chain go, which change, which come.
