@@ -1032,6 +1032,14 @@ void walk_chunk(const PatchContext& cx, std::size_t u_begin, std::size_t u_end, 
           give_up("the NSEC3 parameters changed");
           break;
         }
+        // Its label must be a SHA-1 hash in base32hex (RFC 5155 §3.3), as the chain's lookups take it.
+        std::string_view label = nsec3.owner.first_label();
+        if (label.size() != 32 || !std::all_of(label.begin(), label.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'v');
+            })) {
+          give_up("an NSEC3 owner of the previous zone is not a hash");
+          break;
+        }
         SignedRrsets want;
         want.rrsets[want.count++] = {dns::rrtype_code(RRType::kNsec3), cx.denial_ttl};
         bool good = nsec3.ttl == cx.denial_ttl &&

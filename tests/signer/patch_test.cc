@@ -838,6 +838,28 @@ TEST(PatchSigningPreviousZone, SignatureCutShortIsSignedAnew) {
   }
 }
 
+// An NSEC3 owner in the previous zone whose label is no SHA-1 hash in base32hex (a hand-edited file, another
+// tool's junk): the chain cannot be looked up by hash, so the zone is rebuilt in full, as the full path gives it.
+TEST(PatchSigningPreviousZone, Nsec3OwnerThatIsNoHashIsRebuiltInFull) {
+  dns::ThreadPool pool(2);
+  dns::Zone v1 = testing::reverse_v6_zone();
+  SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = Denial::kNsec3};
+  auto keys = make_keys(v1.apex(), policy);
+  SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+  dns::Zone junk = first.zone;
+  std::vector<Record>& records = junk.mutable_records();
+  auto nsec3 = std::find_if(records.begin(), records.end(), [](const Record& r) { return r.type == RRType::kNsec3; });
+  ASSERT_NE(nsec3, records.end());
+  const Name hashed = nsec3->owner;
+  const Name renamed = *v1.apex().prepend(std::string(32, 'z'));  // 'z' is no base32hex digit
+  for (Record& r : records) {
+    if (r.owner == hashed) r.owner = renamed;
+  }
+  std::sort(records.begin(), records.end());
+  expect_same_both_ways(serial_bumped(v1), keys, policy, kLater, junk, pool, "reverse_v6_zone, NSEC3 label no hash",
+                        true, Expect::kRebuilt);
+}
+
 // The new zone handed in out of canonical order: the walk cannot patch, and the full rebuild sorts it.
 TEST(PatchSigningNewZone, OutOfOrderIsRebuiltInFull) {
   dns::ThreadPool pool(2);
