@@ -816,13 +816,16 @@ bool kept_as_is(std::span<const Record> data, std::span<const Record> old, Stand
   }
   const auto rrsig_code = dns::rrtype_code(RRType::kRrsig);
   SignedRrsets want;
-  for (std::size_t i = 0; i < data.size(); i = i + 1) {
+  for (std::size_t i = 0; i < data.size(); ++i) {
     if (i > 0 && data[i].type == data[i - 1].type) continue;
     if (standing == Standing::kDelegation && data[i].type != RRType::kDs) continue;
-    if (want.count == want.rrsets.size()) return false;
+    if (want.count == want.rrsets.size()) return false;  // more types than a reverse zone's owner has: rewritten
     want.rrsets[want.count++] = {dns::rrtype_code(data[i].type), data[i].ttl};
   }
-  if (next) want.rrsets[want.count++] = {dns::rrtype_code(RRType::kNsec), cx.denial_ttl};
+  if (next) {
+    if (want.count == want.rrsets.size()) return false;
+    want.rrsets[want.count++] = {dns::rrtype_code(RRType::kNsec), cx.denial_ttl};
+  }
   std::size_t i = 0;
   std::size_t j = 0;
   for (; j < data.size() && dns::rrtype_code(data[j].type) < rrsig_code; ++i, ++j) {
