@@ -621,6 +621,35 @@ std::size_t owner_count(const dns::Zone& zone) {
   return owners;
 }
 
+// The random zone of a seed, with the draft it was made from (edited versions start there) and the random stream
+// that goes on to draw the edits; `stream` keeps the tests' streams apart.
+struct RandomZone {
+  const Shape& shape;
+  Random random;
+  Draft base;
+  dns::Zone zone;
+};
+RandomZone random_zone_of(std::uint32_t seed, std::uint32_t stream) {
+  const Shape& shape = shape_of(seed);
+  Random random(seed + stream);
+  Draft base = random_zone(shape, random, items_of(seed));
+  dns::Zone zone = to_zone(base);
+  return RandomZone{shape, std::move(random), std::move(base), std::move(zone)};
+}
+
+// A zone's keys for a policy, and the zone signed with them in full at kNow: the previous zone of a test.
+struct FirstSigning {
+  std::vector<SigningKey> keys;
+  SignResult first;
+};
+FirstSigning sign_first(const dns::Zone& zone, const SigningPolicy& policy, dns::ThreadPool& pool) {
+  std::vector<SigningKey> keys = make_keys(zone.apex(), policy);
+  SignResult first = sign_zone(zone, keys, policy, kNow, nullptr, pool);
+  return FirstSigning{std::move(keys), std::move(first)};
+}
+
+std::string_view denial_name(Denial denial) { return denial == Denial::kNsec ? "NSEC" : "NSEC3"; }
+
 // ---- tests -------------------------------------------------------------------------------------------------
 
 // The main equivalence: random zones, every policy, random edits of the owners edited only, then random edits
@@ -631,14 +660,10 @@ TEST(PatchSigningEquivalence, RandomEditsSignAsTheFullPathDoes) {
   EditCounts applied{};
   std::vector<PolicyCase> cases = policy_cases();
   for (std::uint32_t seed : kSeeds) {
-    const Shape& shape = shape_of(seed);
-    Random random(seed);
-    Draft base = random_zone(shape, random, items_of(seed));
-    dns::Zone v1 = to_zone(base);
+    auto [shape, random, base, v1] = random_zone_of(seed, 0);
     for (std::size_t p = 0; p < cases.size(); ++p) {
       const SigningPolicy& policy = cases[p].policy;
-      auto keys = make_keys(v1.apex(), policy);
-      SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+      auto [keys, first] = sign_first(v1, policy, pool);
       // Read back from a file the previous zone would be canonicalised, and known to be canonical (the signer
       // then checks no order): every other policy hands it over so, the rest as the signer left it.
       if (p % 2 == 1) first.zone.canonicalise();
@@ -681,14 +706,10 @@ TEST(PatchSigningKeysAndTime, SignAsTheFullPathDoes) {
   dns::ThreadPool pool(2);
   EditCounts applied{};
   const std::uint32_t seed = kSeeds[0];
-  const Shape& shape = shape_of(seed);
-  Random random(seed + 1);
-  Draft base = random_zone(shape, random, items_of(seed));
-  dns::Zone v1 = to_zone(base);
+  auto [shape, random, base, v1] = random_zone_of(seed, 1);
   SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = Denial::kNsec3, .nsec3_opt_out = true,
                        .cds_cdnskey = true, .zonemd = true};
-  auto keys = make_keys(v1.apex(), policy);
-  SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+  auto [keys, first] = sign_first(v1, policy, pool);
   dns::Zone v2 = edited_version(base, shape, random, applied);
   std::string what = fmt::format("seed {}, NSEC3 opt-out, ZONEMD", seed);
 
@@ -744,18 +765,14 @@ TEST(PatchSigningPreviousZone, OutOfOrderSignsAsInOrder) {
   dns::ThreadPool pool(2);
   EditCounts applied{};
   for (std::uint32_t seed : {kSeeds[0], kSeeds[1]}) {
-    const Shape& shape = shape_of(seed);
-    Random random(seed + 2);
-    Draft base = random_zone(shape, random, items_of(seed));
-    dns::Zone v1 = to_zone(base);
+    auto [shape, random, base, v1] = random_zone_of(seed, 2);
     for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
       SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial, .zonemd = true};
-      auto keys = make_keys(v1.apex(), policy);
-      SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+      auto [keys, first] = sign_first(v1, policy, pool);
       dns::Zone shuffled = first.zone;
       std::mt19937 shuffle(seed);
       std::shuffle(shuffled.mutable_records().begin(), shuffled.mutable_records().end(), shuffle);
-      std::string what = fmt::format("seed {}, {}", seed, denial == Denial::kNsec ? "NSEC" : "NSEC3");
+      std::string what = fmt::format("seed {}, {}", seed, denial_name(denial));
 
       dns::Zone v2 = edited_version(base, shape, random, applied);
       SignResult in_order = sign_zone(v2, keys, policy, kLater, &first.zone, pool);
@@ -772,15 +789,11 @@ TEST(PatchSigningPreviousZone, JunkInItSignsAsTheFullPathDoes) {
   dns::ThreadPool pool(2);
   EditCounts applied{};
   const std::uint32_t seed = kSeeds[1];
-  const Shape& shape = shape_of(seed);
-  Random random(seed + 3);
-  Draft base = random_zone(shape, random, items_of(seed));
-  dns::Zone v1 = to_zone(base);
+  auto [shape, random, base, v1] = random_zone_of(seed, 3);
   for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
     SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial, .zonemd = true};
-    auto keys = make_keys(v1.apex(), policy);
-    SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
-    std::string what = fmt::format("seed {}, {}", seed, denial == Denial::kNsec ? "NSEC" : "NSEC3");
+    auto [keys, first] = sign_first(v1, policy, pool);
+    std::string what = fmt::format("seed {}, {}", seed, denial_name(denial));
 
     dns::Zone junk = first.zone;
     std::vector<Record>& records = junk.mutable_records();
@@ -819,8 +832,7 @@ TEST(PatchSigningPreviousZone, SignatureCutShortIsSignedAnew) {
   dns::Zone v1 = testing::reverse_v4_zone();
   for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
     SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial};
-    auto keys = make_keys(v1.apex(), policy);
-    SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+    auto [keys, first] = sign_first(v1, policy, pool);
     dns::Zone damaged = first.zone;
     // The first signature over a CNAME (RRSIG rdata starts with the type covered, RFC 4034 §3.1).
     const std::string covers_cname("\0\5", 2);
@@ -831,7 +843,7 @@ TEST(PatchSigningPreviousZone, SignatureCutShortIsSignedAnew) {
     ASSERT_NE(cname_signature, damaged.mutable_records().end());
     cname_signature->rdata.pop_back();
     std::string what = fmt::format("reverse_v4_zone, {}, CNAME signature cut short",
-                                   denial == Denial::kNsec ? "NSEC" : "NSEC3");
+                                   denial_name(denial));
     SignResult intact = sign_zone(serial_bumped(v1), keys, policy, kLater, &first.zone, pool);
     SignResult result = expect_same_both_ways(serial_bumped(v1), keys, policy, kLater, damaged, pool, what);
     EXPECT_EQ(result.stats.signatures_created, intact.stats.signatures_created + 1) << what;
@@ -844,8 +856,7 @@ TEST(PatchSigningPreviousZone, Nsec3OwnerThatIsNoHashIsRebuiltInFull) {
   dns::ThreadPool pool(2);
   dns::Zone v1 = testing::reverse_v6_zone();
   SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = Denial::kNsec3};
-  auto keys = make_keys(v1.apex(), policy);
-  SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+  auto [keys, first] = sign_first(v1, policy, pool);
   dns::Zone junk = first.zone;
   std::vector<Record>& records = junk.mutable_records();
   auto nsec3 = std::find_if(records.begin(), records.end(), [](const Record& r) { return r.type == RRType::kNsec3; });
@@ -866,12 +877,11 @@ TEST(PatchSigningNewZone, OutOfOrderIsRebuiltInFull) {
   dns::Zone v1 = testing::reverse_v6_zone();
   for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
     SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial};
-    auto keys = make_keys(v1.apex(), policy);
-    SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+    auto [keys, first] = sign_first(v1, policy, pool);
     dns::Zone reversed = serial_bumped(v1);
     std::vector<Record>& records = reversed.mutable_records();
     std::reverse(records.begin() + 1, records.end());  // the SOA stays first, the rest backwards
-    std::string what = fmt::format("reverse_v6_zone backwards, {}", denial == Denial::kNsec ? "NSEC" : "NSEC3");
+    std::string what = fmt::format("reverse_v6_zone backwards, {}", denial_name(denial));
     expect_same_both_ways(reversed, keys, policy, kLater, first.zone, pool, what, true, Expect::kRebuilt);
   }
 }
@@ -883,8 +893,7 @@ TEST(PatchSigningPreviousZone, OwnersSwappedInsideAreRebuiltInFull) {
   dns::Zone v1 = testing::reverse_v6_zone();
   for (Denial denial : {Denial::kNsec, Denial::kNsec3}) {
     SigningPolicy policy{.algorithm = dns::kAlgorithmEd25519, .denial = denial};
-    auto keys = make_keys(v1.apex(), policy);
-    SignResult first = sign_zone(v1, keys, policy, kNow, nullptr, pool);
+    auto [keys, first] = sign_first(v1, policy, pool);
     // The middle owner's records moved to the end.
     dns::Zone swapped = first.zone;
     std::vector<Record>& records = swapped.mutable_records();
@@ -896,7 +905,7 @@ TEST(PatchSigningPreviousZone, OwnersSwappedInsideAreRebuiltInFull) {
     std::rotate(records.begin() + static_cast<std::ptrdiff_t>(middle), records.begin() + static_cast<std::ptrdiff_t>(end),
                 records.end());
     std::string what = fmt::format("reverse_v6_zone, {}, an owner moved to the end",
-                                   denial == Denial::kNsec ? "NSEC" : "NSEC3");
+                                   denial_name(denial));
     expect_same_both_ways(serial_bumped(v1), keys, policy, kLater, swapped, pool, what, true, Expect::kRebuilt);
   }
 }
