@@ -242,6 +242,15 @@ int keys_import(const GlobalOptions& global, const std::string& zone_text, const
       spdlog::error("{}: {}; nothing imported", file.string(), key.error());
       return kExitError;
     }
+    // One algorithm per zone: a key of another would leave the DNSKEY RRset with an algorithm that does not sign
+    // every RRset (RFC 6840 §5.11), and the dnssec gate would hold every run.
+    if (key->algorithm() != policy->signing.algorithm) {
+      spdlog::error("{}: algorithm {}, but zone {} is signed with algorithm {} ([policy.{}] algorithm); set the "
+                    "policy's algorithm to {} before importing (rdnsprov does not roll algorithms); nothing imported",
+                    file.string(), algorithm_text(key->algorithm()), apex.to_text(),
+                    algorithm_text(policy->signing.algorithm), policy->name, key->algorithm());
+      return kExitError;
+    }
     signer::KeyState key_state;
     key_state.timing = timing;
     bool csk = policy->signing.key_layout == signer::KeyLayout::kCsk;

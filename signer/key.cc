@@ -420,6 +420,12 @@ dns::Result<DnssecKey> DnssecKey::load_bind_files(const std::filesystem::path& k
   if (key->dnskey_rdata() != dnskey->rdata) {
     return dns::error(fmt::format("{} and {} do not hold the same key", key_file.string(), private_file.string()));
   }
+  // A key file is a key to sign with: the same floor as generate() (from_private_text alone parses any size,
+  // for the RFC examples).
+  if (key->algorithm() == dns::kAlgorithmRsaSha256 && key->bits() < kMinimumRsaBits) {
+    return dns::error(fmt::format("{}: an RSA key of {} bits; rdnsprov signs with RSA keys of at least {} bits",
+                                  private_file.string(), key->bits(), kMinimumRsaBits));
+  }
   return key;
 }
 

@@ -236,6 +236,25 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
   EXPECT_NE(list.output.find("zone 193.in-addr.arpa.  policy nsec  4 keys"), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("zone 8.b.d.0.1.0.0.2.ip6.arpa.  policy optout  1 keys"), std::string::npos)
       << list.output;
+
+  // A key of another algorithm than the policy's (ECDSAP256SHA256 for policy nsec) is refused with the policy
+  // named, and nothing of the directory is imported, not even the key beside it that would fit.
+  fs::path mixed = dir / "mixed-keys";
+  fs::create_directories(mixed);
+  for (const char* algorithm : {"ED25519", "ECDSAP256SHA256"}) {
+    CommandResult keygen = run_command({"dnssec-keygen", "-q", "-K", mixed.string(), "-a", algorithm, kNsecZone});
+    ASSERT_EQ(keygen.exit_code, 0) << keygen.all();
+  }
+  CommandResult refused = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                        "import", "--zone", kNsecZone, "--from", mixed.string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.all();
+  EXPECT_NE(refused.all().find("algorithm ED25519(15)"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("[policy.nsec] algorithm"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("nothing imported"), std::string::npos) << refused.all();
+  CommandResult unchanged = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                          "list", "--zone", kNsecZone});
+  ASSERT_EQ(unchanged.exit_code, 0) << unchanged.all();
+  EXPECT_NE(unchanged.output.find("policy nsec  4 keys"), std::string::npos) << unchanged.output;
 }
 
 TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnySignersFile) {
@@ -265,9 +284,11 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
   EXPECT_NE(refused.output.find("does not verify"), std::string::npos) << refused.output;
 
   // A zone signed by BIND with the same keys verifies; one altered DS digest does not, and the problem names it.
-  CommandResult keygen = run_command({"dnssec-signzone", "-q", "-S", "-K", (dir / "keys").string(), "-o", kNsecZone,
-                                      "-f", (dir / "bind.zone").string(), in.string()});
-  ASSERT_EQ(keygen.exit_code, 0) << keygen.all();
+  // (-d: its dsset- file goes to the test's directory, not the working directory.)
+  CommandResult bind_signed = run_command({"dnssec-signzone", "-q", "-S", "-K", (dir / "keys").string(), "-d",
+                                           dir.path().string(), "-o", kNsecZone, "-f", (dir / "bind.zone").string(),
+                                           in.string()});
+  ASSERT_EQ(bind_signed.exit_code, 0) << bind_signed.all();
   CommandResult good = rdnsprov({"verify-zone", "--zone", kNsecZone, "--in", (dir / "bind.zone").string()});
   EXPECT_EQ(good.exit_code, 0) << good.all();
   EXPECT_NE(good.output.find(": verified, "), std::string::npos) << good.output;

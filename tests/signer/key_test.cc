@@ -92,7 +92,8 @@ TEST(KeyKnownAnswers, Rfc6605EcdsaP256) {
 }
 
 // RFC 5702 §6.1: RSA/SHA-256 is deterministic (PKCS #1 v1.5), so the RFC's signature must come out exactly.
-// The example key has 512 bits: imports accept it, generate() would not make one.
+// The example key has 512 bits: from_private_text parses it; key files that small are refused (below) and
+// generate() would not make one.
 TEST(KeyKnownAnswers, Rfc5702RsaSha256) {
   auto key = DnssecKey::from_private_text(name("example.net"), 256,
                                           "Private-key-format: v1.2\n"
@@ -226,6 +227,26 @@ TEST(KeyFilesPermissions, GroupOrWorldReadablePrivateKeyIsRefused) {
   EXPECT_FALSE(DnssecKey::load_bind_files(key_file).ok());
   ASSERT_EQ(::chmod(private_file.c_str(), 0600), 0);
   EXPECT_TRUE(DnssecKey::load_bind_files(key_file).ok());
+}
+
+// An RSA key file under 2048 bits is not a key to sign with: loading it (keys import, the key store) is refused,
+// naming the file and the size; the same key at 2048 bits loads.
+TEST(KeyFiles, RsaKeyFilesUnder2048BitsAreRefused) {
+  for (const char* bits : {"1024", "2048"}) {
+    TempDir keys;
+    auto keygen = run_command({"dnssec-keygen", "-q", "-K", keys.path().string(), "-a", "RSASHA256", "-b", bits, "example"});
+    ASSERT_EQ(keygen.exit_code, 0) << keygen.all();
+    std::filesystem::path key_file = keys / (keygen.output.substr(0, keygen.output.find('\n')) + ".key");
+    auto loaded = DnssecKey::load_bind_files(key_file);
+    if (std::string(bits) == "1024") {
+      ASSERT_FALSE(loaded.ok());
+      EXPECT_NE(loaded.error().find(".private: an RSA key of 1024 bits"), std::string::npos) << loaded.error();
+      EXPECT_NE(loaded.error().find("at least 2048 bits"), std::string::npos) << loaded.error();
+    } else {
+      ASSERT_TRUE(loaded.ok()) << loaded.error();
+      EXPECT_EQ(loaded->bits(), 2048u);
+    }
+  }
 }
 
 TEST(KeyFilesPermissions, MismatchedKeyAndPrivateFilesAreRefused) {
