@@ -212,11 +212,12 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   safeguards::PublishedMeta meta;
   meta.serial = z.serial.value();
   safeguards::ZoneFacts facts = safeguards::zone_facts(z.candidate);
-  meta.records = z.candidate.records().size();
+  meta.records = facts.records;  // DNSSEC records left out: the figure does not jump when a zone is re-signed
   meta.delegations = facts.delegations.size();
   meta.file_sha256 = dns::to_hex(dns::sha256(text), false);
   meta.content_sha256 = facts.content_sha256;
   meta.published_at = now;
+  meta.signatures_expire_at = dns::earliest_signature_expiration(z.candidate.records(), now);
   // Targets first, then the state: the state records what is out there, never more.
   publisher::ZoneRelease release{z.apex, text, z.candidate, meta.serial, looks_signed_text(text)};
   std::size_t failed = 0;
@@ -378,6 +379,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (auto frozen = safeguards::frozen(state)) {
     spdlog::error("publication is frozen since {} by {}: {} (rdnsprov thaw ends it); nothing was published",
                   frozen->since, frozen->who, frozen->reason);
+    check_published_signatures(config, state, global.now);
     write_run_metrics(config, state, {.exit_code = kExitFrozen, .now = global.now, .started = started});
     return kExitFrozen;
   }
@@ -392,6 +394,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   Prepared p;
   std::map<dns::Name, std::uint64_t> lagging_servers;  // per zone, from SOA verification (metrics)
   auto finish = [&](int code, const std::string& message) {
+    check_published_signatures(config, state, global.now);
     journal_or_log(state.journal(), "run-end", {{"exit", code}, {"message", message}});
     write_run_metrics(config, state,
                       {.exit_code = code, .now = global.now, .started = started, .plan = &p.plan,
@@ -634,6 +637,7 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   auto finish = [&](int code, const std::string& message) {
     state.journal().append("run-end", {{"exit", code}, {"message", message}});
     if (publish) {
+      check_published_signatures(config, state, global.now);
       write_run_metrics(config, state,
                         {.command = "rebuild", .exit_code = code, .now = global.now, .started = started, .plan = &p.plan});
     }

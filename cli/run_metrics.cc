@@ -2,10 +2,13 @@
 
 #include <exception>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/signing.h"
 #include "dns/atomic_file.h"
+#include "signer/policy.h"
 
 namespace rdnsprov::cli {
 
@@ -45,6 +48,7 @@ publisher::RunMetrics run_metrics(const Config& config, const safeguards::StateD
       z.delegations = meta->delegations;
       z.records = meta->records;
       z.published_at = meta->published_at;
+      z.signatures_expire_at = meta->signatures_expire_at;
     }
     const safeguards::ZonePlan* planned = nullptr;
     if (outcome.plan) {
@@ -67,6 +71,34 @@ publisher::RunMetrics run_metrics(const Config& config, const safeguards::StateD
     m.zones.push_back(std::move(z));
   }
   return m;
+}
+
+std::vector<std::string> check_published_signatures(const Config& config, const safeguards::StateDir& state,
+                                                    std::time_t now) {
+  std::vector<std::string> messages;
+  for (const ZoneConfig& zc : config.zones) {
+    auto meta = published_meta(state, zc.spec.apex);
+    if (!meta || !meta->signatures_expire_at) continue;
+    const PolicyConfig* policy = zone_policy(config, zc);
+    std::int64_t refresh = policy ? policy->signing.refresh : signer::SigningPolicy{}.refresh;
+    std::int64_t left = static_cast<std::int64_t>(*meta->signatures_expire_at) - static_cast<std::int64_t>(now);
+    if (left > refresh) continue;
+    std::string since = fmt::format("serial {}, published {}", meta->serial, utc_text(meta->published_at));
+    if (left <= 0) {
+      messages.push_back(fmt::format(
+          "zone {}: signatures of the published version ({}) expired at {}: validating resolvers fail the zone "
+          "(SERVFAIL) until a run publishes it",
+          zc.spec.apex.to_text(), since, utc_text(*meta->signatures_expire_at)));
+      spdlog::error("{}", messages.back());
+    } else {
+      messages.push_back(fmt::format(
+          "zone {}: signatures of the published version ({}) expire from {}, in {:.1f} days, within the refresh "
+          "window of {:.1f} days: validating resolvers fail the zone from then on unless a run publishes it",
+          zc.spec.apex.to_text(), since, utc_text(*meta->signatures_expire_at), left / 86400.0, refresh / 86400.0));
+      spdlog::warn("{}", messages.back());
+    }
+  }
+  return messages;
 }
 
 void write_run_metrics(const Config& config, const safeguards::StateDir& state, const RunOutcome& outcome) {

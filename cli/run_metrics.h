@@ -10,6 +10,7 @@
 #include <ctime>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cli/config.h"
 #include "dns/name.h"
@@ -31,6 +32,13 @@ struct RunOutcome {
 // The metrics of every configured zone: its published version as the state records it after the run, and the
 // gates of `outcome.plan`.
 publisher::RunMetrics run_metrics(const Config& config, const safeguards::StateDir& state, const RunOutcome& outcome);
+
+// Signed zones whose published version's first signature expires within the zone policy's refresh window, or
+// has expired. A run that publishes a signed zone re-signs whatever expires within that window, so this is a zone
+// that has not been published for a while (held by a gate, frozen, a target failing): one message per zone,
+// logged as a warning (an error once a signature has expired), and returned. Every `run` ends with it.
+std::vector<std::string> check_published_signatures(const Config& config, const safeguards::StateDir& state,
+                                                    std::time_t now);
 
 // Writes config.metrics_file when it is set. A failure is logged, not thrown: metrics never change a run's outcome.
 void write_run_metrics(const Config& config, const safeguards::StateDir& state, const RunOutcome& outcome);

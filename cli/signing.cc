@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "dns/dnssec.h"
 #include "safeguards/zone_facts.h"
 #include "signer/signer.h"
 #include "signer/verify.h"
@@ -15,6 +16,7 @@ namespace rdnsprov::cli {
 namespace {
 
 using dns::RRType;
+using dns::seconds_until;
 using safeguards::Action;
 using safeguards::GateResult;
 using safeguards::Verdict;
@@ -24,11 +26,6 @@ std::uint32_t read_u32(std::string_view wire, std::size_t offset) {
          (std::uint32_t{static_cast<unsigned char>(wire[offset + 1])} << 16) |
          (std::uint32_t{static_cast<unsigned char>(wire[offset + 2])} << 8) |
          std::uint32_t{static_cast<unsigned char>(wire[offset + 3])};
-}
-
-// Seconds from `now` to an RRSIG time, in serial number arithmetic (RFC 4034 §3.1.5).
-std::int64_t seconds_until(std::uint32_t rrsig_time, std::time_t now) {
-  return static_cast<std::int32_t>(rrsig_time - static_cast<std::uint32_t>(now));
 }
 
 bool has_active(const std::vector<signer::StoredKey>& keys, signer::KeyRole role, std::uint8_t algorithm,

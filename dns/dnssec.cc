@@ -100,4 +100,17 @@ std::string nsec3_hash(const Name& name, std::string_view salt, std::uint16_t it
   return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
 
+std::optional<std::time_t> earliest_signature_expiration(std::span<const Record> records, std::time_t now) {
+  std::optional<std::int64_t> earliest;
+  for (const Record& r : records) {
+    if (r.type != RRType::kRrsig || r.rdata.size() < 12) continue;
+    auto octet = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(r.rdata[i])); };
+    std::uint32_t expiration = octet(8) << 24 | octet(9) << 16 | octet(10) << 8 | octet(11);
+    std::int64_t left = seconds_until(expiration, now);
+    if (!earliest || left < *earliest) earliest = left;
+  }
+  if (!earliest) return std::nullopt;
+  return static_cast<std::time_t>(now + *earliest);
+}
+
 }  // namespace rdnsprov::dns

@@ -8,10 +8,14 @@
 
 #include <array>
 #include <cstdint>
+#include <ctime>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "dns/name.h"
+#include "dns/record.h"
 #include "dns/result.h"
 
 namespace rdnsprov::dns {
@@ -44,5 +48,15 @@ Nsec3Digest nsec3_digest(std::string_view canonical_wire, std::string_view salt,
 std::string sha1(std::string_view data);
 std::string sha256(std::string_view data);
 std::string sha384(std::string_view data);
+
+// Seconds from `now` to an RRSIG inception or expiration time, in the serial arithmetic of RFC 4034 §3.1.5
+// (negative when it is past): a 32-bit field read within 68 years of `now`.
+inline std::int64_t seconds_until(std::uint32_t rrsig_time, std::time_t now) {
+  return static_cast<std::int32_t>(rrsig_time - static_cast<std::uint32_t>(now));
+}
+
+// When the first signature of `records` expires, as Unix seconds: the earliest RRSIG expiration field; none
+// without an RRSIG. From then on a validating resolver can no longer validate what it covers.
+std::optional<std::time_t> earliest_signature_expiration(std::span<const Record> records, std::time_t now);
 
 }  // namespace rdnsprov::dns

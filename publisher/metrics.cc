@@ -90,6 +90,16 @@ std::string metrics_text(const RunMetrics& m) {
   published("rdnsprov_zone_last_publish_timestamp_seconds", "Unix time at which the zone was last published.",
             [](const ZoneMetrics& z) { return fmt::format("{}", static_cast<std::int64_t>(z.published_at)); });
   {
+    Family f(out, "rdnsprov_zone_signatures_expire_timestamp_seconds",
+             "Signed zones: Unix time at which the first signature of the last published version expires; "
+             "validating resolvers fail the zone from then on unless a newer version is published.");
+    for (const ZoneMetrics& z : m.zones) {
+      if (z.published && z.signatures_expire_at) {
+        f.sample({{"zone", z.zone}}, fmt::format("{}", static_cast<std::int64_t>(*z.signatures_expire_at)));
+      }
+    }
+  }
+  {
     Family f(out, "rdnsprov_zone_held", "1 when the last run held the zone: it keeps serving its last published version.");
     for (const ZoneMetrics& z : m.zones) f.sample({{"zone", z.zone}}, z.held ? "1" : "0");
   }

@@ -17,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct ZoneMetrics {
   std::uint64_t delegations = 0;
   std::uint64_t records = 0;
   std::time_t published_at = 0;        // when that version was published
+  std::optional<std::time_t> signatures_expire_at;  // signed zones: when that version's first signature expires
   bool held = false;                   // this run held the zone (it keeps serving the version above)
   std::map<std::string, bool> gates_held;  // gate → it held (or errored) the zone in this run; every gate evaluated
   std::uint64_t lagging_servers = 0;   // nameservers not serving `serial` after this run (SOA verification)

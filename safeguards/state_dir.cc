@@ -12,9 +12,11 @@
 namespace rdnsprov::safeguards {
 
 nlohmann::json PublishedMeta::to_json() const {
-  return {{"serial", serial},         {"records", records},
-          {"delegations", delegations}, {"file_sha256", file_sha256},
-          {"content_sha256", content_sha256}, {"published_at", published_at}};
+  nlohmann::json j = {{"serial", serial},         {"records", records},
+                      {"delegations", delegations}, {"file_sha256", file_sha256},
+                      {"content_sha256", content_sha256}, {"published_at", published_at}};
+  if (signatures_expire_at) j["signatures_expire_at"] = *signatures_expire_at;
+  return j;
 }
 
 PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
@@ -25,6 +27,7 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   m.file_sha256 = j.at("file_sha256").get<std::string>();
   m.content_sha256 = j.at("content_sha256").get<std::string>();
   m.published_at = integer_field<std::time_t>(j, "published_at");
+  if (j.contains("signatures_expire_at")) m.signatures_expire_at = integer_field<std::time_t>(j, "signatures_expire_at");
   return m;
 }
 

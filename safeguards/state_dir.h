@@ -40,6 +40,9 @@ struct PublishedMeta {
   std::string file_sha256;       // SHA-256 of the published master file's bytes
   std::string content_sha256;    // SHA-256 of the canonical records without the SOA serial: "same content"
   std::time_t published_at = 0;
+  // A signed zone: when its first signature expires (dns::earliest_signature_expiration). Versions recorded
+  // before this field existed, and unsigned zones, have none.
+  std::optional<std::time_t> signatures_expire_at;
 
   nlohmann::json to_json() const;
   static PublishedMeta from_json(const nlohmann::json& j);  // throws nlohmann::json::exception on bad input

@@ -118,5 +118,51 @@ TEST(RunMetrics, ZonesGatesAndLaggingServersOfARun) {
   EXPECT_NO_THROW(write_run_metrics(config, state, outcome));
 }
 
+// A published signed version whose first signature expires within the policy's refresh window is reported (a run
+// that publishes would have re-signed it), with the zone, serial and dates; once expired, as expired. A zone
+// without a recorded expiry (unsigned, or recorded before the field existed) never is.
+TEST(PublishedSignatures, ExpiryWithinTheRefreshWindowIsReported) {
+  TempDir dir;
+  std::ofstream(dir / "rdnsprov.conf") << config_text("metrics-file = rdnsprov.prom\n") +
+                                              "dnssec-policy = p\nsoa-expire = 7d\n[policy.p]\nrefresh = 12d\n";
+  Config config = load_config(dir / "rdnsprov.conf");
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  dns::Name z193 = *dns::Name::from_text("193.in-addr.arpa");
+  dns::Name z194 = *dns::Name::from_text("194.in-addr.arpa");
+  std::time_t now = 1800000000;
+  safeguards::PublishedMeta unsigned_meta;
+  unsigned_meta.serial = 7;
+  unsigned_meta.published_at = now - 90 * 86400;
+  state.write_published(z194, "; zone text\n", unsigned_meta);
+  auto publish_193 = [&](std::int64_t expires_in) {
+    safeguards::PublishedMeta meta;
+    meta.serial = 1799000000;
+    meta.published_at = 1799000000;
+    meta.signatures_expire_at = now + expires_in;
+    state.write_published(z193, "; zone text\n", meta);
+  };
+
+  publish_193(12 * 86400 + 1);
+  EXPECT_TRUE(check_published_signatures(config, state, now).empty()) << "just beyond the refresh window";
+
+  publish_193(3 * 86400);
+  auto soon = check_published_signatures(config, state, now);
+  ASSERT_EQ(soon.size(), 1u);
+  EXPECT_EQ(soon[0], "zone 193.in-addr.arpa.: signatures of the published version (serial 1799000000, published "
+                     "2027-01-03T18:13:20Z) expire from 2027-01-18T08:00:00Z, in 3.0 days, within the refresh window "
+                     "of 12.0 days: validating resolvers fail the zone from then on unless a run publishes it");
+  publisher::RunMetrics m = run_metrics(config, state, {.now = now, .started = std::chrono::steady_clock::now()});
+  EXPECT_EQ(m.zones[0].zone, "193.in-addr.arpa");
+  EXPECT_EQ(m.zones[0].signatures_expire_at, now + 3 * 86400);
+  EXPECT_FALSE(m.zones[1].signatures_expire_at) << "unsigned";
+
+  publish_193(-60);
+  auto expired = check_published_signatures(config, state, now);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_NE(expired[0].find("expired at 2027-01-15T07:59:00Z: validating resolvers fail the zone (SERVFAIL)"),
+            std::string::npos)
+      << expired[0];
+}
+
 }  // namespace
 }  // namespace rdnsprov::cli

@@ -12,6 +12,7 @@
 
 #include "cli/config.h"
 #include "dns/atomic_file.h"
+#include "tests/support/prometheus_text.h"
 #include "tests/support/support.h"
 
 namespace rdnsprov::cli {
@@ -181,6 +182,79 @@ TEST(SignCommand, RunSignsVerifiesIsIdempotentAndReSignsWhenSignaturesComeDue) {
   CommandResult refused = run_rdnsprov(run_args(dir, later + 86400, "run"));
   EXPECT_EQ(refused.exit_code, 1) << refused.all();
   EXPECT_NE(refused.all().find(privates.front().filename().string()), std::string::npos) << refused.all();
+}
+
+// The earliest RRSIG expiration of a master file, read from its text (YYYYMMDDHHmmSS, as rdnsprov writes it).
+std::time_t earliest_rrsig_expiration(const fs::path& file) {
+  std::string text = dns::read_file(file);
+  static const std::regex rrsig(R"(\tRRSIG\t\S+ \d+ \d+ \d+ (\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d) )");
+  std::time_t earliest = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), rrsig); it != std::sregex_iterator(); ++it) {
+    std::tm tm{};
+    tm.tm_year = std::stoi((*it)[1]) - 1900;
+    tm.tm_mon = std::stoi((*it)[2]) - 1;
+    tm.tm_mday = std::stoi((*it)[3]);
+    tm.tm_hour = std::stoi((*it)[4]);
+    tm.tm_min = std::stoi((*it)[5]);
+    tm.tm_sec = std::stoi((*it)[6]);
+    std::time_t t = timegm(&tm);
+    if (earliest == 0 || t < earliest) earliest = t;
+  }
+  return earliest;
+}
+
+// While no run publishes (here: frozen), the served signatures run out. Every run says so once the first of them
+// is within the policy's refresh window, and as expired after it; the metrics file carries the expiry of each
+// signed zone's published version; the first run that publishes again re-signs, and the warning stops.
+TEST(SignCommand, RunsWarnWhileThePublishedSignaturesRunOut) {
+  TempDir dir;
+  std::string config = signed_config();
+  config.replace(config.find("registry = TEST-RIR\n"), 0, "metrics-file = rdnsprov.prom\n");
+  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+  long now = 1800000000;
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
+  auto expiry_metric = [&](const std::string& zone) {
+    auto parsed = rdnsprov::testing::parse_prometheus_text(dns::read_file(dir / "rdnsprov.prom"));
+    EXPECT_TRUE(parsed.problems.empty());
+    return parsed.value("rdnsprov_zone_signatures_expire_timestamp_seconds", {{"zone", zone}});
+  };
+  std::time_t nsec_expiry = earliest_rrsig_expiration(served(dir, kNsecZone));
+  std::time_t optout_expiry = earliest_rrsig_expiration(served(dir, kOptOutZone));
+  // Both policies: 21-day signatures (1 day of jitter for nsec), a 12-day refresh window.
+  ASSERT_GT(nsec_expiry, now + 19 * 86400);
+  EXPECT_EQ(expiry_metric("193.in-addr.arpa"), nsec_expiry);
+  EXPECT_EQ(expiry_metric("8.b.d.0.1.0.0.2.ip6.arpa"), optout_expiry);
+  EXPECT_FALSE(expiry_metric(kUnsignedZone)) << "unsigned zone";
+
+  ASSERT_EQ(run_rdnsprov({"--now", std::to_string(now + 3600), "-c", (dir / "rdnsprov.conf").string(), "freeze",
+                          "--reason", "incident"}).exit_code, 0);
+  CommandResult quiet = run_rdnsprov(run_args(dir, now + 7200, "run"));
+  EXPECT_EQ(quiet.exit_code, 7) << quiet.all();
+  EXPECT_EQ(quiet.all().find("signatures of the published version"), std::string::npos) << quiet.all();
+
+  long later = std::max(nsec_expiry, optout_expiry) - 5 * 86400;
+  CommandResult frozen = run_rdnsprov(run_args(dir, later, "run"));
+  EXPECT_EQ(frozen.exit_code, 7) << frozen.all();
+  for (const char* zone : {kNsecZone, kOptOutZone}) {
+    EXPECT_NE(frozen.all().find(fmt::format("zone {}.: signatures of the published version", zone)), std::string::npos)
+        << frozen.all();
+  }
+  EXPECT_NE(frozen.all().find("within the refresh window of 12.0 days"), std::string::npos) << frozen.all();
+  EXPECT_EQ(frozen.all().find(fmt::format("zone {}.: signatures", kUnsignedZone)), std::string::npos) << frozen.all();
+
+  CommandResult expired = run_rdnsprov(run_args(dir, nsec_expiry + 1, "run"));
+  EXPECT_EQ(expired.exit_code, 7) << expired.all();
+  EXPECT_NE(expired.all().find(fmt::format("zone {}.: signatures of the published version", kNsecZone)),
+            std::string::npos)
+      << expired.all();
+  EXPECT_NE(expired.all().find("(SERVFAIL) until a run publishes it"), std::string::npos) << expired.all();
+
+  ASSERT_EQ(run_rdnsprov({"--now", std::to_string(later), "-c", (dir / "rdnsprov.conf").string(), "thaw"}).exit_code, 0);
+  CommandResult thawed = run_rdnsprov(run_args(dir, later, "run"));
+  EXPECT_EQ(thawed.exit_code, 0) << thawed.all();
+  EXPECT_EQ(thawed.all().find("signatures of the published version"), std::string::npos) << thawed.all();
+  EXPECT_GT(earliest_rrsig_expiration(served(dir, kNsecZone)), later + 12 * 86400);
+  EXPECT_EQ(expiry_metric("193.in-addr.arpa"), earliest_rrsig_expiration(served(dir, kNsecZone)));
 }
 
 TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {

@@ -36,6 +36,7 @@ RunMetrics sample_metrics() {
   a.delegations = 60;
   a.records = 193;
   a.published_at = 1799996400;
+  a.signatures_expire_at = 1801000000;
   a.gates_held = {{"empty-zone", false}, {"size-drop", true}};
   a.held = true;
   a.lagging_servers = 2;
@@ -59,8 +60,8 @@ TEST(Metrics, TextHasEveryFamilyWithHelpTypeAndExactSamples) {
   for (const char* family :
        {"rdnsprov_last_run_timestamp_seconds", "rdnsprov_last_run_duration_seconds", "rdnsprov_last_run_exit_code",
         "rdnsprov_zone_serial", "rdnsprov_zone_delegations", "rdnsprov_zone_records",
-        "rdnsprov_zone_last_publish_timestamp_seconds", "rdnsprov_zone_held", "rdnsprov_zone_gate_held",
-        "rdnsprov_zone_lagging_servers"}) {
+        "rdnsprov_zone_last_publish_timestamp_seconds", "rdnsprov_zone_signatures_expire_timestamp_seconds",
+        "rdnsprov_zone_held", "rdnsprov_zone_gate_held", "rdnsprov_zone_lagging_servers"}) {
     EXPECT_EQ(parsed.types[family], "gauge") << family;
     EXPECT_FALSE(parsed.help[family].empty()) << family;
   }
@@ -74,6 +75,7 @@ TEST(Metrics, TextHasEveryFamilyWithHelpTypeAndExactSamples) {
   EXPECT_EQ(parsed.value("rdnsprov_zone_delegations", a), 60);
   EXPECT_EQ(parsed.value("rdnsprov_zone_records", a), 193);
   EXPECT_EQ(parsed.value("rdnsprov_zone_last_publish_timestamp_seconds", a), 1799996400);
+  EXPECT_EQ(parsed.value("rdnsprov_zone_signatures_expire_timestamp_seconds", a), 1801000000);
   EXPECT_EQ(parsed.value("rdnsprov_zone_lagging_servers", a), 2);
   EXPECT_EQ(parsed.value("rdnsprov_zone_gate_held", {{"zone", "193.in-addr.arpa"}, {"gate", "size-drop"}}), 1);
   EXPECT_EQ(parsed.value("rdnsprov_zone_gate_held", {{"zone", "193.in-addr.arpa"}, {"gate", "empty-zone"}}), 0);
@@ -81,6 +83,7 @@ TEST(Metrics, TextHasEveryFamilyWithHelpTypeAndExactSamples) {
   // A zone never published has no serial, counts or publish time (0 would read as "published in 1970").
   EXPECT_FALSE(parsed.value("rdnsprov_zone_serial", b));
   EXPECT_FALSE(parsed.value("rdnsprov_zone_last_publish_timestamp_seconds", b));
+  EXPECT_FALSE(parsed.value("rdnsprov_zone_signatures_expire_timestamp_seconds", b));
   EXPECT_EQ(parsed.value("rdnsprov_zone_held", b), 1);
   EXPECT_EQ(parsed.value("rdnsprov_zone_lagging_servers", b), 0);
   EXPECT_EQ(text, metrics_text(sample_metrics())) << "same metrics, same bytes";

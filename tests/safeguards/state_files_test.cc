@@ -48,6 +48,20 @@ TEST(PublishedMetaFile, RefusesNumbersThatAreNotIntegersInRange) {
   EXPECT_EQ(meta_error("serial", 4294967295LL), "(accepted)");
 }
 
+// A signed zone's metadata records when its first signature expires; metadata written before that field existed
+// (and an unsigned zone's) has none, and reads back without one.
+TEST(PublishedMetaFile, SignatureExpiryIsOptionalAndChecked) {
+  EXPECT_FALSE(PublishedMeta::from_json(good_meta()).signatures_expire_at);
+  EXPECT_FALSE(PublishedMeta::from_json(good_meta()).to_json().contains("signatures_expire_at"));
+  json signed_meta = good_meta();
+  signed_meta["signatures_expire_at"] = 1801814400;
+  PublishedMeta m = PublishedMeta::from_json(signed_meta);
+  EXPECT_EQ(m.signatures_expire_at, 1801814400);
+  EXPECT_EQ(m.to_json(), signed_meta);
+  EXPECT_NE(meta_error("signatures_expire_at", "soon").find("signatures_expire_at"), std::string::npos);
+  EXPECT_NE(meta_error("signatures_expire_at", 1.5).find("\"signatures_expire_at\""), std::string::npos);
+}
+
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
   TempDir dir;
   StateDir state = StateDir::open(dir / "state");
