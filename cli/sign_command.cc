@@ -462,17 +462,40 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
   clock.done("loading the keys");
   std::optional<signer::SignResult> result;
+  std::optional<signer::VerifyResult> check;
+  std::string previous_refused;
   try {
-    result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, std::move(previous), pool);
+    if (verify) {
+      // Should the zone signed from the previous one not verify, it is signed again from the input, read again.
+      bool first = true;
+      auto input = [&]() -> dns::Zone {
+        if (first) {
+          first = false;
+          return std::move(*zone);
+        }
+        std::optional<dns::Zone> again = read_zone_file(in, apex, pool);
+        if (!again) throw std::runtime_error(fmt::format("{}: cannot read it again", in));
+        return std::move(*again);
+      };
+      VerifiedSigning signed_zone = sign_and_verify(input, signing, policy.signing, now, std::move(previous),
+                                                    verify_options(policy, now), pool);
+      result.emplace(std::move(signed_zone.result));
+      check.emplace(std::move(signed_zone.check));
+      previous_refused = std::move(signed_zone.previous_refused);
+      zone.reset();
+      clock.done("signing and verification");
+    } else {
+      result = signer::sign_zone(std::move(*zone), signing, policy.signing, now, std::move(previous), pool);
+      clock.done("signing");
+      // The previous zone's memory goes before the output is formatted (a large zone's peak stays lower).
+      previous.reset();
+      zone.reset();
+      clock.done("freeing the input");
+    }
   } catch (const std::invalid_argument& e) {
     spdlog::error("{}: cannot sign: {}", in, e.what());
     return kExitError;
   }
-  clock.done("signing");
-  // The previous zone's memory goes before the output is formatted (a large zone's peak stays lower).
-  previous.reset();
-  zone.reset();
-  clock.done("freeing the input");
   std::cout << fmt::format(
       "zone {}  policy {}  keys {}\n  {} records, {} RRsets signed, {} signatures created, {} reused, {} {} records\n",
       apex.to_text(), policy.name, directory.string(), result->zone.records().size(), result->stats.rrsets_signed,
@@ -484,10 +507,12 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   } else if (!result->stats.rebuilt_because.empty()) {
     std::cout << fmt::format("  signed zone rebuilt in full: {}\n", result->stats.rebuilt_because);
   }
-  std::optional<signer::VerifyResult> check;
-  if (verify) {
-    check = signer::verify_signed_zone(result->zone, verify_options(policy, now), pool);
-    clock.done("verification");
+  if (!previous_refused.empty()) {
+    spdlog::warn("{}: signed from the previous signed zone {}, it did not verify ({}); signed afresh instead", in,
+                 out, previous_refused);
+    std::cout << "  the previous signed zone gave a zone that does not verify: signed afresh\n";
+  }
+  if (check) {
     if (!check->ok) {
       log_problems(*check);
       spdlog::error("the signed zone does not verify ({} problems); {} not written", check->problem_count, out);

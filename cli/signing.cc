@@ -253,6 +253,22 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   return {};
 }
 
+VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
+                                const std::vector<signer::SigningKey>& keys, const signer::SigningPolicy& policy,
+                                std::uint32_t now, std::optional<dns::Zone>&& previous,
+                                const signer::VerifyOptions& verify, dns::ThreadPool& pool) {
+  bool from_previous = previous.has_value();
+  std::optional<signer::SignResult> result;
+  result.emplace(signer::sign_zone(unsigned_zone(), keys, policy, now, std::move(previous), pool));
+  signer::VerifyResult check = signer::verify_signed_zone(result->zone, verify, pool);
+  if (check.ok || !from_previous) return {std::move(*result), std::move(check), {}};
+  std::string refused = problems_text(check, 3);
+  result.reset();  // its memory goes before the fresh signing
+  result.emplace(signer::sign_zone(unsigned_zone(), keys, policy, now, std::nullopt, pool));
+  check = signer::verify_signed_zone(result->zone, verify, pool);
+  return {std::move(*result), std::move(check), std::move(refused)};
+}
+
 void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,
                         safeguards::Plan& plan, std::time_t now, const SigningOptions& options,
                         dns::ThreadPool& pool) {
@@ -270,11 +286,15 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     }
     std::optional<dns::Zone> previous = published_zone(published_state, z.apex);
     std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
-    std::optional<signer::SignResult> signed_zone;
+    signer::VerifyOptions verify;
+    verify.now = static_cast<std::uint32_t>(now);
+    verify.validity_margin = policy.validity_margin;
+    verify.require_zonemd = policy.signing.zonemd;
+    std::optional<VerifiedSigning> signed_zone;
     try {
       // The candidate stays in the plan (a copy is signed); the previous signed zone is taken over.
-      signed_zone = signer::sign_zone(dns::Zone(z.candidate), signing, policy.signing, static_cast<std::uint32_t>(now),
-                                      std::move(previous), pool);
+      signed_zone = sign_and_verify([&] { return dns::Zone(z.candidate); }, signing, policy.signing,
+                                    static_cast<std::uint32_t>(now), std::move(previous), verify, pool);
     } catch (const std::invalid_argument& e) {
       // No usable key for a role, a zone the signer cannot take: this zone keeps its published version.
       bool was_unchanged = z.action == Action::kUnchanged;
@@ -283,12 +303,12 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       if (was_unchanged) z.action = Action::kHold;
       continue;
     }
-    signer::SignResult& result = *signed_zone;
-    signer::VerifyOptions verify;
-    verify.now = static_cast<std::uint32_t>(now);
-    verify.validity_margin = policy.validity_margin;
-    verify.require_zonemd = policy.signing.zonemd;
-    signer::VerifyResult check = signer::verify_signed_zone(result.zone, verify, pool);
+    signer::SignResult& result = signed_zone->result;
+    const signer::VerifyResult& check = signed_zone->check;
+    if (!signed_zone->previous_refused.empty()) {
+      spdlog::warn("zone {}: signed from the published version, it did not verify ({}); signed afresh instead",
+                   z.apex.to_text(), signed_zone->previous_refused);
+    }
     nlohmann::json figures{{"policy", policy.name},
                            {"denial", check.denial},
                            {"signatures_checked", check.signatures_checked},
@@ -298,6 +318,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                            {"problems", check.problem_count}};
     if (result.stats.owners_rewritten) figures["owners_rewritten"] = *result.stats.owners_rewritten;
     if (!result.stats.rebuilt_because.empty()) figures["rebuilt_because"] = result.stats.rebuilt_because;
+    if (!signed_zone->previous_refused.empty()) figures["previous_refused"] = signed_zone->previous_refused;
     if (!check.ok) {
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(z, GateResult{"dnssec", Verdict::kHold,

@@ -12,6 +12,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,8 @@
 #include "safeguards/journal.h"
 #include "signer/key_store.h"
 #include "signer/rollover.h"
+#include "signer/signer.h"
+#include "signer/verify.h"
 
 namespace rdnsprov::cli {
 
@@ -72,6 +75,23 @@ std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const
 // refresh, its keys or signing policy changed, or it was signed and no longer has a policy (or the reverse).
 std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring, const dns::Zone& published,
                              std::time_t now);
+
+// A signed zone and what its independent verification found.
+struct VerifiedSigning {
+  signer::SignResult result;
+  signer::VerifyResult check;
+  // Set when the zone was first signed from the previous signed zone (patched, or with its signatures reused) and
+  // that did not verify: the first problems. The zone was then signed afresh without it, and `result` and `check`
+  // are those of the fresh signing. A previous zone that misleads the signer costs a full signing, never a hold.
+  std::string previous_refused;
+};
+
+// Signs the zone `unsigned_zone()` returns (called once, and a second time only for the fresh signing above),
+// handing `previous` to the signer, and verifies the result. Throws what signer::sign_zone throws.
+VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
+                                const std::vector<signer::SigningKey>& keys, const signer::SigningPolicy& policy,
+                                std::uint32_t now, std::optional<dns::Zone>&& previous,
+                                const signer::VerifyOptions& verify, dns::ThreadPool& pool);
 
 struct SigningOptions {
   bool sign_unchanged = false;  // rebuild: sign unchanged zones too, so that their text compares with the state

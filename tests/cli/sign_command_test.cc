@@ -6,6 +6,8 @@
 #include <chrono>
 #include <ctime>
 #include <regex>
+#include <sstream>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -329,6 +331,84 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
                                           "list", "--zone", kNsecZone});
   ASSERT_EQ(unchanged.exit_code, 0) << unchanged.all();
   EXPECT_NE(unchanged.output.find("policy nsec  4 keys"), std::string::npos) << unchanged.output;
+}
+
+// NSEC3 owner names of a signed master file.
+std::set<std::string> nsec3_owners(const fs::path& file) {
+  std::set<std::string> out;
+  std::istringstream in(dns::read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\tNSEC3\t") != std::string::npos) out.insert(line.substr(0, line.find('\t')));
+  }
+  return out;
+}
+
+// A previous signed zone that misleads the patch — here one with a stale NSEC3 entry, correctly signed, for a name
+// that has gone: the patch keeps it, so the result does not verify (as --no-verify shows). A verifying `sign`
+// then signs the zone afresh from its input and writes a zone that verifies, and says so. (`run` and `rebuild`
+// sign through the same function.)
+TEST(SignCommand, APreviousZoneThatMisleadsThePatchCostsAFreshSigningNotAHold) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf",
+                             signed_config() + "[policy.n3]\ndenial = nsec3\nnsec3-salt = -\nsignature-validity = 30d\n"
+                                               "refresh = 15d\n");
+  long now = static_cast<long>(std::time(nullptr));
+  fs::path example = source_dir() / "ops" / "examples" / "rdnsprov.conf";
+  ASSERT_EQ(run_rdnsprov({"--now", std::to_string(now), "-c", example.string(), "build", "--out",
+                          (dir / "built").string()}).exit_code, 0);
+  fs::path with_name = dir / "built" / "193.in-addr.arpa.zone";
+  // The same zone without the owner 1.7.5.193.in-addr.arpa (an RFC 2317 CNAME).
+  std::string without;
+  {
+    std::istringstream in(dns::read_file(with_name));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.starts_with("1.7.5.193.in-addr.arpa.\t")) without += line + "\n";
+    }
+  }
+  ASSERT_LT(without.size(), dns::read_file(with_name).size());
+  dns::write_file_atomically(dir / "without.zone", without);
+  auto sign = [&](const fs::path& in, const fs::path& out, bool verify) {
+    std::vector<std::string> args{"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "sign",
+                                  "--zone", kNsecZone, "--policy", "n3", "--keys", (dir / "keys").string(),
+                                  "--in", in.string(), "--out", out.string()};
+    if (!verify) args.push_back("--no-verify");
+    return run_rdnsprov(args);
+  };
+  ASSERT_EQ(sign(with_name, dir / "with.signed", true).exit_code, 0);
+  ASSERT_EQ(sign(dir / "without.zone", dir / "without.signed", true).exit_code, 0);
+  std::set<std::string> stale;
+  std::set<std::string> kept = nsec3_owners(dir / "without.signed");
+  for (const std::string& owner : nsec3_owners(dir / "with.signed")) {
+    if (!kept.count(owner)) stale.insert(owner);
+  }
+  ASSERT_EQ(stale.size(), 1u) << "the NSEC3 entry of the name that went";
+  std::string misleading = dns::read_file(dir / "without.signed");
+  {
+    std::istringstream in(dns::read_file(dir / "with.signed"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with(*stale.begin() + "\t")) misleading += line + "\n";  // the NSEC3 and its RRSIG
+    }
+  }
+  dns::write_file_atomically(dir / "unverified.signed", misleading);
+  dns::write_file_atomically(dir / "out.signed", misleading);
+
+  CommandResult unverified = sign(dir / "without.zone", dir / "unverified.signed", false);
+  ASSERT_EQ(unverified.exit_code, 0) << unverified.all();
+  EXPECT_NE(unverified.output.find("previous signed zone patched"), std::string::npos) << unverified.output;
+  CommandResult check = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
+                                      "verify-zone", "--zone", kNsecZone, "--policy", "n3", "--in",
+                                      (dir / "unverified.signed").string()});
+  EXPECT_EQ(check.exit_code, 4) << "the patch was misled: " << check.all();
+
+  CommandResult fresh = sign(dir / "without.zone", dir / "out.signed", true);
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.all();
+  EXPECT_NE(fresh.output.find("the previous signed zone gave a zone that does not verify: signed afresh"),
+            std::string::npos)
+      << fresh.output;
+  EXPECT_NE(fresh.all().find("matches no name of the zone"), std::string::npos) << "the reason is logged: " << fresh.all();
+  EXPECT_NE(fresh.output.find("verified:"), std::string::npos) << fresh.output;
+  EXPECT_EQ(nsec3_owners(dir / "out.signed"), kept);
+  for (const std::string& failure : verifier_failures(kNsecZone, dir / "out.signed", now, true)) ADD_FAILURE() << failure;
 }
 
 TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnySignersFile) {
