@@ -570,8 +570,11 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   bool zonelet_changes = std::any_of(p.zonelets.imports.zonelets.begin(), p.zonelets.imports.zonelets.end(),
                                      [](const auto& z) { return !z.changes.empty(); });
   bool zonelets_held = exports.any_held() || p.zonelets.imports.any_refused();
+  // What is served now runs out while nothing is published (logged as run logs it).
+  std::vector<std::string> expiring = check_published_signatures(config, state, global.now);
   if (format == "json") {
     nlohmann::json j = safeguards::plan_json(p.plan);
+    if (!expiring.empty()) j["published_signatures_expiring"] = expiring;
     if (!save_plan.empty()) j["saved_plan"] = {{"file", save_plan}, {"sha256", plan_sha256}};
     j["rejects"] = p.ingested.rejects.size();
     j["placement_errors"] = p.built.placement_errors.size();

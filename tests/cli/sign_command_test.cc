@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/config.h"
 #include "dns/atomic_file.h"
@@ -243,6 +244,17 @@ TEST(SignCommand, RunsWarnWhileThePublishedSignaturesRunOut) {
   }
   EXPECT_NE(frozen.all().find("within the refresh window of 12.0 days"), std::string::npos) << frozen.all();
   EXPECT_EQ(frozen.all().find(fmt::format("zone {}.: signatures", kUnsignedZone)), std::string::npos) << frozen.all();
+  // The dry run says so too, and lists it in its JSON.
+  std::vector<std::string> diff_args = run_args(dir, later, "diff");
+  diff_args.insert(diff_args.end(), {"--format", "json"});
+  CommandResult diff = run_rdnsprov(diff_args);
+  EXPECT_NE(diff.exit_code, 1) << diff.all();
+  nlohmann::json plan = nlohmann::json::parse(diff.output);
+  ASSERT_TRUE(plan.contains("published_signatures_expiring")) << diff.output;
+  ASSERT_EQ(plan["published_signatures_expiring"].size(), 2u) << diff.output;
+  EXPECT_NE(plan["published_signatures_expiring"][0].get<std::string>().find("zone 193.in-addr.arpa.: signatures"),
+            std::string::npos)
+      << diff.output;
 
   CommandResult expired = run_rdnsprov(run_args(dir, nsec_expiry + 1, "run"));
   EXPECT_EQ(expired.exit_code, 7) << expired.all();
