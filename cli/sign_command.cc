@@ -171,6 +171,15 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
       continue;
     }
     print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+    std::set<std::uint8_t> other_algorithms;
+    for (const signer::StoredKey& k : *keys) {
+      if (k.active(global.now) && k.key.algorithm() != policy->signing.algorithm) other_algorithms.insert(k.key.algorithm());
+    }
+    for (std::uint8_t algorithm : other_algorithms) {
+      std::cout << fmt::format("  algorithm: keys of {} still sign beside those of the policy's {}; rdnsprov does not "
+                               "finish an algorithm rollover by itself (docs/CONFIG.md, algorithm)\n",
+                               algorithm_text(algorithm), algorithm_text(policy->signing.algorithm));
+    }
     for (const signer::RolloverStatus& s :
          signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now)) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);

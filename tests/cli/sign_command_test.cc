@@ -343,6 +343,25 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
                                           "list", "--zone", kNsecZone});
   ASSERT_EQ(unchanged.exit_code, 0) << unchanged.all();
   EXPECT_NE(unchanged.output.find("policy nsec  4 keys"), std::string::npos) << unchanged.output;
+  CommandResult one_algorithm = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
+                                              "keys", "status", "--zone", kNsecZone});
+  ASSERT_EQ(one_algorithm.exit_code, 0) << one_algorithm.all();
+  EXPECT_EQ(one_algorithm.output.find("algorithm:"), std::string::npos) << one_algorithm.output;
+
+  // The policy's algorithm changed: keys of the new one are generated beside the old ones, and keys status says
+  // that both sign and that the rollover is left to the operator.
+  std::string text = dns::read_file(dir / "rdnsprov.conf");
+  text.replace(text.find("[policy.nsec]\n"), std::string("[policy.nsec]\n").size(), "[policy.nsec]\nalgorithm = ed25519\n");
+  dns::write_file_atomically(dir / "rdnsprov.conf", text);
+  ASSERT_EQ(run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys", "generate",
+                          "--zone", kNsecZone}).exit_code, 0);
+  CommandResult two_algorithms = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
+                                               "keys", "status", "--zone", kNsecZone});
+  ASSERT_EQ(two_algorithms.exit_code, 0) << two_algorithms.all();
+  EXPECT_NE(two_algorithms.output.find("algorithm: keys of ECDSAP256SHA256(13) still sign beside those of the "
+                                       "policy's ED25519(15)"),
+            std::string::npos)
+      << two_algorithms.output;
 }
 
 // NSEC3 owner names of a signed master file.
