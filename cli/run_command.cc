@@ -218,6 +218,12 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   meta.content_sha256 = facts.content_sha256;
   meta.published_at = now;
   meta.signatures_expire_at = dns::earliest_signature_expiration(z.candidate.records(), now);
+  // The keys the dnssec gate found the parent's DS may point to, carried to the next publication's check.
+  for (const safeguards::GateResult& g : z.gates) {
+    if (g.gate == "dnssec" && g.figures.contains("trusted_ds")) {
+      meta.trusted_ds = g.figures.at("trusted_ds").get<std::vector<std::string>>();
+    }
+  }
   // Targets first, then the state: the state records what is out there, never more.
   publisher::ZoneRelease release{z.apex, text, z.candidate, meta.serial, looks_signed_text(text)};
   std::size_t failed = 0;

@@ -612,6 +612,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "with the dates of the next steps and what the operator must do (ACTION lines: the DS to submit to\n"
                  "the parent, when the old DS may be removed). run takes the steps when they are due.\n"
                  "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK rollover waits for it.\n"
+                 "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"
+                 "DNSKEY RRset though it did not sign the published one (a zone re-keyed on purpose).\n"
                  "Exit: 0 ok, 1 error (unreadable or unusable key; nothing imported), 2 usage/config, 5 locked.\n\n"
               << options;
     return args.empty() ? kExitUsage : kExitOk;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dns/dnssec.h"
+#include "dns/rdata.h"
 #include "safeguards/zone_facts.h"
 #include "signer/signer.h"
 #include "signer/verify.h"
@@ -51,6 +52,98 @@ std::string problems_text(const signer::VerifyResult& result, std::size_t count)
   }
   if (result.problem_count > count) out += fmt::format("; … {} problems in all", result.problem_count);
   return out;
+}
+
+// The DNSKEYs (rdata) of the apex DNSKEY RRset of `zone` whose signatures cover that RRset: the keys a resolver
+// that knows one of them (through the parent's DS) starts from.
+std::set<std::string> dnskey_rrset_signers(const dns::Zone& zone) {
+  std::vector<const std::string*> dnskeys;
+  std::set<std::pair<std::uint16_t, std::uint8_t>> signatures;  // key tag, algorithm
+  for (const dns::Record& r : zone.records()) {
+    if (r.owner != zone.apex()) continue;
+    if (r.type == RRType::kDnskey && r.rdata.size() >= 4) {
+      dnskeys.push_back(&r.rdata);
+    } else if (r.type == RRType::kRrsig && r.rdata.size() >= 18 &&
+               (read_u32(r.rdata, 0) >> 16) == dns::rrtype_code(RRType::kDnskey)) {
+      signatures.emplace(static_cast<std::uint16_t>(read_u32(r.rdata, 14) & 0xffff),
+                         static_cast<std::uint8_t>(r.rdata[2]));
+    }
+  }
+  std::set<std::string> out;
+  for (const std::string* k : dnskeys) {
+    if (signatures.count({dns::key_tag(*k), static_cast<std::uint8_t>((*k)[3])})) out.insert(*k);
+  }
+  return out;
+}
+
+// DS (SHA-256) presentation text of a DNSKEY of `apex`, "23192 13 2 451AC7…": how the parent knows a key.
+std::string ds_of(const dns::Name& apex, const std::string& dnskey) {
+  auto ds = dns::ds_rdata(apex, dnskey, 2);
+  return ds ? dns::rdata::to_text(RRType::kDs, *ds) : "(no DS: " + ds.error() + ")";
+}
+
+std::string tags_text(const std::set<std::string>& ds) {
+  std::string out;
+  for (const std::string& d : ds) out += fmt::format("{}{}", out.empty() ? "" : ", ", d.substr(0, d.find(' ')));
+  return out;
+}
+
+// The keys (as DS texts) a resolver may start from when it follows the parent's DS to the zone's published
+// version: those recorded when it was published, or, for a version recorded before they were, the keys signing
+// its DNSKEY RRset. Empty when the published version is unsigned (or there is none): nothing binds then.
+std::set<std::string> published_trust(const dns::Name& apex, const std::optional<safeguards::PublishedZone>& published,
+                                      const std::optional<dns::Zone>& published_zone) {
+  if (published && published->meta && published->meta->trusted_ds) {
+    return {published->meta->trusted_ds->begin(), published->meta->trusted_ds->end()};
+  }
+  std::set<std::string> out;
+  if (published_zone) {
+    for (const std::string& k : dnskey_rrset_signers(*published_zone)) out.insert(ds_of(apex, k));
+  }
+  return out;
+}
+
+// What a signed zone whose DNSKEY RRset `new_signers` sign may be published with: the DS texts of those signers a
+// resolver trusts through the parent — the ones in `trusted` (carried from the published version) or whose DS the
+// operator confirmed (`keys ds-seen`: a KSK rollover's new key, a zone re-keyed on purpose). With nothing to go
+// by (`trusted` empty: first signing), all of them. Empty when none is trusted: the zone must not be published.
+std::set<std::string> carried_trust(const dns::Name& apex, const std::set<std::string>& trusted,
+                                    const std::set<std::string>& new_signers, const std::vector<signer::StoredKey>& keys) {
+  std::set<std::string> confirmed = trusted;
+  for (const signer::StoredKey& k : keys) {
+    if (k.state.ds_published) confirmed.insert(ds_of(apex, k.key.dnskey_rdata()));
+  }
+  std::set<std::string> out;
+  for (const std::string& k : new_signers) {
+    std::string ds = ds_of(apex, k);
+    if (trusted.empty() || confirmed.count(ds)) out.insert(ds);
+  }
+  return out;
+}
+
+// Why a zone whose DNSKEY RRset `new_signers` sign must not be published after one resolvers reach through
+// `trusted`, and what to do.
+std::string trust_break(const dns::Name& apex, const std::set<std::string>& trusted,
+                        const std::set<std::string>& new_signers) {
+  if (new_signers.empty()) {
+    return fmt::format(
+        "new keys, which no DS at the parent points to, would sign the DNSKEY RRset in place of key {}: validating "
+        "resolvers that follow the parent's DS would fail the whole zone (SERVFAIL). If the zone's keys were lost, "
+        "put the files of key {} back into its key directory from the key backup (snapshots keep no private keys); "
+        "if the zone is re-keyed on purpose, run makes the keys and holds the zone until the new KSK's DS is "
+        "confirmed with rdnsprov keys ds-seen",
+        tags_text(trusted), tags_text(trusted));
+  }
+  std::set<std::string> signers;
+  for (const std::string& k : new_signers) signers.insert(ds_of(apex, k));
+  std::string suggested = tags_text({*signers.begin()});
+  return fmt::format(
+      "the DNSKEY RRset would be signed by key {} only, none of which is a key the parent's DS points to (key {}) "
+      "or has its DS confirmed: validating resolvers that follow the parent's DS would fail the whole zone "
+      "(SERVFAIL). If the zone's keys were lost or replaced, put the files of key {} back into its key directory "
+      "from the key backup (snapshots keep no private keys); if the parent serves the DS of key {} (or has no DS "
+      "for the zone), confirm it: rdnsprov keys ds-seen --zone {} --key {}",
+      tags_text(signers), tags_text(trusted), tags_text(trusted), suggested, apex.to_text(), suggested);
 }
 
 }  // namespace
@@ -155,7 +248,11 @@ void journal_key_events(safeguards::Journal& journal, const ZoneKeyring& keyring
 }
 
 std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex) {
-  std::optional<safeguards::PublishedZone> published = state.published(apex);
+  return published_zone(state.published(apex), apex);
+}
+
+std::optional<dns::Zone> published_zone(const std::optional<safeguards::PublishedZone>& published,
+                                        const dns::Name& apex) {
   if (!published || !published->intact()) return std::nullopt;
   dns::MasterFile parsed = dns::read_master_file(published->text, apex);
   if (!parsed.errors.empty()) return std::nullopt;
@@ -277,14 +374,30 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     auto keys = keyring.find(z.apex);
     if (!wanted || keys == keyring.end()) continue;
     const PolicyConfig& policy = *keys->second.policy;
+    std::optional<safeguards::PublishedZone> published = published_state.published(z.apex);
+    std::optional<dns::Zone> previous = published_zone(published, z.apex);
+    std::set<std::string> trusted = published_trust(z.apex, published, previous);
+    published.reset();
     if (keys->second.would_generate) {
+      // The keys there now that would sign the DNSKEY RRset (new ones would not be trusted).
+      std::set<std::string> existing;
+      for (const signer::StoredKey& k : signer::active_keys(keys->second.keys, now)) {
+        if (k.state.role != signer::KeyRole::kZsk) existing.insert(k.key.dnskey_rdata());
+      }
+      if (!trusted.empty() && carried_trust(z.apex, trusted, existing, keys->second.keys).empty()) {
+        std::string broken = trust_break(z.apex, trusted, existing);
+        bool was_unchanged = z.action == Action::kUnchanged;
+        safeguards::hold(z, GateResult{"dnssec", Verdict::kHold, "keys would be generated: " + broken,
+                                       {{"policy", policy.name}, {"signed", false}}});
+        if (was_unchanged) z.action = Action::kHold;
+        continue;
+      }
       safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
                                      fmt::format("not signed in this dry run: keys would be generated in {}",
                                                  keys->second.directory.string()),
                                      {{"signed", false}}});
       continue;
     }
-    std::optional<dns::Zone> previous = published_zone(published_state, z.apex);
     std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
     signer::VerifyOptions verify;
     verify.now = static_cast<std::uint32_t>(now);
@@ -323,6 +436,16 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(z, GateResult{"dnssec", Verdict::kHold,
                                      "the signed zone does not verify: " + problems_text(check, 5), figures});
+      if (was_unchanged) z.action = Action::kHold;
+      continue;
+    }
+    // The chain of trust from the parent: a zone that verifies in itself but under keys no DS points to is bogus.
+    std::set<std::string> new_signers = dnskey_rrset_signers(result.zone);
+    std::set<std::string> carried = carried_trust(z.apex, trusted, new_signers, keys->second.keys);
+    figures["trusted_ds"] = std::vector<std::string>(carried.begin(), carried.end());
+    if (carried.empty()) {
+      bool was_unchanged = z.action == Action::kUnchanged;
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kHold, trust_break(z.apex, trusted, new_signers), figures});
       if (was_unchanged) z.action = Action::kHold;
       continue;
     }

@@ -70,6 +70,8 @@ nlohmann::json key_event_json(const dns::Name& apex, const signer::RolloverEvent
 
 // The published copy of a zone when it is intact and parses; nothing otherwise (make_plan rebuilds it then).
 std::optional<dns::Zone> published_zone(const safeguards::StateDir& state, const dns::Name& apex);
+std::optional<dns::Zone> published_zone(const std::optional<safeguards::PublishedZone>& published,
+                                        const dns::Name& apex);
 
 // Why a zone whose delegation data did not change must still be published, or empty: its signatures are due for
 // refresh, its keys or signing policy changed, or it was signed and no longer has a policy (or the reverse).

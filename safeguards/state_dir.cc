@@ -16,6 +16,7 @@ nlohmann::json PublishedMeta::to_json() const {
                       {"delegations", delegations}, {"file_sha256", file_sha256},
                       {"content_sha256", content_sha256}, {"published_at", published_at}};
   if (signatures_expire_at) j["signatures_expire_at"] = *signatures_expire_at;
+  if (trusted_ds) j["trusted_ds"] = *trusted_ds;
   return j;
 }
 
@@ -28,6 +29,7 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   m.content_sha256 = j.at("content_sha256").get<std::string>();
   m.published_at = integer_field<std::time_t>(j, "published_at");
   if (j.contains("signatures_expire_at")) m.signatures_expire_at = integer_field<std::time_t>(j, "signatures_expire_at");
+  if (j.contains("trusted_ds")) m.trusted_ds = j.at("trusted_ds").get<std::vector<std::string>>();
   return m;
 }
 

@@ -43,6 +43,10 @@ struct PublishedMeta {
   // A signed zone: when its first signature expires (dns::earliest_signature_expiration). Versions recorded
   // before this field existed, and unsigned zones, have none.
   std::optional<std::time_t> signatures_expire_at;
+  // A signed zone: the DS records (SHA-256, "23192 13 2 451AC7…") of the keys that sign its DNSKEY RRset and are
+  // believed to be those the parent's DS points to. Carried from publication to publication; the dnssec gate holds
+  // a zone whose DNSKEY RRset none of them (nor a key whose DS the operator confirmed) would sign.
+  std::optional<std::vector<std::string>> trusted_ds;
 
   nlohmann::json to_json() const;
   static PublishedMeta from_json(const nlohmann::json& j);  // throws nlohmann::json::exception on bad input

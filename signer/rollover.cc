@@ -237,6 +237,21 @@ dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredK
                                       std::int64_t now) {
   StoredKey* k = find_tag(keys, key_tag);
   if (!k) return dns::error(fmt::format("zone {} has no key {}", store.zone().to_text(), key_tag));
+  if (k->state.rollover_step.empty() && k->state.role != KeyRole::kZsk && k->active(now)) {
+    // Outside a rollover: the parent serves (or will rely on) the DS of this signing key, for instance after the
+    // zone was re-keyed. The dnssec gate then trusts the key to sign the DNSKEY RRset (cli/signing.cc).
+    k->state.ds_published = now;
+    store.save(*k);
+    return RolloverEvent{key_tag, k->state.role, "ds-published",
+                         fmt::format("the operator confirmed that the parent serves the DS of key {} ({}), outside a "
+                                     "rollover",
+                                     key_tag, ds_text(*k)),
+                         std::nullopt};
+  }
+  if (k->state.role == KeyRole::kZsk) {
+    return dns::error(fmt::format("key {} of zone {} is a ZSK: the parent's DS points to a KSK or CSK", key_tag,
+                                  store.zone().to_text()));
+  }
   if (!is_pending_ds(k->state.rollover_step)) {
     return dns::error(fmt::format("key {} of zone {} is not waiting for its DS (rollover step \"{}\")", key_tag,
                                   store.zone().to_text(), k->state.rollover_step));

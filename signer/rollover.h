@@ -93,8 +93,9 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
                                              const SigningPolicy& policy, const RolloverTiming& timing,
                                              const std::optional<PublishedKeyFacts>& published, std::int64_t now);
 
-// The operator saw the DS of the KSK or CSK `key_tag` (one waiting for it) served by the parent. An error names
-// what is wrong (no such key, not waiting for its DS).
+// The operator saw the DS of the KSK or CSK `key_tag` served by the parent: one waiting for it in a rollover, which
+// may then go on, or an active one outside a rollover (a zone re-keyed), which the dnssec gate then trusts to sign
+// the DNSKEY RRset. An error names what is wrong (no such key, a ZSK, a key in another rollover step).
 dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredKey>& keys, std::uint16_t key_tag,
                                       std::int64_t now);
 

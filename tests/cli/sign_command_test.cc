@@ -271,6 +271,85 @@ TEST(SignCommand, RunsWarnWhileThePublishedSignaturesRunOut) {
   EXPECT_EQ(expiry_metric("193.in-addr.arpa"), earliest_rrsig_expiration(served(dir, kNsecZone)));
 }
 
+// The published metadata's trusted_ds of a zone.
+std::vector<std::string> trusted_ds(const TempDir& dir, const std::string& zone) {
+  nlohmann::json meta = nlohmann::json::parse(dns::read_file(dir / "state" / "published" / (zone + ".json")));
+  return meta.value("trusted_ds", std::vector<std::string>{});
+}
+
+// Keys lost (or replaced) under a signed zone: new keys would sign a DNSKEY RRset no DS at the parent points to,
+// so the whole zone would go bogus. diff and run hold it (naming the key the parent knows and both ways out), the
+// servers keep the published version; with the key files back it publishes, and the parent's DS stays the one
+// carried in the metadata even though the new KSK signs beside it; the old keys gone again, it holds again until
+// the new KSK's DS is confirmed with keys ds-seen.
+TEST(SignCommand, ASignedZoneIsNeverPublishedUnderKeysTheParentDoesNotKnow) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  auto rdnsprov = [&](long at, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--now", std::to_string(at), "-c", (dir / "rdnsprov.conf").string()});
+    return run_rdnsprov(args);
+  };
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
+  std::vector<std::string> first_trust = trusted_ds(dir, kNsecZone);
+  ASSERT_EQ(first_trust.size(), 1u) << "the KSK of the first signing";
+  std::string old_ksk = first_trust[0].substr(0, first_trust[0].find(' '));
+  std::uint32_t serial = soa_serial(served(dir, kNsecZone));
+
+  fs::path keys = dir / "state" / "keys" / kNsecZone;
+  fs::path backup = dir / "key-backup";
+  fs::rename(keys, backup);
+  CommandResult diff = rdnsprov(now + 3600, {"diff"});
+  EXPECT_EQ(diff.exit_code, 4) << diff.all();
+  EXPECT_NE(diff.output.find("new keys, which no DS at the parent points to, would sign the DNSKEY RRset in place of "
+                             "key " + old_ksk),
+            std::string::npos)
+      << diff.output;
+  CommandResult held = rdnsprov(now + 3600, {"run"});
+  EXPECT_EQ(held.exit_code, 4) << held.all();
+  EXPECT_NE(held.all().find("held by gate dnssec: the DNSKEY RRset would be signed by key"), std::string::npos)
+      << held.all();
+  EXPECT_NE(held.all().find("put the files of key " + old_ksk + " back"), std::string::npos) << held.all();
+  EXPECT_EQ(soa_serial(served(dir, kNsecZone)), serial) << "the servers keep the published version";
+  EXPECT_EQ(trusted_ds(dir, kNsecZone), first_trust);
+
+  // The key files back beside the new ones: the old KSK signs again, and the DNSKEY RRset publishes.
+  for (const auto& e : fs::directory_iterator(backup)) fs::copy_file(e.path(), keys / e.path().filename());
+  CommandResult restored = rdnsprov(now + 7200, {"run"});
+  EXPECT_EQ(restored.exit_code, 0) << restored.all();
+  EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
+  EXPECT_EQ(trusted_ds(dir, kNsecZone), first_trust) << "the new KSK signs too, but no DS points to it";
+  for (const std::string& failure : verifier_failures(kNsecZone, served(dir, kNsecZone), now + 7200, false)) {
+    ADD_FAILURE() << failure;
+  }
+
+  // The old keys removed by hand: held again, naming the new KSK to confirm.
+  for (const auto& e : fs::directory_iterator(backup)) fs::remove(keys / e.path().filename());
+  serial = soa_serial(served(dir, kNsecZone));
+  CommandResult again = rdnsprov(now + 10800, {"run"});
+  EXPECT_EQ(again.exit_code, 4) << again.all();
+  std::smatch m;
+  std::string text = again.all();
+  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(keys ds-seen --zone 193\.in-addr\.arpa\. --key (\d+))")))
+      << text;
+  std::string new_ksk = m[1];
+  EXPECT_NE(new_ksk, old_ksk);
+  EXPECT_EQ(soa_serial(served(dir, kNsecZone)), serial);
+
+  // The parent now serves the new KSK's DS, and the operator says so: the zone publishes under it.
+  CommandResult seen = rdnsprov(now + 10800, {"keys", "ds-seen", "--zone", kNsecZone, "--key", new_ksk});
+  ASSERT_EQ(seen.exit_code, 0) << seen.all();
+  CommandResult rekeyed = rdnsprov(now + 14400, {"run"});
+  EXPECT_EQ(rekeyed.exit_code, 0) << rekeyed.all();
+  EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
+  std::vector<std::string> new_trust = trusted_ds(dir, kNsecZone);
+  ASSERT_EQ(new_trust.size(), 1u);
+  EXPECT_TRUE(new_trust[0].starts_with(new_ksk + " 13 2 ")) << new_trust[0];
+  for (const std::string& failure : verifier_failures(kNsecZone, served(dir, kNsecZone), now + 14400, false)) {
+    ADD_FAILURE() << failure;
+  }
+}
+
 TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config() + "[policy.plain]\nsignature-validity = 10d\nrefresh = 3d\n"

@@ -62,6 +62,19 @@ TEST(PublishedMetaFile, SignatureExpiryIsOptionalAndChecked) {
   EXPECT_NE(meta_error("signatures_expire_at", 1.5).find("\"signatures_expire_at\""), std::string::npos);
 }
 
+// The keys the parent's DS is believed to point to are carried in the metadata; absent before they were recorded.
+TEST(PublishedMetaFile, TrustedDsIsOptionalAndAListOfStrings) {
+  EXPECT_FALSE(PublishedMeta::from_json(good_meta()).trusted_ds);
+  json signed_meta = good_meta();
+  signed_meta["trusted_ds"] = json::array({"2705 13 2 B09BA503", "9 13 2 AB"});
+  PublishedMeta m = PublishedMeta::from_json(signed_meta);
+  ASSERT_TRUE(m.trusted_ds);
+  EXPECT_EQ(*m.trusted_ds, (std::vector<std::string>{"2705 13 2 B09BA503", "9 13 2 AB"}));
+  EXPECT_EQ(m.to_json(), signed_meta);
+  EXPECT_NE(meta_error("trusted_ds", "2705 13 2 B09BA503"), "(accepted)");
+  EXPECT_NE(meta_error("trusted_ds", json::array({7})), "(accepted)");
+}
+
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
   TempDir dir;
   StateDir state = StateDir::open(dir / "state");

@@ -115,6 +115,39 @@ TEST(Rollover, ZskPrePublicationWaitsForWhatWasPublished) {
   }
 }
 
+// Outside a rollover, the DS of an active KSK (or CSK) can be confirmed too (a zone re-keyed on purpose): the key
+// records when, and nothing else changes. A ZSK's cannot: no DS points to one.
+TEST(Rollover, DsOfAnActiveKskOutsideARolloverCanBeConfirmed) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  ASSERT_EQ(keys.size(), 2u);
+  const StoredKey& ksk = keys[0].state.role == KeyRole::kKsk ? keys[0] : keys[1];
+  const StoredKey& zsk = keys[0].state.role == KeyRole::kKsk ? keys[1] : keys[0];
+  std::uint16_t ksk_tag = ksk.key.key_tag();
+  auto refused = confirm_ds(store, keys, zsk.key.key_tag(), kT0 + kDay);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("is a ZSK"), std::string::npos) << refused.error();
+  auto confirmed = confirm_ds(store, keys, ksk_tag, kT0 + kDay);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error();
+  EXPECT_EQ(confirmed->step, "ds-published");
+  EXPECT_NE(confirmed->detail.find("outside a rollover"), std::string::npos) << confirmed->detail;
+  auto reloaded = store.load();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error();
+  for (const StoredKey& k : *reloaded) {
+    if (k.key.key_tag() != ksk_tag) {
+      EXPECT_FALSE(k.state.ds_published);
+      continue;
+    }
+    EXPECT_EQ(k.state.ds_published, kT0 + kDay);
+    EXPECT_EQ(k.state.rollover_step, "") << "no rollover started";
+    EXPECT_TRUE(k.active(kT0 + kDay));
+  }
+}
+
 TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
