@@ -141,9 +141,10 @@ std::string trust_break(const dns::Name& apex, const std::set<std::string>& trus
       "the DNSKEY RRset would be signed by key {} only, none of which is a key the parent's DS points to (key {}) "
       "or has its DS confirmed: validating resolvers that follow the parent's DS would fail the whole zone "
       "(SERVFAIL). If the zone's keys were lost or replaced, put the files of key {} back into its key directory "
-      "from the key backup (snapshots keep no private keys); if the parent serves the DS of key {} (or has no DS "
-      "for the zone), confirm it: rdnsprov keys ds-seen --zone {} --key {}",
-      tags_text(signers), tags_text(trusted), tags_text(trusted), suggested, apex.to_text(), suggested);
+      "from the key backup (snapshots keep no private keys); if the parent serves the DS of key {} ({} IN DS {}), "
+      "or has no DS for the zone, confirm it: rdnsprov keys ds-seen --zone {} --key {}",
+      tags_text(signers), tags_text(trusted), tags_text(trusted), suggested, apex.to_text(), *signers.begin(),
+      apex.to_text(), suggested);
 }
 
 }  // namespace

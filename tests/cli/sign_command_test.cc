@@ -334,6 +334,7 @@ TEST(SignCommand, ASignedZoneIsNeverPublishedUnderKeysTheParentDoesNotKnow) {
       << text;
   std::string new_ksk = m[1];
   EXPECT_NE(new_ksk, old_ksk);
+  EXPECT_NE(text.find("(193.in-addr.arpa. IN DS " + new_ksk + " 13 2 "), std::string::npos) << "the DS to submit: " << text;
   EXPECT_EQ(soa_serial(served(dir, kNsecZone)), serial);
 
   // The parent now serves the new KSK's DS, and the operator says so: the zone publishes under it.
