@@ -100,7 +100,8 @@ std::span<const Field> fields_of(RRType type) {
     case RRType::kA: return kA;
     case RRType::kAaaa: return kAaaa;
     case RRType::kNs:
-    case RRType::kCname: return kName1;
+    case RRType::kCname:
+    case RRType::kPtr: return kName1;
     case RRType::kSoa: return kSoa;
     case RRType::kDs:
     case RRType::kCds: return kDs;

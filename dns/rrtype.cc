@@ -10,6 +10,7 @@ std::string_view rrtype_to_text(RRType type) {
     case RRType::kNs: return "NS";
     case RRType::kCname: return "CNAME";
     case RRType::kSoa: return "SOA";
+    case RRType::kPtr: return "PTR";
     case RRType::kAaaa: return "AAAA";
     case RRType::kDs: return "DS";
     case RRType::kRrsig: return "RRSIG";

@@ -1,4 +1,5 @@
-// RRType: the record types rdnsprov handles (DESIGN.md "Core value types"), and nothing else.
+// RRType: the record types rdnsprov handles (DESIGN.md "Core value types"), and nothing else. PTR is among them
+// for the reverse zones operators sign with `rdnsprov sign` and check with `verify-zone`; zonelets refuse it.
 //
 //   auto type = rrtype_from_text("DS");   // std::optional<RRType>
 //   rrtype_to_text(RRType::kNs);          // "NS"
@@ -18,6 +19,7 @@ enum class RRType : std::uint16_t {
   kNs = 2,
   kCname = 5,
   kSoa = 6,
+  kPtr = 12,
   kAaaa = 28,
   kDs = 43,
   kRrsig = 46,
@@ -31,7 +33,7 @@ enum class RRType : std::uint16_t {
 };
 
 inline constexpr RRType kAllRRTypes[] = {
-    RRType::kA,    RRType::kNs,     RRType::kCname,  RRType::kSoa,        RRType::kAaaa,
+    RRType::kA,    RRType::kNs,     RRType::kCname,  RRType::kSoa,        RRType::kPtr,  RRType::kAaaa,
     RRType::kDs,   RRType::kRrsig,  RRType::kNsec,   RRType::kDnskey,     RRType::kNsec3,
     RRType::kNsec3param, RRType::kCds, RRType::kCdnskey, RRType::kZonemd,
 };

@@ -109,6 +109,7 @@ dns::Result<WireRecord> read_record(std::string_view message, std::size_t& pos) 
   switch (*type) {
     case dns::RRType::kNs:
     case dns::RRType::kCname:
+    case dns::RRType::kPtr:
       if (auto n = read_name(message, p, rdata); !n) return dns::error(n.error());
       break;
     case dns::RRType::kSoa:
@@ -128,7 +129,8 @@ dns::Result<WireRecord> read_record(std::string_view message, std::size_t& pos) 
   if (auto ok = dns::rdata::check_wire(*type, rdata); !ok) {
     return dns::error(fmt::format("{} rdata: {}", type_text(r.type_code), ok.error()));
   }
-  if (*type == dns::RRType::kNs || *type == dns::RRType::kCname || *type == dns::RRType::kSoa) {
+  if (*type == dns::RRType::kNs || *type == dns::RRType::kCname || *type == dns::RRType::kPtr ||
+      *type == dns::RRType::kSoa) {
     std::size_t offset = 0;
     std::string lowered;
     for (int i = 0; i < (*type == dns::RRType::kSoa ? 2 : 1); ++i) lowered += dns::Name::from_wire(rdata, offset)->wire();

@@ -576,6 +576,62 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
   EXPECT_EQ(usage.exit_code, 2) << usage.all();
 }
 
+// A reverse zone as operators keep them elsewhere: PTR records (targets in mixed case), an RFC 2317 range with its
+// CNAMEs, a secure delegation with glue. Both denial modes sign it into a zone every verifier accepts; the PTR
+// RRsets carry signatures and appear in the NSEC bitmaps. A file with a type rdnsprov does not handle or a
+// wildcard is refused, each line named, and nothing is written.
+TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndRefusesTypesItDoesNotHandle) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  const std::string zone = "2.0.192.in-addr.arpa";
+  const std::string text =
+      "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+      "@ SOA ns1.example.net. hostmaster.example.net. 7 3600 900 604800 3600\n"
+      "@ NS ns1.example.net.\n@ NS ns2.example.net.\n"
+      "1 PTR Router-1.Example.NET.\n2 PTR mail.example.net.\n2 PTR www.example.net.\n"
+      "64-127 NS ns.customer.example.\n"
+      "64-127 DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n"
+      "65 CNAME 65.64-127\n66 CNAME 66.64-127\n"
+      "200 NS ns.200.2.0.192.in-addr.arpa.\nns.200 A 192.0.2.250\n";
+  dns::write_file_atomically(dir / "in.zone", text);
+  auto sign = [&](const std::string& policy, const fs::path& in, const fs::path& out) {
+    return run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "sign", "--zone", zone,
+                         "--in", in.string(), "--out", out.string(), "--policy", policy, "--keys",
+                         (dir / ("keys-" + policy)).string()});
+  };
+  for (const std::string policy : {"nsec", "optout"}) {
+    SCOPED_TRACE(policy);
+    fs::path out = dir / (policy + ".zone");
+    CommandResult signed_zone = sign(policy, dir / "in.zone", out);
+    ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+    std::string result = dns::read_file(out);
+    EXPECT_NE(result.find("1.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\trouter-1.example.net.\n"), std::string::npos)
+        << result;
+    std::regex ptr_signature(R"(\n2\.2\.0\.192\.in-addr\.arpa\.\t3600\tIN\tRRSIG\tPTR )");
+    EXPECT_TRUE(std::regex_search(result, ptr_signature)) << result;
+    if (policy == "nsec") {
+      EXPECT_NE(result.find("\tNSEC\t200.2.0.192.in-addr.arpa. PTR RRSIG NSEC\n"), std::string::npos) << result;
+    } else {
+      std::regex nsec3_bitmap(R"(\tNSEC3\t1 1 0 - \S+ PTR RRSIG\n)");
+      EXPECT_TRUE(std::regex_search(result, nsec3_bitmap)) << result;
+    }
+    for (const std::string& failure : verifier_failures(zone, out, now, true, policy == "optout", policy == "optout")) {
+      ADD_FAILURE() << failure;
+    }
+  }
+
+  dns::write_file_atomically(dir / "other.zone", text + "*.3 PTR generic.example.net.\n3 MX 10 mail.example.net.\n"
+                                                        "4 TXT \"office\"\n");
+  CommandResult refused = sign("nsec", dir / "other.zone", dir / "other-signed.zone");
+  EXPECT_EQ(refused.exit_code, 1) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:15: owner: invalid name \"*.3\""), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:16: record type \"MX\" is not one rdnsprov handles"), std::string::npos)
+      << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:17: quoted text"), std::string::npos) << refused.all();
+  EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
+}
+
 // ---- configuration -------------------------------------------------------------------------------------------
 
 Config load_text(const TempDir& dir, const std::string& text) {

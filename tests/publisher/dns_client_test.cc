@@ -62,6 +62,8 @@ std::string test_zone(const std::string& apex, std::uint32_t serial, int delegat
                               "@ IN DNSKEY {}\n@ IN DNSKEY {}\n",
                               apex, serial, kDnskey, kKsk);
   for (int i = 0; i < 60; ++i) z += fmt::format("big 300 IN A 192.0.2.{}\n", i + 1);
+  // PTR records, their targets in mixed case in the file.
+  for (int i = 0; i < 20; ++i) z += fmt::format("{}.255 IN PTR Host-{}.ISP{}.Example.\n", i, i, i % 17);
   for (int i = 0; i < delegations; ++i) {
     z += fmt::format("{}.{} 86400 IN NS ns1.isp{}.example.\n{}.{} 86400 IN NS ns2.isp{}.example.\n", i % 256, i / 256,
                      i % 17, i % 256, i / 256, i % 17);
@@ -185,6 +187,16 @@ TEST_F(KnotClientTest, AxfrOfThousandsOfRecordsEqualsTheFile) {
   EXPECT_EQ(served.records().size(), expected.records().size());
   EXPECT_TRUE(served.records() == expected.records());
   EXPECT_EQ(served.serial()->value(), 2024010101u);
+  // The PTR records came across, their targets in lower case as every name rdnsprov holds.
+  std::size_t ptrs = 0;
+  for (const auto& r : served.records()) {
+    if (r.type != dns::RRType::kPtr) continue;
+    ++ptrs;
+    if (r.owner == name("3.255.10.in-addr.arpa")) {
+      EXPECT_EQ(r.rdata, name("host-3.isp3.example").wire());
+    }
+  }
+  EXPECT_EQ(ptrs, 20u);
 }
 
 TEST_F(KnotClientTest, RefusedTransferIsAxfrRefused) {
