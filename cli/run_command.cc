@@ -131,6 +131,7 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
     candidates.push_back(std::move(c));
   }
   p.plan = safeguards::make_plan(state, candidates, config.gates, overrides, now);
+  hold_zones_going_unsigned(keyring, signing.keys_root, state, p.plan);
   if (!keyring.empty()) {
     dns::ThreadPool pool;
     sign_planned_zones(keyring, state, p.plan, now, signing.options, pool);

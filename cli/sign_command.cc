@@ -218,6 +218,38 @@ int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int 
   return kExitOk;
 }
 
+// The operator removed the zone's DS at the parent and saw it expire: a zone published signed may go out unsigned.
+int keys_ds_gone(const GlobalOptions& global, const std::string& zone_text) {
+  if (zone_text.empty()) throw po::error("keys ds-gone needs --zone ZONE");
+  Config config = load(global);
+  dns::Name apex = zone_argument(zone_text);
+  if (std::none_of(config.zones.begin(), config.zones.end(), [&](const ZoneConfig& z) { return z.spec.apex == apex; })) {
+    throw po::error(fmt::format("zone {} is not configured (no [zone.{}] section)", apex.to_text(), zone_text));
+  }
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+  if (!lock) {
+    spdlog::error("another run holds the lock ({}); nothing recorded", safeguards::RunLock::holder(state.lock_file()));
+    return kExitLocked;
+  }
+  std::set<std::string> trusted = published_trust(state, apex);
+  if (trusted.empty()) {
+    std::cout << fmt::format("zone {}: its published version is not signed, no DS binds it; nothing recorded\n",
+                             apex.to_text());
+    return kExitOk;
+  }
+  write_ds_gone(state.keys_dir(), apex, DsGone{trusted, global.now});
+  std::vector<std::string> ds(trusted.begin(), trusted.end());
+  state.journal().set_context(journal_run_id(global.now), global.now);
+  state.journal().append("ds-gone", {{"zone", apex.to_text()}, {"ds", ds}});
+  for (const std::string& d : ds) {
+    std::cout << fmt::format("confirmed: the parent no longer serves {} IN DS {}\n", apex.to_text(), d);
+  }
+  std::cout << fmt::format("zone {} is published unsigned by the next run once it has no dnssec-policy\n",
+                           apex.to_text());
+  return kExitOk;
+}
+
 // Copies BIND key pairs K<zone>.+<alg>+<tag>.{key,private} from `from` into the zone's key directory, with a
 // state file each. Every key is read and checked before anything is written.
 int keys_import(const GlobalOptions& global, const std::string& zone_text, const fs::path& from) {
@@ -607,6 +639,7 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "       rdnsprov [--config FILE] keys import --zone ZONE --from DIR\n"
                  "       rdnsprov [--config FILE] keys status [--zone ZONE]\n"
                  "       rdnsprov [--config FILE] keys ds-seen --zone ZONE --key TAG\n"
+                 "       rdnsprov [--config FILE] keys ds-gone --zone ZONE\n"
                  "DNSSEC keys of the signed zones, in STATE/keys/<zone>/ as BIND key files (.private mode 0600).\n"
                  "list: every key with its tag, algorithm, role, state and timing. generate: makes the keys each\n"
                  "zone's policy lacks (what run would make). import: copies BIND key pairs (dnssec-keygen's files)\n"
@@ -617,6 +650,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK rollover waits for it.\n"
                  "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"
                  "DNSKEY RRset though it did not sign the published one (a zone re-keyed on purpose).\n"
+                 "ds-gone: confirms that the parent no longer serves any DS of the zone's published signed version\n"
+                 "(removed there, its TTL passed): a zone without a dnssec-policy any more is then published unsigned.\n"
                  "Exit: 0 ok, 1 error (unreadable or unusable key; nothing imported), 2 usage/config, 5 locked.\n\n"
               << options;
     return args.empty() ? kExitUsage : kExitOk;
@@ -631,7 +666,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (verb == "import") return keys_import(global, zone_text, from);
   if (verb == "status") return keys_status(global, zone_text);
   if (verb == "ds-seen") return keys_ds_seen(global, zone_text, key_tag);
-  throw po::error(fmt::format("keys: expected list, generate, import, status or ds-seen, not \"{}\"", verb));
+  if (verb == "ds-gone") return keys_ds_gone(global, zone_text);
+  throw po::error(fmt::format("keys: expected list, generate, import, status, ds-seen or ds-gone, not \"{}\"", verb));
 }
 
 }  // namespace rdnsprov::cli

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/rdata.h"
 #include "safeguards/zone_facts.h"
@@ -315,7 +316,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   }
   auto keys = keyring.find(zone.spec.apex);
   if (keys == keyring.end()) {
-    return has_dnssec ? "dnssec-policy removed: the zone is republished unsigned (remove its DS from the parent first)"
+    return has_dnssec ? "dnssec-policy removed: the zone is republished unsigned once its DS is confirmed gone (keys ds-gone)"
                       : std::string();
   }
   const signer::SigningPolicy& policy = keys->second.policy->signing;
@@ -365,6 +366,78 @@ VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
   result.emplace(signer::sign_zone(unsigned_zone(), keys, policy, now, std::nullopt, pool));
   check = signer::verify_signed_zone(result->zone, verify, pool);
   return {std::move(*result), std::move(check), std::move(refused)};
+}
+
+std::set<std::string> published_trust(const safeguards::StateDir& state, const dns::Name& apex) {
+  std::optional<safeguards::PublishedZone> published = state.published(apex);
+  if (!published) return {};
+  if (published->meta && published->meta->trusted_ds) return published_trust(apex, published, std::nullopt);
+  // A version recorded before the trusted DS were: the keys signing its DNSKEY RRset (a cheap look first).
+  if (published->text.find("\tIN\tRRSIG\t") == std::string::npos) return {};
+  return published_trust(apex, published, published_zone(published, apex));
+}
+
+namespace {
+
+std::filesystem::path ds_gone_file(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  return zone_keys_dir(keys_root, apex) / "ds-gone.json";
+}
+
+}  // namespace
+
+std::optional<DsGone> read_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  std::filesystem::path file = ds_gone_file(keys_root, apex);
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  try {
+    nlohmann::json j = nlohmann::json::parse(dns::read_file(file));
+    DsGone gone;
+    for (const std::string& ds : j.at("ds").get<std::vector<std::string>>()) gone.ds.insert(ds);
+    gone.confirmed_at = j.at("confirmed_at_unix").get<std::time_t>();
+    return gone;
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: unreadable ({}); no DS counts as confirmed gone", file.string(), e.what());
+    return std::nullopt;
+  }
+}
+
+void write_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex, const DsGone& gone) {
+  std::filesystem::path file = ds_gone_file(keys_root, apex);
+  std::filesystem::create_directories(file.parent_path());
+  nlohmann::json j{{"zone", apex.to_text()},
+                   {"ds", std::vector<std::string>(gone.ds.begin(), gone.ds.end())},
+                   {"confirmed_at", utc_text(gone.confirmed_at)},
+                   {"confirmed_at_unix", gone.confirmed_at}};
+  dns::write_file_atomically(file, j.dump(2) + "\n");
+}
+
+void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem::path& keys_root,
+                               const safeguards::StateDir& published_state, safeguards::Plan& plan) {
+  for (safeguards::ZonePlan& z : plan.zones) {
+    if (z.action != Action::kPublish || keyring.count(z.apex)) continue;
+    std::set<std::string> trusted = published_trust(published_state, z.apex);
+    if (trusted.empty()) continue;
+    std::optional<DsGone> gone = read_ds_gone(keys_root, z.apex);
+    nlohmann::json figures{{"signed", false},
+                           {"published_trusted_ds", std::vector<std::string>(trusted.begin(), trusted.end())}};
+    if (gone && std::includes(gone->ds.begin(), gone->ds.end(), trusted.begin(), trusted.end())) {
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
+                                     fmt::format("published unsigned: the operator confirmed at {} that the parent no "
+                                                 "longer serves the DS of key {}",
+                                                 utc_text(gone->confirmed_at), tags_text(trusted)),
+                                     figures});
+      continue;
+    }
+    safeguards::hold(
+        z, GateResult{"dnssec", Verdict::kHold,
+                      fmt::format("the zone has no dnssec-policy any more, but its published version is signed and the "
+                                  "parent's DS points to key {}: published unsigned, validating resolvers that follow "
+                                  "that DS would fail the whole zone (SERVFAIL). Give the zone its dnssec-policy "
+                                  "back, or remove the DS at the parent, wait until the parent's DS TTL has passed, "
+                                  "then confirm: rdnsprov keys ds-gone --zone {}",
+                                  tags_text(trusted), z.apex.to_text()),
+                      figures});
+  }
 }
 
 void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,

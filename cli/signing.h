@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,27 @@ struct SigningOptions {
 // left unsigned and the gate says so.
 void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,
                         safeguards::Plan& plan, std::time_t now, const SigningOptions& options, dns::ThreadPool& pool);
+
+// The DS records (presentation text "TAG ALG 2 HEX") through which validating resolvers reach the zone's published
+// version: those recorded when it was published (or, for a version recorded before they were, those of the keys
+// signing its DNSKEY RRset). Empty when the published version is unsigned, or there is none.
+std::set<std::string> published_trust(const safeguards::StateDir& state, const dns::Name& apex);
+
+// `keys ds-gone`: the DS records the operator confirmed the parent no longer serves, kept in
+// STATE/keys/<zone>/ds-gone.json. Nothing when there is no such file; an unreadable one is logged and counts as none.
+struct DsGone {
+  std::set<std::string> ds;
+  std::time_t confirmed_at = 0;
+};
+std::optional<DsGone> read_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex);
+void write_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex, const DsGone& gone);
+
+// A zone published signed that would now be published unsigned (its dnssec-policy removed) leaves validating
+// resolvers following the parent's DS with nothing to validate: the whole zone fails (SERVFAIL). Every such planned
+// publication gets the `dnssec` gate: a hold, unless the operator confirmed that the parent no longer serves any
+// DS of the published version (keys ds-gone).
+void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem::path& keys_root,
+                               const safeguards::StateDir& published_state, safeguards::Plan& plan);
 
 // UTC text of a unix time for operators ("2026-11-24T23:00:00Z").
 std::string utc_text(std::int64_t seconds);

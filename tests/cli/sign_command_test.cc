@@ -351,6 +351,58 @@ TEST(SignCommand, ASignedZoneIsNeverPublishedUnderKeysTheParentDoesNotKnow) {
   }
 }
 
+// A signed zone whose dnssec-policy is removed: published unsigned while the parent's DS still points to its key,
+// every validating resolver would fail the whole zone. diff and run hold it, naming the key and the way out; once
+// the operator confirms the DS is gone (keys ds-gone, journaled), the next run publishes it unsigned.
+TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
+  TempDir dir;
+  std::string config = signed_config();
+  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+  long now = static_cast<long>(std::time(nullptr));
+  auto rdnsprov = [&](long at, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--now", std::to_string(at), "-c", (dir / "rdnsprov.conf").string()});
+    return run_rdnsprov(args);
+  };
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
+  std::vector<std::string> trust = trusted_ds(dir, kNsecZone);
+  ASSERT_EQ(trust.size(), 1u);
+  std::string ksk = trust[0].substr(0, trust[0].find(' '));
+  std::uint32_t serial = soa_serial(served(dir, kNsecZone));
+  ASSERT_NE(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
+
+  std::string section = fmt::format("[zone.{}]\ndnssec-policy = nsec\n", kNsecZone);
+  ASSERT_NE(config.find(section), std::string::npos);
+  config.replace(config.find(section), section.size(), fmt::format("[zone.{}]\n", kNsecZone));
+  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+  std::string way_out = fmt::format("keys ds-gone --zone {}.", kNsecZone);
+  CommandResult diff = rdnsprov(now + 3600, {"diff"});
+  EXPECT_EQ(diff.exit_code, 4) << diff.all();
+  EXPECT_NE(diff.output.find("the parent's DS points to key " + ksk), std::string::npos) << diff.output;
+  EXPECT_NE(diff.output.find(way_out), std::string::npos) << diff.output;
+  CommandResult held = rdnsprov(now + 3600, {"run"});
+  EXPECT_EQ(held.exit_code, 4) << held.all();
+  EXPECT_NE(held.all().find("held by gate dnssec: the zone has no dnssec-policy any more"), std::string::npos)
+      << held.all();
+  EXPECT_EQ(soa_serial(served(dir, kNsecZone)), serial) << "the servers keep the signed version";
+  EXPECT_NE(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
+
+  CommandResult gone = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
+  ASSERT_EQ(gone.exit_code, 0) << gone.all();
+  EXPECT_NE(gone.output.find(fmt::format("confirmed: the parent no longer serves {}. IN DS {}", kNsecZone, trust[0])),
+            std::string::npos)
+      << gone.output;
+  EXPECT_NE(dns::read_file(dir / "state" / "journal.jsonl").find("\"event\":\"ds-gone\""), std::string::npos);
+  CommandResult unsigned_run = rdnsprov(now + 7200, {"run"});
+  EXPECT_EQ(unsigned_run.exit_code, 0) << unsigned_run.all();
+  EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
+  EXPECT_EQ(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
+  EXPECT_TRUE(trusted_ds(dir, kNsecZone).empty());
+  CommandResult nothing = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.all();
+  EXPECT_NE(nothing.output.find("is not signed, no DS binds it; nothing recorded"), std::string::npos)
+      << nothing.output;
+}
+
 TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config() + "[policy.plain]\nsignature-validity = 10d\nrefresh = 3d\n"
