@@ -244,6 +244,11 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
     return false;
   }
   state.write_published(z.apex, text, meta);
+  for (const safeguards::GateResult& g : z.gates) {
+    if (g.gate == "dnssec" && g.figures.contains("published_trusted_ds") && !meta.trusted_ds) {
+      clear_ds_gone(state.keys_dir(), z.apex);
+    }
+  }
   state.journal().append("publish", {{"zone", z.apex.to_text()},
                                      {"serial", meta.serial},
                                      {"delegations", meta.delegations},

@@ -411,6 +411,12 @@ void write_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex
   dns::write_file_atomically(file, j.dump(2) + "\n");
 }
 
+void clear_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  std::error_code ec;
+  std::filesystem::remove(ds_gone_file(keys_root, apex), ec);
+  if (ec) spdlog::warn("{}: cannot remove it: {}", ds_gone_file(keys_root, apex).string(), ec.message());
+}
+
 void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem::path& keys_root,
                                const safeguards::StateDir& published_state, safeguards::Plan& plan) {
   for (safeguards::ZonePlan& z : plan.zones) {

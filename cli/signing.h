@@ -120,6 +120,9 @@ struct DsGone {
 };
 std::optional<DsGone> read_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex);
 void write_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex, const DsGone& gone);
+// Once the zone is published unsigned the confirmation has done its work: removed, so that it never covers the
+// same keys' DS again should the zone be signed and its DS submitted anew.
+void clear_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex);
 
 // A zone published signed that would now be published unsigned (its dnssec-policy removed) leaves validating
 // resolvers following the parent's DS with nothing to validate: the whole zone fails (SERVFAIL). Every such planned

@@ -392,11 +392,13 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
             std::string::npos)
       << gone.output;
   EXPECT_NE(dns::read_file(dir / "state" / "journal.jsonl").find("\"event\":\"ds-gone\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "state" / "keys" / kNsecZone / "ds-gone.json"));
   CommandResult unsigned_run = rdnsprov(now + 7200, {"run"});
   EXPECT_EQ(unsigned_run.exit_code, 0) << unsigned_run.all();
   EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
   EXPECT_EQ(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
   EXPECT_TRUE(trusted_ds(dir, kNsecZone).empty());
+  EXPECT_FALSE(fs::exists(dir / "state" / "keys" / kNsecZone / "ds-gone.json")) << "the confirmation did its work";
   CommandResult nothing = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
   EXPECT_EQ(nothing.exit_code, 0) << nothing.all();
   EXPECT_NE(nothing.output.find("is not signed, no DS binds it; nothing recorded"), std::string::npos)
