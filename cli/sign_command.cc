@@ -157,11 +157,41 @@ int keys_generate(const GlobalOptions& global, const std::string& zone_text) {
 }
 
 // Where each signed zone is in its rollovers, and what the operator must do.
+// A zone without a dnssec-policy whose published version is signed: where it is on its way to going unsigned.
+void print_going_unsigned(const safeguards::StateDir& state, const dns::Name& apex) {
+  std::set<std::string> trusted = published_trust(state, apex);
+  if (trusted.empty()) return;
+  std::string tags;
+  for (const std::string& ds : trusted) tags += fmt::format("{}{}", tags.empty() ? "" : ", ", ds.substr(0, ds.find(' ')));
+  std::cout << fmt::format("zone {}  no dnssec-policy; its published version is signed, the parent's DS points to key "
+                           "{}\n",
+                           apex.to_text(), tags);
+  std::optional<DsGone> gone = read_ds_gone(state.keys_dir(), apex);
+  if (gone && std::includes(gone->ds.begin(), gone->ds.end(), trusted.begin(), trusted.end())) {
+    std::cout << fmt::format("  the DS was confirmed gone from the parent at {}: the next run publishes the zone "
+                             "unsigned\n",
+                             utc_text(gone->confirmed_at));
+    return;
+  }
+  for (const std::string& ds : trusted) std::cout << fmt::format("  parent DS: {} IN DS {}\n", apex.to_text(), ds);
+  std::cout << fmt::format("  ACTION: run holds the zone. Remove the DS at the parent, wait until its TTL has passed, "
+                           "then rdnsprov keys ds-gone --zone {}; or give the zone its dnssec-policy back\n",
+                           apex.to_text());
+}
+
 int keys_status(const GlobalOptions& global, const std::string& zone_text) {
   Config config = load(global);
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
   int code = kExitOk;
-  for (const ZoneConfig* z : signed_zones(config, zone_text)) {
+  // Zones without a policy are shown only when their published version is signed (going unsigned).
+  std::optional<dns::Name> only;
+  if (!zone_text.empty()) only = zone_argument(zone_text);
+  std::vector<const ZoneConfig*> unsigned_zones;
+  for (const ZoneConfig& z : config.zones) {
+    if (!zone_policy(config, z) && (!only || z.spec.apex == *only)) unsigned_zones.push_back(&z);
+  }
+  bool only_unsigned = only && !unsigned_zones.empty();
+  for (const ZoneConfig* z : only_unsigned ? std::vector<const ZoneConfig*>{} : signed_zones(config, zone_text)) {
     const PolicyConfig* policy = zone_policy(config, *z);
     signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
     auto keys = store.load();
@@ -187,6 +217,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
       if (!s.operator_action.empty()) std::cout << "    ACTION: " << s.operator_action << "\n";
     }
   }
+  for (const ZoneConfig* z : unsigned_zones) print_going_unsigned(state, z->spec.apex);
   return code;
 }
 
@@ -646,7 +677,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "into the zone's key directory with a state file each; a .private readable by others is refused.\n"
                  "status: the keys and where each zone is in its rollovers (ZSK pre-publication, KSK double-DS),\n"
                  "with the dates of the next steps and what the operator must do (ACTION lines: the DS to submit to\n"
-                 "the parent, when the old DS may be removed). run takes the steps when they are due.\n"
+                 "the parent, when the old DS may be removed). run takes the steps when they are due. A zone whose\n"
+                 "dnssec-policy was removed while its published version is signed is shown with the DS to remove.\n"
                  "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK rollover waits for it.\n"
                  "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"
                  "DNSKEY RRset though it did not sign the published one (a zone re-keyed on purpose).\n"

@@ -385,6 +385,15 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
       << held.all();
   EXPECT_EQ(soa_serial(served(dir, kNsecZone)), serial) << "the servers keep the signed version";
   EXPECT_NE(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
+  for (std::vector<std::string> args : {std::vector<std::string>{"keys", "status"},
+                                        std::vector<std::string>{"keys", "status", "--zone", kNsecZone}}) {
+    CommandResult status = rdnsprov(now + 3600, args);
+    EXPECT_EQ(status.exit_code, 0) << status.all();
+    EXPECT_NE(status.output.find(fmt::format("  parent DS: {}. IN DS {}\n", kNsecZone, trust[0])), std::string::npos)
+        << status.output;
+    EXPECT_NE(status.output.find("  ACTION: run holds the zone. Remove the DS at the parent"), std::string::npos)
+        << status.output;
+  }
 
   CommandResult gone = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
   ASSERT_EQ(gone.exit_code, 0) << gone.all();
@@ -393,12 +402,18 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
       << gone.output;
   EXPECT_NE(dns::read_file(dir / "state" / "journal.jsonl").find("\"event\":\"ds-gone\""), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "state" / "keys" / kNsecZone / "ds-gone.json"));
+  CommandResult confirmed = rdnsprov(now + 7200, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.all();
+  EXPECT_NE(confirmed.output.find("the next run publishes the zone unsigned"), std::string::npos) << confirmed.output;
   CommandResult unsigned_run = rdnsprov(now + 7200, {"run"});
   EXPECT_EQ(unsigned_run.exit_code, 0) << unsigned_run.all();
   EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
   EXPECT_EQ(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
   EXPECT_TRUE(trusted_ds(dir, kNsecZone).empty());
   EXPECT_FALSE(fs::exists(dir / "state" / "keys" / kNsecZone / "ds-gone.json")) << "the confirmation did its work";
+  CommandResult quiet = rdnsprov(now + 7200, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.all();
+  EXPECT_EQ(quiet.output.find(kNsecZone), std::string::npos) << "an unsigned zone has no status: " << quiet.output;
   CommandResult nothing = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
   EXPECT_EQ(nothing.exit_code, 0) << nothing.all();
   EXPECT_NE(nothing.output.find("is not signed, no DS binds it; nothing recorded"), std::string::npos)
