@@ -10,6 +10,7 @@
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
 #include "dns/rdata.h"
+#include "safeguards/json_fields.h"
 #include "safeguards/zone_facts.h"
 #include "signer/signer.h"
 #include "signer/verify.h"
@@ -393,7 +394,7 @@ std::optional<DsGone> read_ds_gone(const std::filesystem::path& keys_root, const
     nlohmann::json j = nlohmann::json::parse(dns::read_file(file));
     DsGone gone;
     for (const std::string& ds : j.at("ds").get<std::vector<std::string>>()) gone.ds.insert(ds);
-    gone.confirmed_at = j.at("confirmed_at_unix").get<std::time_t>();
+    gone.confirmed_at = safeguards::integer_field<std::int64_t>(j, "confirmed_at_unix");
     return gone;
   } catch (const std::exception& e) {
     spdlog::warn("{}: unreadable ({}); no DS counts as confirmed gone", file.string(), e.what());

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/config.h"
+#include "cli/signing.h"
 #include "dns/atomic_file.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/support.h"
@@ -418,6 +419,29 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   EXPECT_EQ(nothing.exit_code, 0) << nothing.all();
   EXPECT_NE(nothing.output.find("is not signed, no DS binds it; nothing recorded"), std::string::npos)
       << nothing.output;
+}
+
+// A damaged or hand-edited ds-gone.json confirms nothing (the zone stays held) instead of stopping the run; a good
+// one reads back what was written.
+TEST(DsGoneFile, ReadsBackWhatWasWrittenAndADamagedOneConfirmsNothing) {
+  TempDir dir;
+  dns::Name apex = *dns::Name::from_text(kNsecZone);
+  EXPECT_FALSE(read_ds_gone(dir.path(), apex));
+  write_ds_gone(dir.path(), apex, DsGone{{"12345 13 2 ABCD", "23456 13 2 EF01"}, 1790000000});
+  std::optional<DsGone> back = read_ds_gone(dir.path(), apex);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ds, (std::set<std::string>{"12345 13 2 ABCD", "23456 13 2 EF01"}));
+  EXPECT_EQ(back->confirmed_at, 1790000000);
+  fs::path file = dir / kNsecZone / "ds-gone.json";
+  ASSERT_TRUE(fs::exists(file));
+  for (const char* bad : {"", "{", "[]", R"({"ds": "12345 13 2 ABCD", "confirmed_at_unix": 1})",
+                          R"({"ds": [1], "confirmed_at_unix": 1})", R"({"ds": [], "confirmed_at_unix": 1e300})",
+                          R"({"ds": [], "confirmed_at_unix": "1"})", R"({"ds": []})"}) {
+    dns::write_file_atomically(file, bad);
+    EXPECT_FALSE(read_ds_gone(dir.path(), apex)) << bad;
+  }
+  clear_ds_gone(dir.path(), apex);
+  EXPECT_FALSE(fs::exists(file));
 }
 
 TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
