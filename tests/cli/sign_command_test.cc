@@ -94,6 +94,12 @@ std::uint32_t soa_serial(const fs::path& file) {
   return static_cast<std::uint32_t>(std::stoul(m[1]));
 }
 
+// rdnsprov with the test's configuration at time `at`.
+CommandResult rdnsprov_at(const TempDir& dir, long at, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--now", std::to_string(at), "-c", (dir / "rdnsprov.conf").string()});
+  return run_rdnsprov(args);
+}
+
 std::vector<std::string> run_args(const TempDir& dir, long now, const std::string& command) {
   return {"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), command};
 }
@@ -287,10 +293,7 @@ TEST(SignCommand, ASignedZoneIsNeverPublishedUnderKeysTheParentDoesNotKnow) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
   long now = static_cast<long>(std::time(nullptr));
-  auto rdnsprov = [&](long at, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--now", std::to_string(at), "-c", (dir / "rdnsprov.conf").string()});
-    return run_rdnsprov(args);
-  };
+  auto rdnsprov = [&](long at, std::vector<std::string> args) { return rdnsprov_at(dir, at, std::move(args)); };
   ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
   std::vector<std::string> first_trust = trusted_ds(dir, kNsecZone);
   ASSERT_EQ(first_trust.size(), 1u) << "the KSK of the first signing";
@@ -360,10 +363,7 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   std::string config = signed_config();
   dns::write_file_atomically(dir / "rdnsprov.conf", config);
   long now = static_cast<long>(std::time(nullptr));
-  auto rdnsprov = [&](long at, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--now", std::to_string(at), "-c", (dir / "rdnsprov.conf").string()});
-    return run_rdnsprov(args);
-  };
+  auto rdnsprov = [&](long at, std::vector<std::string> args) { return rdnsprov_at(dir, at, std::move(args)); };
   ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
   std::vector<std::string> trust = trusted_ds(dir, kNsecZone);
   ASSERT_EQ(trust.size(), 1u);
