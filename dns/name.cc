@@ -67,7 +67,9 @@ void append_wire_name_text(std::string& out, std::string_view wire, std::size_t&
 
 Name::Name() : wire_(1, '\0') {}
 
-Result<Name> Name::from_text(std::string_view text) {
+Result<Name> Name::from_text(std::string_view text) { return parse(text, false); }
+
+Result<Name> Name::parse(std::string_view text, bool wildcard) {
   if (text == "." ) return Name();
   if (text.empty()) return error("empty name");
   if (text.back() == '.') text.remove_suffix(1);
@@ -77,7 +79,9 @@ Result<Name> Name::from_text(std::string_view text) {
   while (true) {
     std::size_t dot = text.find('.', start);
     std::string_view label = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (std::string problem = label_problem(label); !problem.empty()) {
+    if (label == "*" && start == 0 && wildcard) {
+      // A wildcard's leftmost label.
+    } else if (std::string problem = label_problem(label); !problem.empty()) {
       return error(fmt::format("invalid name \"{}\": {}", shown(text), problem));
     }
     wire.push_back(static_cast<char>(label.size()));
@@ -94,11 +98,15 @@ Result<Name> Name::from_text(std::string_view text) {
 
 Result<Name> Name::from_text(std::string_view text, const Name& origin) {
   if (text == "@") return origin;
-  if (!text.empty() && text.back() == '.') return from_text(text);
+  if (!text.empty() && text.back() == '.') return parse(text, true);
   if (text.empty()) return error("empty name");
-  auto relative = from_text(text);
+  auto relative = parse(text, true);
   if (!relative) return relative;
   if (origin.is_root()) return relative;
+  if (origin.is_wildcard()) {
+    return error(fmt::format("name \"{}\" is relative to the wildcard {}: '*' is only a leftmost label", shown(text),
+                             origin.to_text()));
+  }
   std::string wire(relative->wire_.data(), relative->wire_.size() - 1);
   wire.append(origin.wire_);
   if (wire.size() > kMaxWireLength) {
@@ -118,7 +126,11 @@ Result<Name> Name::from_wire(std::string_view wire, std::size_t& offset) {
     if (length > kMaxLabelLength) return error("compressed or invalid label length in wire-format name");
     if (pos + 1 + length > wire.size()) return error("label runs past the end of the data");
     std::string_view label = wire.substr(pos + 1, length);
-    if (std::string problem = label_problem(label); !problem.empty()) return error("invalid name: " + problem);
+    if (label == "*" && pos == offset) {
+      // A wildcard's leftmost label.
+    } else if (std::string problem = label_problem(label); !problem.empty()) {
+      return error("invalid name: " + problem);
+    }
     out.push_back(static_cast<char>(length));
     for (char c : label) out.push_back(lower(c));
     pos += 1 + length;

@@ -8,9 +8,14 @@
 //
 // Every name rdnsprov handles is a hostname-like label sequence (letters, digits, '-', '_'), so names are
 // lower-cased when parsed: equality and hashing are then plain byte comparisons, and the wire form is already
-// the canonical form RFC 4034 §6.2 asks for when signing. Escapes (\DDD, \X), '*' and every byte that could
-// change the meaning of a master-file line are refused at parse time, so a Name can always be written as text
-// without quoting.
+// the canonical form RFC 4034 §6.2 asks for when signing. Escapes (\DDD, \X) and every byte that could change
+// the meaning of a master-file line are refused at parse time, so a Name can always be written as text without
+// quoting.
+//
+// Wildcards (RFC 4592): a leftmost label "*" is taken where a name comes from a master file or from the wire —
+// from_text(text, origin) and from_wire — for the zones operators give `rdnsprov sign` and `verify-zone`. The
+// registry's own inputs never make one: from_text(text) (zone names, hosts, configuration) refuses it, and the
+// master-file reader refuses '*' unless its caller allows wildcards (zone.h).
 #pragma once
 
 #include <compare>
@@ -32,12 +37,13 @@ class Name {
   // The root name ".".
   Name();
 
-  // Parses presentation text. A trailing dot is optional: every name is taken as absolute.
+  // Parses presentation text. A trailing dot is optional: every name is taken as absolute. No wildcard.
   static Result<Name> from_text(std::string_view text);
   // Parses a possibly relative name from a master file: "@" is `origin`; a name without a trailing dot is
-  // relative to `origin`.
+  // relative to `origin`. A leftmost label "*" is taken (a wildcard).
   static Result<Name> from_text(std::string_view text, const Name& origin);
-  // Reads an uncompressed wire-format name starting at `wire[offset]`; advances `offset` past it.
+  // Reads an uncompressed wire-format name starting at `wire[offset]`; advances `offset` past it. A leftmost
+  // label "*" is taken (a wildcard).
   static Result<Name> from_wire(std::string_view wire, std::size_t& offset);
 
   // Presentation form with a trailing dot ("." for the root).
@@ -56,6 +62,10 @@ class Name {
   // Label `i` counted from the left (0 = the leftmost), without its length octet.
   std::string_view label(std::size_t i) const;
   std::string_view first_label() const { return label(0); }
+  // True when the leftmost label is "*" (RFC 4592).
+  bool is_wildcard() const { return wire_.size() > 2 && wire_[0] == 1 && wire_[1] == '*'; }
+  // The labels field of an RRSIG over this owner (RFC 4034 §3.1.3): the label count, not counting a leftmost "*".
+  std::uint8_t rrsig_labels() const { return static_cast<std::uint8_t>(label_count() - (is_wildcard() ? 1 : 0)); }
 
   // The name with its leftmost label removed; the root's parent is the root.
   Name parent() const;
@@ -73,6 +83,7 @@ class Name {
 
  private:
   explicit Name(std::string wire) : wire_(std::move(wire)) {}
+  static Result<Name> parse(std::string_view text, bool wildcard);
   std::string wire_;
 };
 

@@ -280,7 +280,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 class EntryReader {
  public:
   // `first_line` is the number of the file's line that `text` starts on.
-  explicit EntryReader(std::string_view text, std::uint64_t first_line = 1) : text_(text), line_(first_line - 1) {}
+  explicit EntryReader(std::string_view text, std::uint64_t first_line, Wildcards wildcards)
+      : text_(text), line_(first_line - 1), wildcards_(wildcards) {}
 
   // Fills `fields` with the next non-empty entry; `starts_with_space` tells whether the owner was omitted.
   // Returns false at the end. `line` is the physical line the entry starts on.
@@ -337,6 +338,10 @@ class EntryReader {
           ++pos_;
         }
         fields.push_back(text_.substr(start, pos_ - start));
+        if (wildcards_ == Wildcards::kRefused && problem.empty() && fields.back().find('*') != std::string_view::npos) {
+          problem = "'*' is not allowed: wildcard names are taken only in the zones given to `rdnsprov sign` and "
+                    "`verify-zone`";
+        }
       }
       if (depth > 0 && problem.empty()) problem = "'(' without ')' before the end of the file";
       if (!fields.empty() || !problem.empty()) return true;
@@ -348,6 +353,7 @@ class EntryReader {
   std::string_view text_;
   std::size_t pos_ = 0;
   std::uint64_t line_ = 0;
+  Wildcards wildcards_;
 };
 
 bool looks_like_ttl(std::string_view field) { return !field.empty() && field[0] >= '0' && field[0] <= '9'; }
@@ -358,6 +364,7 @@ namespace {
 
 // What a master file's earlier lines leave behind for the next ones (RFC 1035 §5.1).
 struct ReaderState {
+  Wildcards wildcards;
   Name origin;
   std::optional<std::uint32_t> default_ttl;
   std::optional<Name> previous_owner;
@@ -365,7 +372,7 @@ struct ReaderState {
 
 // Reads the entries of `text` (which starts on line `first_line` of the file) into `result`, from `state`.
 void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& state, MasterFile& result) {
-  EntryReader reader(text, first_line);
+  EntryReader reader(text, first_line, state.wildcards);
   std::vector<std::string_view> fields;
   bool starts_with_space = false;
   std::uint64_t line = 0;
@@ -519,22 +526,22 @@ constexpr std::size_t kPieceBytes = 1 << 20;
 
 }  // namespace
 
-MasterFile read_master_file(std::string_view text, const Name& origin) {
+MasterFile read_master_file(std::string_view text, const Name& origin, Wildcards wildcards) {
   MasterFile result;
-  ReaderState state{origin, std::nullopt, std::nullopt};
+  ReaderState state{wildcards, origin, std::nullopt, std::nullopt};
   read_entries(text, 1, state, result);
   return result;
 }
 
-MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool) {
-  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin);
+MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool, Wildcards wildcards) {
+  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin, wildcards);
   Cuts cuts = find_cuts(text, kPieceBytes);
   std::size_t pieces = cuts.starts.size();
   // The $ORIGIN and $TTL in force where each piece starts: the directives before it, in order.
   std::vector<ReaderState> states;
   states.reserve(pieces);
   {
-    ReaderState state{origin, std::nullopt, std::nullopt};
+    ReaderState state{wildcards, origin, std::nullopt, std::nullopt};
     MasterFile directive_errors;
     std::size_t d = 0;
     for (std::size_t p = 0; p < pieces; ++p) {
@@ -545,7 +552,7 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
         // then read in one go.
         MasterFile one;
         read_entries(text.substr(at, (end == std::string_view::npos ? text.size() : end) - at), 1, state, one);
-        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin);
+        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin, wildcards);
       }
       states.push_back(state);
     }
@@ -561,7 +568,7 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
   for (const MasterFile& part : parts) {
     // With a bad line anywhere, read the whole file in one go: its errors (and the records around them) are
     // then exactly those of the sequential reading.
-    if (!part.errors.empty()) return read_master_file(text, origin);
+    if (!part.errors.empty()) return read_master_file(text, origin, wildcards);
     records += part.records.size();
   }
   MasterFile result;

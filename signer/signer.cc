@@ -438,7 +438,7 @@ class PreviousZone {
     std::size_t j = pos_;
     while (j < prev.size() && prev[j].owner == first.owner && prev[j].type != RRType::kRrsig) ++j;
     std::uint16_t covered = dns::rrtype_code(first.type);
-    auto labels = static_cast<std::uint8_t>(first.owner.label_count());
+    std::uint8_t labels = first.owner.rrsig_labels();
     for (; j < prev.size() && prev[j].owner == first.owner && prev[j].type == RRType::kRrsig; ++j) {
       std::string_view sig = prev[j].rdata;
       if (sig.size() != 18 + apex.wire().size() + signature_size) continue;
@@ -486,7 +486,7 @@ void run_jobs(std::span<SignatureJob> jobs, std::span<const SigningKey> keys, co
       const Record& first = job.rrset.front();
       RrsigHeader header{dns::rrtype_code(first.type),
                          key.algorithm(),
-                         static_cast<std::uint8_t>(first.owner.label_count()),
+                         first.owner.rrsig_labels(),
                          first.ttl,
                          signature_expiration(policy, now, first.owner, first.type),
                          inception,
@@ -833,7 +833,7 @@ bool kept_as_is(std::span<const Record> data, std::span<const Record> old, Stand
   }
   std::size_t sigs = i;
   while (i < old.size() && old[i].type == RRType::kRrsig) ++i;
-  if (!signatures_complete(old.subspan(sigs, i - sigs), want, data.front().owner.label_count(), cx)) return false;
+  if (!signatures_complete(old.subspan(sigs, i - sigs), want, data.front().owner.rrsig_labels(), cx)) return false;
   bool nsec_pending = next != nullptr;
   while (j < data.size() || nsec_pending) {
     if (i >= old.size()) return false;
@@ -1631,7 +1631,7 @@ void append_signing_input(std::string& out, const RrsigHeader& header, std::span
 
 Record sign_rrset(std::span<const Record> rrset, const DnssecKey& key, std::uint32_t inception, std::uint32_t expiration) {
   const Record& first = rrset.front();
-  RrsigHeader header{dns::rrtype_code(first.type), key.algorithm(), static_cast<std::uint8_t>(first.owner.label_count()),
+  RrsigHeader header{dns::rrtype_code(first.type), key.algorithm(), first.owner.rrsig_labels(),
                      first.ttl, expiration, inception, key.key_tag(), key.zone()};
   std::string input;
   append_signing_input(input, header, rrset);

@@ -516,11 +516,13 @@ class ZoneVerifier {
                                      sig->signer.to_text(), apex_.to_text()));
         continue;
       }
-      if (sig->labels != name.label_count()) {
-        // RFC 4034 §3.1.3; rdnsprov zones have no wildcards, so the count must be the owner's.
+      if (sig->labels != name.rrsig_labels()) {
+        // RFC 4034 §3.1.3: the owner's label count, not counting a wildcard's leftmost "*". In a zone (unlike an
+        // answer synthesised from a wildcard) the signed owner is the owner itself, so no other count is right.
         out.problems.add(name, rrset.type,
-                         fmt::format("{} over {} has a labels field of {}, but the owner has {} labels", by(), where(),
-                                     sig->labels, name.label_count()));
+                         fmt::format("{} over {} has a labels field of {}, but the owner has {} labels{}", by(), where(),
+                                     sig->labels, name.rrsig_labels(),
+                                     name.is_wildcard() ? " besides its leftmost \"*\"" : ""));
         continue;
       }
       // RFC 4034 §3: the RRSIG's TTL and original TTL are the TTL of the RRset it covers.

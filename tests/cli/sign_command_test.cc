@@ -670,10 +670,12 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
 }
 
 // A reverse zone as operators keep them elsewhere: PTR records (targets in mixed case), an RFC 2317 range with its
-// CNAMEs, a secure delegation with glue. Both denial modes sign it into a zone every verifier accepts; the PTR
-// RRsets carry signatures and appear in the NSEC bitmaps. A file with a type rdnsprov does not handle or a
-// wildcard is refused, each line named, and nothing is written.
-TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndRefusesTypesItDoesNotHandle) {
+// CNAMEs, a secure delegation with glue, wildcards (RFC 4592) at the apex and below an empty non-terminal. Both
+// denial modes sign it into a zone every verifier accepts; the PTR RRsets carry signatures and appear in the NSEC
+// bitmaps; a wildcard's RRSIG leaves the "*" out of its labels field, and signing again reuses its signatures. A
+// wrong labels field is refused by verify-zone. A file with a type rdnsprov does not handle is refused, each line
+// named, and nothing is written.
+TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoesNotHandle) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
   long now = static_cast<long>(std::time(nullptr));
@@ -686,7 +688,8 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndRefusesTypesItDoesNotHandle) {
       "64-127 NS ns.customer.example.\n"
       "64-127 DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n"
       "65 CNAME 65.64-127\n66 CNAME 66.64-127\n"
-      "200 NS ns.200.2.0.192.in-addr.arpa.\nns.200 A 192.0.2.250\n";
+      "200 NS ns.200.2.0.192.in-addr.arpa.\nns.200 A 192.0.2.250\n"
+      "* PTR Generic.Example.NET.\n*.10 PTR deep.example.net.\n*.10 PTR deeper.example.net.\n";
   dns::write_file_atomically(dir / "in.zone", text);
   auto sign = [&](const std::string& policy, const fs::path& in, const fs::path& out) {
     return run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "sign", "--zone", zone,
@@ -703,8 +706,16 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndRefusesTypesItDoesNotHandle) {
         << result;
     std::regex ptr_signature(R"(\n2\.2\.0\.192\.in-addr\.arpa\.\t3600\tIN\tRRSIG\tPTR )");
     EXPECT_TRUE(std::regex_search(result, ptr_signature)) << result;
+    // The wildcards' signatures: 5 and 6 labels, for owners of 6 and 7 labels.
+    EXPECT_TRUE(std::regex_search(result, std::regex(R"(\n\*\.2\.0\.192\.in-addr\.arpa\.\t3600\tIN\tRRSIG\tPTR [0-9]+ 5 )")))
+        << result;
+    EXPECT_TRUE(std::regex_search(result, std::regex(R"(\n\*\.10\.2\.0\.192\.in-addr\.arpa\.\t3600\tIN\tRRSIG\tPTR [0-9]+ 6 )")))
+        << result;
     if (policy == "nsec") {
       EXPECT_NE(result.find("\tNSEC\t200.2.0.192.in-addr.arpa. PTR RRSIG NSEC\n"), std::string::npos) << result;
+      EXPECT_NE(result.find("\n*.2.0.192.in-addr.arpa.\t3600\tIN\tNSEC\t1.2.0.192.in-addr.arpa. PTR RRSIG NSEC\n"),
+                std::string::npos)
+          << result;
     } else {
       std::regex nsec3_bitmap(R"(\tNSEC3\t1 1 0 - \S+ PTR RRSIG\n)");
       EXPECT_TRUE(std::regex_search(result, nsec3_bitmap)) << result;
@@ -714,14 +725,35 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndRefusesTypesItDoesNotHandle) {
     }
   }
 
-  dns::write_file_atomically(dir / "other.zone", text + "*.3 PTR generic.example.net.\n3 MX 10 mail.example.net.\n"
-                                                        "4 TXT \"office\"\n");
+  // Signing again over the signed zone reuses every signature, the wildcards' among them.
+  CommandResult again = sign("nsec", dir / "in.zone", dir / "nsec.zone");
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.output.find(" 0 signatures created, "), std::string::npos) << again.output;
+
+  // A wildcard's RRSIG with the "*" counted in its labels field does not verify.
+  std::string signed_text = dns::read_file(dir / "nsec.zone");
+  std::string wrong = std::regex_replace(signed_text, std::regex(R"((\n\*\.2\.0\.192\.in-addr\.arpa\.\t3600\tIN\tRRSIG\tPTR [0-9]+) 5 )"),
+                                         "$1 6 ");
+  ASSERT_NE(wrong, signed_text);
+  dns::write_file_atomically(dir / "wrong.zone", wrong);
+  CommandResult check = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
+                                      "verify-zone", "--zone", zone, "--policy", "nsec", "--in",
+                                      (dir / "wrong.zone").string()});
+  EXPECT_EQ(check.exit_code, 4) << check.all();
+  EXPECT_NE(check.all().find("has a labels field of 6, but the owner has 5 labels besides its leftmost \"*\""),
+            std::string::npos)
+      << check.all();
+
+  dns::write_file_atomically(dir / "other.zone", text + "3 MX 10 mail.example.net.\n4 TXT \"office\"\n"
+                                                        "a.*.3 PTR generic.example.net.\n");
   CommandResult refused = sign("nsec", dir / "other.zone", dir / "other-signed.zone");
   EXPECT_EQ(refused.exit_code, 1) << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:15: owner: invalid name \"*.3\""), std::string::npos) << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:16: record type \"MX\" is not one rdnsprov handles"), std::string::npos)
+  EXPECT_NE(refused.all().find("other.zone:18: record type \"MX\" is not one rdnsprov handles"), std::string::npos)
       << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:17: quoted text"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:19: quoted text"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:20: owner: invalid name \"a.*.3\": '*' is not allowed in a name"),
+            std::string::npos)
+      << refused.all();
   EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
 }
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "dns/name.h"
+#include "dns/thread_pool.h"
 #include "dns/record.h"
 #include "dns/zone.h"
 
@@ -56,6 +57,53 @@ TEST(MasterFileReader, NameErrorsShowUnprintableBytesEscaped) {
   ASSERT_FALSE(name.ok());
   EXPECT_TRUE(one_line(name.error())) << name.error();
   EXPECT_NE(name.error().find("a\\x00b\\x0ac\\x5cd.example"), std::string::npos) << name.error();
+}
+
+// Wildcards (RFC 4592) are read only when the caller allows them (`rdnsprov sign`, `verify-zone`). Every other
+// reader — zonelets, published zones — refuses a '*' anywhere on the line, owner or rdata, naming the line, and
+// still reads the good lines. The parallel reader applies the same choice to every piece.
+TEST(MasterFileReader, WildcardsAreReadOnlyWhenTheCallerAllowsThem) {
+  const std::string lines = "$TTL 3600\n"
+                            "1 PTR host.example.net.\n"
+                            "* PTR generic.example.net.\n"
+                            "2 CNAME *.example.net.\n"
+                            "*.5 PTR deep.example.net.\n";
+  MasterFile strict = read_master_file(lines, origin());
+  ASSERT_EQ(strict.errors.size(), 3u);
+  EXPECT_EQ(strict.errors[0].line, 3u);
+  EXPECT_EQ(strict.errors[1].line, 4u);
+  EXPECT_EQ(strict.errors[2].line, 5u);
+  EXPECT_NE(strict.errors[0].reason.find("'*' is not allowed: wildcard names are taken only in the zones given to"),
+            std::string::npos)
+      << strict.errors[0].reason;
+  ASSERT_EQ(strict.records.size(), 1u);
+  EXPECT_EQ(strict.records[0].owner, *Name::from_text("1.193.in-addr.arpa"));
+
+  MasterFile allowed = read_master_file(lines, origin(), Wildcards::kAllowed);
+  ASSERT_TRUE(allowed.errors.empty()) << allowed.errors[0].reason;
+  ASSERT_EQ(allowed.records.size(), 4u);
+  EXPECT_EQ(allowed.records[1].owner.to_text(), "*.193.in-addr.arpa.");
+  EXPECT_EQ(master_line(allowed.records[2]), "2.193.in-addr.arpa.\t3600\tIN\tCNAME\t*.example.net.\n");
+  EXPECT_EQ(allowed.records[3].owner.rrsig_labels(), 4u);
+
+  // Large enough to be read in pieces, the wildcard in the last one.
+  std::string big = "$TTL 3600\n";
+  std::size_t count = 0;
+  while (big.size() < (5u << 20)) {
+    big += std::to_string(count % 250) + "." + std::to_string(count / 250) + " PTR host.example.net.\n";
+    ++count;
+  }
+  big += "* PTR generic.example.net.\n";
+  ThreadPool pool(2);
+  MasterFile pieces_strict = read_master_file(big, origin(), pool);
+  ASSERT_EQ(pieces_strict.errors.size(), 1u);
+  EXPECT_EQ(pieces_strict.errors[0].line, count + 2);
+  EXPECT_EQ(pieces_strict.records.size(), count);
+  MasterFile pieces_allowed = read_master_file(big, origin(), pool, Wildcards::kAllowed);
+  ASSERT_TRUE(pieces_allowed.errors.empty()) << pieces_allowed.errors[0].reason;
+  EXPECT_GT(pieces_allowed.pieces, 1u);
+  ASSERT_EQ(pieces_allowed.records.size(), count + 1);
+  EXPECT_TRUE(pieces_allowed.records.back().owner.is_wildcard());
 }
 
 }  // namespace

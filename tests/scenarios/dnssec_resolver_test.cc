@@ -143,6 +143,69 @@ TEST_P(ResolverValidation, DelegationDsSecureNxdomainValidatedTamperedRecordServ
   EXPECT_TRUE(other.ad()) << other.text;
 }
 
+// A reverse zone of the kind operators sign with `rdnsprov sign`: PTR records and wildcards (RFC 4592) — one at the
+// apex and one below an empty non-terminal. Served by Knot and resolved through Unbound, an answer synthesised from
+// a wildcard validates (AD): its RRSIG's labels field leaves the "*" out (RFC 4034 §3.1.3), so the resolver
+// rebuilds the signed owner, and the NSEC/NSEC3 chain proves that the name asked for does not exist itself. A type
+// the wildcard lacks gives a validated NODATA, and so does the empty non-terminal.
+class WildcardValidation : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WildcardValidation, AnswersSynthesisedFromSignedWildcardsValidate) {
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}));
+  const std::string zone = "2.0.192.in-addr.arpa";
+  Scenario s({zone});
+  s.extra_sections = fmt::format("[policy.w]\ndenial = {}\nsignature-validity = 21d\nrefresh = 12d\n", GetParam());
+  s.write_config();
+  write_text(s.dir / "in.zone",
+             "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+             "@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 3600\n"
+             "@ NS ns1.example.net.\n"
+             "1 PTR host1.example.net.\n"
+             "* PTR generic.example.net.\n"
+             "*.10 PTR deep.example.net.\n"
+             "64-127 NS ns.customer.example.\n");
+  std::time_t now = std::time(nullptr);
+  CommandResult signed_zone = s.rdnsprov({"sign", "--zone", zone, "--policy", "w", "--in", (s.dir / "in.zone").string(),
+                                          "--out", (s.dir / "signed.zone").string(), "--keys",
+                                          (s.dir / "keys").string()},
+                                         now);
+  ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+
+  KnotPrimary knot(s.dir / "knot", zone, read_text(s.dir / "signed.zone"));
+  ASSERT_TRUE(knot.ready()) << knot.log();
+  std::string anchor = ksk_ds(s.dir / "keys");
+  ASSERT_NE(anchor.find(" DS "), std::string::npos) << anchor;
+  ValidatingResolver unbound(s.dir / "unbound", zone, anchor, knot.port());
+  ASSERT_TRUE(unbound.ready()) << unbound.log();
+
+  struct Expected {
+    std::string name;
+    std::string type;
+    std::string answer;  // the PTR target in the answer; empty for NODATA
+  };
+  for (const Expected& e : {Expected{"1.2.0.192.in-addr.arpa", "PTR", "host1.example.net."},
+                            Expected{"5.2.0.192.in-addr.arpa", "PTR", "generic.example.net."},
+                            Expected{"7.10.2.0.192.in-addr.arpa", "PTR", "deep.example.net."},
+                            Expected{"9.8.10.2.0.192.in-addr.arpa", "PTR", "deep.example.net."},
+                            Expected{"5.2.0.192.in-addr.arpa", "TXT", ""},
+                            Expected{"10.2.0.192.in-addr.arpa", "PTR", ""}}) {
+    SCOPED_TRACE(e.name + " " + e.type);
+    DigAnswer a = dig(unbound.port(), e.name, e.type);
+    EXPECT_EQ(a.status, "NOERROR") << a.text << unbound.log();
+    EXPECT_TRUE(a.ad()) << a.text << unbound.log();
+    if (e.answer.empty()) {
+      EXPECT_EQ(a.text.find("\tPTR\t"), std::string::npos) << a.text;
+    } else {
+      EXPECT_NE(a.text.find("\tPTR\t" + e.answer), std::string::npos) << a.text;
+    }
+  }
+  // What Knot serves for a synthesised answer: the wildcard's RRSIG, labels 5 for *.2.0.192.in-addr.arpa.
+  DigAnswer direct = dig(knot.port(), "5.2.0.192.in-addr.arpa", "PTR", false);
+  EXPECT_TRUE(std::regex_search(direct.text, std::regex("\tRRSIG\tPTR [0-9]+ 5 3600 "))) << direct.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Denial, WildcardValidation, ::testing::Values("nsec", "nsec3"));
+
 INSTANTIATE_TEST_SUITE_P(
     AlgorithmsAndDenial, ResolverValidation,
     ::testing::Values(SigningCase{"ecdsap256sha256", "nsec"}, SigningCase{"ecdsap256sha256", "nsec3", true},

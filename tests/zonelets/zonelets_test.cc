@@ -156,6 +156,24 @@ TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
   EXPECT_NE(parsed.refusal.find("MX"), std::string::npos) << parsed.refusal;
 }
 
+// A peer's wildcard — a wildcard delegation or a wildcard NS target — never reaches a zone: the zonelet is refused
+// naming the line.
+TEST(Format, ZoneletWithAWildcardIsRefusedNamingTheLine) {
+  for (const std::string bad : {"*.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n",
+                                "2.0.193.in-addr.arpa. 86400 IN NS *.peer.example.\n"}) {
+    SCOPED_TRACE(bad);
+    std::string body = "1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n" + bad;
+    std::string text = fmt::format(
+        "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
+        "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
+        record_lines_sha256(body)) + body;
+    ParsedZonelet parsed = parse_zonelet(text, dns::Name());
+    ASSERT_FALSE(parsed.errors.empty());
+    EXPECT_TRUE(parsed.refusal.starts_with("line 10: ")) << parsed.refusal;
+    EXPECT_NE(parsed.refusal.find("'*' is not allowed"), std::string::npos) << parsed.refusal;
+  }
+}
+
 // Found by fuzz_zonelet: header values were quoted verbatim in the refusal, so a NUL or a carriage return inside
 // a peer's header line reached the log line and the journal.
 TEST_F(ImportFixture, ControlBytesOfAHeaderValueAreEscapedInTheRefusal) {
