@@ -406,7 +406,7 @@ class PhaseClock {
 // Reads the master file at `path` as zone `apex`, in canonical order. Bad lines are logged with their line
 // numbers (the first 20 of them) and give nothing.
 std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name& apex, dns::ThreadPool& pool) {
-  dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Wildcards::kAllowed);
+  dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Dialect::kOperator);
   if (!parsed.errors.empty()) {
     for (std::size_t i = 0; i < parsed.errors.size() && i < 20; ++i) {
       spdlog::error("{}:{}: {}", path, parsed.errors[i].line, parsed.errors[i].reason);
@@ -473,9 +473,12 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "and ZONEMD when the policy asks. Keys come from STATE/keys/<zone>/ or --keys DIR and are generated\n"
                  "there when the policy lacks them. An existing SIGNED file is patched: what it holds exactly as it\n"
                  "would be signed now is kept, the rest is signed anew.\n"
-                 "ZONEFILE may hold SOA, NS, A, AAAA, DS, CNAME and PTR records (DNSSEC records in it are replaced),\n"
-                 "with wildcard owners (*.NAME) among them; any other type or a bad line is an error naming the line,\n"
-                 "and nothing is signed. Names are written in lower case.\n"
+                 "ZONEFILE may hold records of any type (DNSSEC records in it are replaced) and wildcard owners\n"
+                 "(*.NAME): SOA, NS, A, AAAA, DS, CNAME, PTR, MX, TXT and SRV in their usual form, every other type in\n"
+                 "RFC 3597's (HINFO \\# 10 0341..., TYPE65534 \\# 2 abcd), whose data is signed as written, unchecked.\n"
+                 "Refused, naming the line (and nothing is signed): DNAME, meta and query types, types whose data\n"
+                 "holds names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line. Names are written\n"
+                 "in lower case.\n"
                  "The policy is --policy NAME, else the zone's dnssec-policy, else the built-in defaults (with --keys\n"
                  "and no configuration file). The result is verified independently before it is written (as\n"
                  "`rdnsprov verify-zone` does); when the zone patched from SIGNED does not verify, it is signed afresh\n"
@@ -521,7 +524,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::optional<dns::Zone> previous;
   if (fs::exists(out)) {
     // The previous signed zone is only a source of reusable signatures: one that does not read is ignored.
-    dns::MasterFile old = dns::read_master_file(dns::read_file(out), apex, pool, dns::Wildcards::kAllowed);
+    dns::MasterFile old = dns::read_master_file(dns::read_file(out), apex, pool, dns::Dialect::kOperator);
     if (old.errors.empty()) {
       previous.emplace(apex);
       previous->mutable_records() = std::move(old.records);

@@ -26,20 +26,11 @@ Result<T> parse_unsigned(std::string_view text, T max, std::string_view what) {
 }
 
 Result<std::uint16_t> type_code_from_text(std::string_view text) {
-  if (auto type = rrtype_from_text(text)) return rrtype_code(*type);
-  if (text.size() > 4 && (text.substr(0, 4) == "TYPE" || text.substr(0, 4) == "type")) {
-    return parse_unsigned<std::uint16_t>(text.substr(4), 65535, "type number");
-  }
+  if (auto type = rrtype_from_text_any(text)) return rrtype_code(*type);
   return error(fmt::format("unknown record type \"{}\"", text));
 }
 
-void append_type_code_text(std::string& out, std::uint16_t code) {
-  if (auto type = rrtype_from_code(code)) {
-    out += rrtype_to_text(*type);
-  } else {
-    fmt::format_to(std::back_inserter(out), "TYPE{}", code);
-  }
-}
+void append_type_code_text(std::string& out, std::uint16_t code) { out += rrtype_to_text(static_cast<RRType>(code)); }
 
 void append_unsigned(std::string& out, std::uint32_t value) {
   char buffer[10];
@@ -80,7 +71,7 @@ void append_rrsig_time(std::string& out, std::uint32_t seconds) {
 
 // The shape of each type's rdata: one list drives parsing, printing and checking.
 enum class Field { kU8, kU16, kU32, kTimer, kType, kTime, kName, kAddr4, kAddr16, kHexRest, kBase64Rest, kSalt,
-                   kHash, kBitmapRest };
+                   kHash, kBitmapRest, kStringsRest };
 
 std::span<const Field> fields_of(RRType type) {
   using F = Field;
@@ -96,6 +87,9 @@ std::span<const Field> fields_of(RRType type) {
   static constexpr F kNsec3[] = {F::kU8, F::kU8, F::kU16, F::kSalt, F::kHash, F::kBitmapRest};
   static constexpr F kNsec3param[] = {F::kU8, F::kU8, F::kU16, F::kSalt};
   static constexpr F kZonemd[] = {F::kU32, F::kU8, F::kU8, F::kHexRest};
+  static constexpr F kMx[] = {F::kU16, F::kName};
+  static constexpr F kTxt[] = {F::kStringsRest};
+  static constexpr F kSrv[] = {F::kU16, F::kU16, F::kU16, F::kName};
   switch (type) {
     case RRType::kA: return kA;
     case RRType::kAaaa: return kAaaa;
@@ -112,11 +106,93 @@ std::span<const Field> fields_of(RRType type) {
     case RRType::kNsec3: return kNsec3;
     case RRType::kNsec3param: return kNsec3param;
     case RRType::kZonemd: return kZonemd;
+    case RRType::kMx: return kMx;
+    case RRType::kTxt: return kTxt;
+    case RRType::kSrv: return kSrv;
   }
-  return {};
+  return {};  // any other code: RFC 3597's generic form
 }
 
-bool is_rest(Field f) { return f == Field::kHexRest || f == Field::kBase64Rest || f == Field::kBitmapRest; }
+bool is_rest(Field f) {
+  return f == Field::kHexRest || f == Field::kBase64Rest || f == Field::kBitmapRest || f == Field::kStringsRest;
+}
+
+// One <character-string> of a TXT record (RFC 1035 §5.1), quoted or not, its escapes (\X, \DDD) decoded; appended
+// to `out` with its length octet.
+Result<bool> append_character_string(std::string& out, std::string_view field) {
+  bool quoted = field.size() >= 2 && field.front() == '"' && field.back() == '"';
+  std::string_view text = quoted ? field.substr(1, field.size() - 2) : field;
+  std::string bytes;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '\\') {
+      if (c == '"') return error(fmt::format("stray '\"' in the character-string {}", field));
+      bytes.push_back(c);
+      continue;
+    }
+    if (i + 1 >= text.size()) return error(fmt::format("the character-string {} ends in a lone '\\'", field));
+    char next = text[i + 1];
+    if (next >= '0' && next <= '9') {
+      unsigned value = 0;
+      for (std::size_t k = 1; k <= 3; ++k) {
+        char d = i + k < text.size() ? text[i + k] : 'x';
+        if (d < '0' || d > '9') return error(fmt::format("escape in the character-string {} is not \\DDD", field));
+        value = value * 10 + static_cast<unsigned>(d - '0');
+      }
+      if (value > 255) {
+        return error(fmt::format("escape \\{} in the character-string {} is above 255", text.substr(i + 1, 3), field));
+      }
+      bytes.push_back(static_cast<char>(value));
+      i += 3;
+    } else {
+      bytes.push_back(next);
+      i += 1;
+    }
+  }
+  if (bytes.size() > 255) {
+    return error(fmt::format("a character-string holds at most 255 octets; {} has {}", field.substr(0, 40), bytes.size()));
+  }
+  out.push_back(static_cast<char>(bytes.size()));
+  out.append(bytes);
+  return true;
+}
+
+// A <character-string> as master-file text: always quoted; '"' and '\\' escaped, every byte outside printable
+// ASCII written \DDD, so the line stays one line of plain text.
+void append_character_string_text(std::string& out, std::string_view bytes) {
+  out.push_back('"');
+  for (unsigned char c : bytes) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c >= 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\{:03d}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+}
+
+// RFC 3597 §5: "\# LENGTH HEX…" for a type without a presentation form here.
+Result<std::string> generic_from_text(RRType type, std::span<const std::string_view> fields) {
+  if (fields.empty() || fields[0] != "\\#") {
+    return error(fmt::format("{} has no presentation form rdnsprov reads: write its data as RFC 3597's "
+                             "\"\\# LENGTH HEX\"",
+                             rrtype_to_text(type)));
+  }
+  if (fields.size() < 2) return error("\\# without a length");
+  auto length = parse_unsigned<std::uint16_t>(fields[1], 65535, "rdata length");
+  if (!length) return error(length.error());
+  std::string hex;
+  for (auto f : fields.subspan(2)) hex.append(f);
+  auto bytes = from_hex(hex);
+  if (!bytes) return error(fmt::format("\"{}\" is not hexadecimal data", hex.substr(0, 40)));
+  if (bytes->size() != *length) {
+    return error(fmt::format("\\# says {} octets, the data has {}", *length, bytes->size()));
+  }
+  return *bytes;
+}
 
 std::string joined(std::span<const std::string_view> fields) {
   std::string out;
@@ -299,6 +375,10 @@ Result<std::uint32_t> ttl_from_text(std::string_view text) {
 
 Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin) {
   std::span<const Field> shape = fields_of(type);
+  if (shape.empty()) return generic_from_text(type, fields);
+  if (!fields.empty() && fields[0] == "\\#") {
+    return error(fmt::format("{} data is read in its presentation form, not RFC 3597's \\#", rrtype_to_text(type)));
+  }
   std::string out;
   std::size_t i = 0;
   auto missing = [&]() { return error(fmt::format("{} record has too few fields", rrtype_to_text(type))); };
@@ -393,6 +473,13 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
         out.append(*bytes);
         break;
       }
+      case Field::kStringsRest: {
+        if (i >= fields.size()) return missing();
+        for (; i < fields.size(); ++i) {
+          if (auto ok = append_character_string(out, fields[i]); !ok) return error(ok.error());
+        }
+        break;
+      }
       case Field::kBitmapRest: {
         std::vector<std::uint16_t> codes;
         for (; i < fields.size(); ++i) {
@@ -419,8 +506,15 @@ std::string to_text(RRType type, std::string_view wire) {
 
 void append_text(std::string& out, RRType type, std::string_view wire) {
   const std::size_t start = out.size();
+  std::span<const Field> shape = fields_of(type);
+  if (shape.empty()) {
+    fmt::format_to(std::back_inserter(out), "\\# {}", wire.size());
+    if (!wire.empty()) out.push_back(' ');
+    append_hex(out, wire);
+    return;
+  }
   std::size_t pos = 0;
-  for (Field f : fields_of(type)) {
+  for (Field f : shape) {
     if (out.size() != start) out.push_back(' ');
     switch (f) {
       case Field::kU8:
@@ -495,6 +589,17 @@ void append_text(std::string& out, RRType type, std::string_view wire) {
         pos = wire.size();
         break;
       }
+      case Field::kStringsRest: {
+        bool first = true;
+        while (pos < wire.size()) {
+          if (!first) out.push_back(' ');
+          auto length = static_cast<unsigned char>(wire[pos]);
+          append_character_string_text(out, wire.substr(pos + 1, length));
+          pos += 1 + length;
+          first = false;
+        }
+        break;
+      }
     }
   }
 }
@@ -502,7 +607,9 @@ void append_text(std::string& out, RRType type, std::string_view wire) {
 Result<bool> check_wire(RRType type, std::string_view wire) {
   std::size_t pos = 0;
   auto need = [&](std::size_t n) { return pos + n <= wire.size(); };
-  for (Field f : fields_of(type)) {
+  std::span<const Field> shape = fields_of(type);
+  if (shape.empty()) return true;  // opaque (RFC 3597)
+  for (Field f : shape) {
     switch (f) {
       case Field::kU8: if (!need(1)) return error("rdata too short"); pos += 1; break;
       case Field::kU16:
@@ -534,6 +641,15 @@ Result<bool> check_wire(RRType type, std::string_view wire) {
         auto types = parse_type_bitmap(wire.substr(pos));
         if (!types) return error(types.error());
         pos = wire.size();
+        break;
+      }
+      case Field::kStringsRest: {
+        if (pos >= wire.size()) return error("rdata too short");
+        while (pos < wire.size()) {
+          std::size_t length = static_cast<unsigned char>(wire[pos]);
+          if (!need(1 + length)) return error("character-string runs past the end of the rdata");
+          pos += 1 + length;
+        }
         break;
       }
     }

@@ -1,10 +1,16 @@
-// RRType: the record types rdnsprov handles (DESIGN.md "Core value types"), and nothing else. PTR is among them
-// for the reverse zones operators sign with `rdnsprov sign` and check with `verify-zone`; zonelets refuse it.
+// RRType: a record type code. The registry's zones, zonelets, published zones and transfers hold only the types of
+// kAllRRTypes (DESIGN.md "Core value types"); PTR is among them for the reverse zones operators sign with
+// `rdnsprov sign` and check with `verify-zone`, and zonelets refuse it.
+//
+// Those two commands also take operators' own zones, which may hold any type (rrtype_from_text_any): MX, TXT and
+// SRV in their presentation form, every other type in RFC 3597's generic form (TYPE65534 \# 2 abcd).
 //
 //   auto type = rrtype_from_text("DS");   // std::optional<RRType>
 //   rrtype_to_text(RRType::kNs);          // "NS"
+//   rrtype_to_text(RRType{65534});        // "TYPE65534"
 //
-// Reading a zonelet or a published zone accepts exactly these types; any other is an error naming the line.
+// Reading a zonelet or a published zone accepts exactly the types of kAllRRTypes; any other is an error naming the
+// line.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +26,10 @@ enum class RRType : std::uint16_t {
   kCname = 5,
   kSoa = 6,
   kPtr = 12,
+  kMx = 15,
+  kTxt = 16,
   kAaaa = 28,
+  kSrv = 33,
   kDs = 43,
   kRrsig = 46,
   kNsec = 47,
@@ -38,14 +47,21 @@ inline constexpr RRType kAllRRTypes[] = {
     RRType::kNsec3param, RRType::kCds, RRType::kCdnskey, RRType::kZonemd,
 };
 
+// Read only in operators' own zones (`sign`, `verify-zone`), with these presentation forms.
+inline constexpr RRType kOperatorZoneRRTypes[] = {RRType::kMx, RRType::kTxt, RRType::kSrv};
+
 // The class every record of ours has (IN).
 inline constexpr std::uint16_t kClassIn = 1;
 
+// The mnemonic, or "TYPEnnn" for a code without one here (RFC 3597 §5).
 std::string_view rrtype_to_text(RRType type);
-// Accepts the mnemonic in any case; returns nothing for a type rdnsprov does not handle.
+// Accepts the mnemonic of a type of kAllRRTypes in any case; returns nothing for any other type.
 std::optional<RRType> rrtype_from_text(std::string_view text);
-// Accepts a known type code; nothing otherwise.
+// Accepts a code of kAllRRTypes; nothing otherwise.
 std::optional<RRType> rrtype_from_code(std::uint16_t code);
+// An operator's zone: the mnemonics of kAllRRTypes and kOperatorZoneRRTypes, and "TYPEnnn" for any code. Which
+// types a zone may hold is the reader's business (zone.h), not this one's.
+std::optional<RRType> rrtype_from_text_any(std::string_view text);
 inline std::uint16_t rrtype_code(RRType type) { return static_cast<std::uint16_t>(type); }
 
 }  // namespace rdnsprov::dns

@@ -280,8 +280,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 class EntryReader {
  public:
   // `first_line` is the number of the file's line that `text` starts on.
-  explicit EntryReader(std::string_view text, std::uint64_t first_line, Wildcards wildcards)
-      : text_(text), line_(first_line - 1), wildcards_(wildcards) {}
+  explicit EntryReader(std::string_view text, std::uint64_t first_line, Dialect dialect)
+      : text_(text), line_(first_line - 1), dialect_(dialect) {}
 
   // Fills `fields` with the next non-empty entry; `starts_with_space` tells whether the owner was omitted.
   // Returns false at the end. `line` is the physical line the entry starts on.
@@ -320,6 +320,10 @@ class EntryReader {
           ++pos_;
           continue;
         }
+        if (dialect_ == Dialect::kOperator && (c == '"' || (c == '\\' && text_.substr(pos_, 2) == "\\#"))) {
+          if (std::string trouble = operator_token(fields); !trouble.empty() && problem.empty()) problem = trouble;
+          continue;
+        }
         if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
           if (problem.empty()) {
             problem = c == '"'  ? "quoted text is not used by any record type rdnsprov handles"
@@ -338,7 +342,7 @@ class EntryReader {
           ++pos_;
         }
         fields.push_back(text_.substr(start, pos_ - start));
-        if (wildcards_ == Wildcards::kRefused && problem.empty() && fields.back().find('*') != std::string_view::npos) {
+        if (dialect_ == Dialect::kRegistry && problem.empty() && fields.back().find('*') != std::string_view::npos) {
           problem = "'*' is not allowed: wildcard names are taken only in the zones given to `rdnsprov sign` and "
                     "`verify-zone`";
         }
@@ -350,11 +354,56 @@ class EntryReader {
   }
 
  private:
+  // At a '"' or "\#" of an operator's zone: takes the quoted string (quotes kept, escapes left for the rdata
+  // parser) or "\#" as one field. Returns the problem, if any: a quoted string must end on its line and hold only
+  // printable ASCII (other bytes are written \DDD), so that no field and no message ever holds a control byte.
+  std::string operator_token(std::vector<std::string_view>& fields) {
+    std::size_t start = pos_;
+    if (text_[pos_] == '\\') {
+      pos_ += 2;
+      fields.push_back(text_.substr(start, 2));
+      return {};
+    }
+    ++pos_;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      auto c = static_cast<unsigned char>(text_[pos_]);
+      if (c == '\n') return "quoted text runs past the end of its line";
+      if (c < 0x20 || c >= 0x7f) {
+        ++pos_;
+        return fmt::format("byte 0x{:02x} is not allowed in quoted text (write it \\DDD)", c);
+      }
+      pos_ += (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] != '\n') ? 2 : 1;
+    }
+    if (pos_ >= text_.size()) return "quoted text runs past the end of the file";
+    ++pos_;
+    fields.push_back(text_.substr(start, pos_ - start));
+    return {};
+  }
+
   std::string_view text_;
   std::size_t pos_ = 0;
   std::uint64_t line_ = 0;
-  Wildcards wildcards_;
+  Dialect dialect_;
 };
+
+// Why an operator's zone may not hold `type` (Dialect::kOperator); empty when it may.
+std::string refused_operator_type(RRType type) {
+  std::uint16_t code = rrtype_code(type);
+  std::string_view text = rrtype_to_text(type);
+  if (code == 0 || code == 41 || (code >= 128 && code <= 255)) {
+    return fmt::format("{} is a meta or query type, not a record a zone holds (RFC 6895 §3.1)", text);
+  }
+  if (code == 39) return "DNAME is not signed by rdnsprov: it redirects the names below it (RFC 6672)";
+  // RFC 4034 §6.2: the names in these types' rdata are lower-cased in the canonical form, which rdnsprov can only
+  // do for the types whose form it reads (NS, CNAME, SOA, PTR, MX, SRV).
+  static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 30, 35, 36, 38};
+  if (std::find(std::begin(kNamesInside), std::end(kNamesInside), code) != std::end(kNamesInside)) {
+    return fmt::format("record type {} holds names that signing lower-cases (RFC 4034 §6.2), and rdnsprov does not "
+                       "read its data: it is not signed",
+                       text);
+  }
+  return {};
+}
 
 bool looks_like_ttl(std::string_view field) { return !field.empty() && field[0] >= '0' && field[0] <= '9'; }
 
@@ -364,7 +413,7 @@ namespace {
 
 // What a master file's earlier lines leave behind for the next ones (RFC 1035 §5.1).
 struct ReaderState {
-  Wildcards wildcards;
+  Dialect dialect;
   Name origin;
   std::optional<std::uint32_t> default_ttl;
   std::optional<Name> previous_owner;
@@ -372,7 +421,7 @@ struct ReaderState {
 
 // Reads the entries of `text` (which starts on line `first_line` of the file) into `result`, from `state`.
 void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& state, MasterFile& result) {
-  EntryReader reader(text, first_line, state.wildcards);
+  EntryReader reader(text, first_line, state.dialect);
   std::vector<std::string_view> fields;
   bool starts_with_space = false;
   std::uint64_t line = 0;
@@ -452,10 +501,16 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
       fail("record without a type");
       continue;
     }
-    auto type = rrtype_from_text(fields[i]);
+    auto type = state.dialect == Dialect::kOperator ? rrtype_from_text_any(fields[i]) : rrtype_from_text(fields[i]);
     if (!type) {
       fail(fmt::format("record type \"{}\" is not one rdnsprov handles", fields[i]));
       continue;
+    }
+    if (state.dialect == Dialect::kOperator) {
+      if (std::string refused = refused_operator_type(*type); !refused.empty()) {
+        fail(refused);
+        continue;
+      }
     }
     ++i;
     if (!ttl) ttl = default_ttl;
@@ -526,22 +581,22 @@ constexpr std::size_t kPieceBytes = 1 << 20;
 
 }  // namespace
 
-MasterFile read_master_file(std::string_view text, const Name& origin, Wildcards wildcards) {
+MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect) {
   MasterFile result;
-  ReaderState state{wildcards, origin, std::nullopt, std::nullopt};
+  ReaderState state{dialect, origin, std::nullopt, std::nullopt};
   read_entries(text, 1, state, result);
   return result;
 }
 
-MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool, Wildcards wildcards) {
-  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin, wildcards);
+MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool, Dialect dialect) {
+  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin, dialect);
   Cuts cuts = find_cuts(text, kPieceBytes);
   std::size_t pieces = cuts.starts.size();
   // The $ORIGIN and $TTL in force where each piece starts: the directives before it, in order.
   std::vector<ReaderState> states;
   states.reserve(pieces);
   {
-    ReaderState state{wildcards, origin, std::nullopt, std::nullopt};
+    ReaderState state{dialect, origin, std::nullopt, std::nullopt};
     MasterFile directive_errors;
     std::size_t d = 0;
     for (std::size_t p = 0; p < pieces; ++p) {
@@ -552,7 +607,7 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
         // then read in one go.
         MasterFile one;
         read_entries(text.substr(at, (end == std::string_view::npos ? text.size() : end) - at), 1, state, one);
-        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin, wildcards);
+        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin, dialect);
       }
       states.push_back(state);
     }
@@ -568,7 +623,7 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
   for (const MasterFile& part : parts) {
     // With a bad line anywhere, read the whole file in one go: its errors (and the records around them) are
     // then exactly those of the sequential reading.
-    if (!part.errors.empty()) return read_master_file(text, origin, wildcards);
+    if (!part.errors.empty()) return read_master_file(text, origin, dialect);
     records += part.records.size();
   }
   MasterFile result;

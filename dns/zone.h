@@ -85,21 +85,26 @@ struct MasterFile {
   std::size_t pieces = 1;            // how many pieces the file was read in at once (1: in one go)
 };
 
-// Whether a master file may hold wildcard names (RFC 4592: a leftmost label "*"). The registry's zones, zonelets
-// and published files never do, so their readers refuse '*' on the line; `rdnsprov sign` and `verify-zone` take
-// operators' own zones, which may.
-enum class Wildcards { kRefused, kAllowed };
+// What a master file may hold.
+//   kRegistry: the registry's zones, zonelets and published files — the types of kAllRRTypes (rrtype.h), no
+//     wildcard, no quoted text, no escape: '*', '"' and '\\' are refused on the line.
+//   kOperator: operators' own zones, given to `rdnsprov sign` and `verify-zone` — also wildcard names (RFC 4592),
+//     MX, TXT (quoted text with \X and \DDD escapes) and SRV, and any other type in RFC 3597's generic form
+//     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), DNAME, and the types whose
+//     rdata holds names signing must lower-case (RFC 4034 §6.2: RP, AFSDB, NAPTR, …) when rdnsprov does not
+//     read their presentation form.
+enum class Dialect { kRegistry, kOperator };
 
 // Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,
-// parentheses over several lines, comments. Only the record types of rrtype.h are accepted; $INCLUDE and
+// parentheses over several lines, comments. The record types are those of `dialect` (above); $INCLUDE and
 // $GENERATE are refused (a file read from outside must not reach other files). Every bad line becomes an
 // error naming the line; the good lines are still returned.
-MasterFile read_master_file(std::string_view text, const Name& origin, Wildcards wildcards = Wildcards::kRefused);
+MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect = Dialect::kRegistry);
 // The same result, read on every thread of `pool`: a large file is cut at lines that start a record with its
 // owner name, outside parentheses, and the pieces are read at once, each from the $ORIGIN and $TTL in force
 // where it starts. A file with any bad line is read again in one go, so that its errors are exactly those of
 // the sequential reading.
 MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool,
-                            Wildcards wildcards = Wildcards::kRefused);
+                            Dialect dialect = Dialect::kRegistry);
 
 }  // namespace rdnsprov::dns

@@ -65,10 +65,7 @@ std::string duration_text(std::uint32_t seconds, bool adjective = false) {
   return unit(seconds, "second");
 }
 
-std::string type_text(std::uint16_t code) {
-  if (auto type = dns::rrtype_from_code(code)) return std::string(dns::rrtype_to_text(*type));
-  return fmt::format("TYPE{}", code);
-}
+std::string type_text(std::uint16_t code) { return std::string(dns::rrtype_to_text(static_cast<dns::RRType>(code))); }
 
 std::string types_text(const std::vector<std::uint16_t>& codes) {
   std::string out;

@@ -673,8 +673,8 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
 // CNAMEs, a secure delegation with glue, wildcards (RFC 4592) at the apex and below an empty non-terminal. Both
 // denial modes sign it into a zone every verifier accepts; the PTR RRsets carry signatures and appear in the NSEC
 // bitmaps; a wildcard's RRSIG leaves the "*" out of its labels field, and signing again reuses its signatures. A
-// wrong labels field is refused by verify-zone. A file with a type rdnsprov does not handle is refused, each line
-// named, and nothing is written.
+// wrong labels field is refused by verify-zone. A file with a DNAME, a type holding names rdnsprov cannot
+// lower-case, a "*" inside a name or an unknown mnemonic is refused, each line named, and nothing is written.
 TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoesNotHandle) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
@@ -744,17 +744,94 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
             std::string::npos)
       << check.all();
 
-  dns::write_file_atomically(dir / "other.zone", text + "3 MX 10 mail.example.net.\n4 TXT \"office\"\n"
-                                                        "a.*.3 PTR generic.example.net.\n");
+  dns::write_file_atomically(dir / "other.zone", text + "3 DNAME example.net.\n4 RP \\# 2 0000\n"
+                                                        "a.*.3 PTR generic.example.net.\n5 BOGUS 1\n");
   CommandResult refused = sign("nsec", dir / "other.zone", dir / "other-signed.zone");
   EXPECT_EQ(refused.exit_code, 1) << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:18: record type \"MX\" is not one rdnsprov handles"), std::string::npos)
+  EXPECT_NE(refused.all().find("other.zone:18: DNAME is not signed by rdnsprov"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:19: record type RP holds names that signing lower-cases"), std::string::npos)
       << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:19: quoted text"), std::string::npos) << refused.all();
   EXPECT_NE(refused.all().find("other.zone:20: owner: invalid name \"a.*.3\": '*' is not allowed in a name"),
             std::string::npos)
       << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:21: record type \"BOGUS\" is not one rdnsprov handles"), std::string::npos)
+      << refused.all();
   EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
+}
+
+// An operator's zone may hold any type: MX, TXT and SRV in their presentation form (names lower-cased, TXT
+// escapes kept byte for byte), every other type in RFC 3597's form, a mnemonic or TYPEnnn. Signed with NSEC and
+// with NSEC3, it passes every verifier and named-checkzone, the NSEC bitmaps name the types, signing again reuses
+// every signature, and one byte changed in opaque data is caught by verify-zone.
+TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  const std::string zone = "2.0.192.in-addr.arpa";
+  dns::write_file_atomically(
+      dir / "in.zone",
+      "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+      "@ SOA ns1.example.net. hostmaster.example.net. 7 3600 900 604800 3600\n"
+      "@ NS ns1.example.net.\n"
+      "@ MX 10 Mail.Example.NET.\n"
+      "@ TXT \"v=spf1 -all\"\n"
+      "@ TXT ( \"a; not a comment (nor a parenthesis)\" \"quote \\\" backslash \\\\ tab \\009 byte \\255\"\n"
+      "        unquoted )\n"
+      "_ldap._tcp SRV 0 5 389 LDAP.example.net.\n"
+      "1 PTR host1.example.net.\n"
+      "1 HINFO \\# 10 03 414243 05 4c696e7578\n"
+      "1 TYPE65534 \\# 5 0102030405\n"
+      "empty TYPE65280 \\# 0\n"
+      "64-127 NS ns.customer.example.\n");
+  for (const std::string policy : {"nsec", "optout"}) {
+    SCOPED_TRACE(policy);
+    fs::path out = dir / (policy + ".zone");
+    CommandResult signed_zone =
+        rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "in.zone").string(), "--out", out.string(),
+                               "--policy", policy, "--keys", (dir / ("keys-" + policy)).string()});
+    ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+    std::string result = dns::read_file(out);
+    for (const std::string line :
+         {"2.0.192.in-addr.arpa.\t3600\tIN\tMX\t10 mail.example.net.\n",
+          "2.0.192.in-addr.arpa.\t3600\tIN\tTXT\t\"a; not a comment (nor a parenthesis)\" "
+          "\"quote \\\" backslash \\\\ tab \\009 byte \\255\" \"unquoted\"\n",
+          "_ldap._tcp.2.0.192.in-addr.arpa.\t3600\tIN\tSRV\t0 5 389 ldap.example.net.\n",
+          "1.2.0.192.in-addr.arpa.\t3600\tIN\tHINFO\t\\# 10 03414243054C696E7578\n",
+          "1.2.0.192.in-addr.arpa.\t3600\tIN\tTYPE65534\t\\# 5 0102030405\n",
+          "empty.2.0.192.in-addr.arpa.\t3600\tIN\tTYPE65280\t\\# 0\n"}) {
+      EXPECT_NE(result.find(line), std::string::npos) << line << "\n" << result;
+    }
+    for (const std::string type : {"MX", "TXT", "SRV", "HINFO", "TYPE65534", "TYPE65280"}) {
+      EXPECT_TRUE(std::regex_search(result, std::regex("\tRRSIG\t" + type + " "))) << type << "\n" << result;
+    }
+    if (policy == "nsec") {
+      EXPECT_NE(result.find("\tNSEC\t1.2.0.192.in-addr.arpa. NS SOA MX TXT RRSIG NSEC DNSKEY\n"), std::string::npos)
+          << result;
+      EXPECT_NE(result.find("\tNSEC\t64-127.2.0.192.in-addr.arpa. PTR HINFO RRSIG NSEC TYPE65534\n"), std::string::npos)
+          << result;
+      EXPECT_NE(result.find("\tNSEC\t2.0.192.in-addr.arpa. RRSIG NSEC TYPE65280\n"), std::string::npos) << result;
+    }
+    for (const std::string& failure : verifier_failures(zone, out, now, true, policy == "optout", policy == "optout")) {
+      ADD_FAILURE() << failure;
+    }
+    CommandResult bind = run_command({"named-checkzone", "-q", zone, out.string()});
+    EXPECT_EQ(bind.exit_code, 0) << bind.all();
+
+    CommandResult again =
+        rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "in.zone").string(), "--out", out.string(),
+                               "--policy", policy, "--keys", (dir / ("keys-" + policy)).string()});
+    ASSERT_EQ(again.exit_code, 0) << again.all();
+    EXPECT_NE(again.output.find(" 0 signatures created, "), std::string::npos) << again.output;
+
+    std::string changed = result;
+    changed.replace(changed.find("TYPE65534\t\\# 5 0102030405") + 15, 10, "0102030406");
+    dns::write_file_atomically(dir / "changed.zone", changed);
+    CommandResult check = rdnsprov_at(dir, now, {"verify-zone", "--zone", zone, "--policy", policy, "--in",
+                                                 (dir / "changed.zone").string()});
+    EXPECT_EQ(check.exit_code, 4) << check.all();
+    EXPECT_NE(check.all().find("over 1.2.0.192.in-addr.arpa./TYPE65534 does not validate"), std::string::npos)
+        << check.all();
+  }
 }
 
 // ---- configuration -------------------------------------------------------------------------------------------

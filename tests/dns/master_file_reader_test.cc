@@ -2,8 +2,10 @@
 // printable ASCII inside a token reached the error message verbatim (a NUL, a line break, a control character),
 // so one bad line of a published zone could split or forge a line of the log and the journal.
 #include <algorithm>
+#include <map>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "dns/name.h"
@@ -79,7 +81,7 @@ TEST(MasterFileReader, WildcardsAreReadOnlyWhenTheCallerAllowsThem) {
   ASSERT_EQ(strict.records.size(), 1u);
   EXPECT_EQ(strict.records[0].owner, *Name::from_text("1.193.in-addr.arpa"));
 
-  MasterFile allowed = read_master_file(lines, origin(), Wildcards::kAllowed);
+  MasterFile allowed = read_master_file(lines, origin(), Dialect::kOperator);
   ASSERT_TRUE(allowed.errors.empty()) << allowed.errors[0].reason;
   ASSERT_EQ(allowed.records.size(), 4u);
   EXPECT_EQ(allowed.records[1].owner.to_text(), "*.193.in-addr.arpa.");
@@ -99,11 +101,97 @@ TEST(MasterFileReader, WildcardsAreReadOnlyWhenTheCallerAllowsThem) {
   ASSERT_EQ(pieces_strict.errors.size(), 1u);
   EXPECT_EQ(pieces_strict.errors[0].line, count + 2);
   EXPECT_EQ(pieces_strict.records.size(), count);
-  MasterFile pieces_allowed = read_master_file(big, origin(), pool, Wildcards::kAllowed);
+  MasterFile pieces_allowed = read_master_file(big, origin(), pool, Dialect::kOperator);
   ASSERT_TRUE(pieces_allowed.errors.empty()) << pieces_allowed.errors[0].reason;
   EXPECT_GT(pieces_allowed.pieces, 1u);
   ASSERT_EQ(pieces_allowed.records.size(), count + 1);
   EXPECT_TRUE(pieces_allowed.records.back().owner.is_wildcard());
+}
+
+// An operator's zone (Dialect::kOperator) holds any type. TXT text with every byte value, written with escapes,
+// reads back byte for byte after being written out; MX and SRV targets are lower-cased; other types keep their
+// RFC 3597 data. The registry's reader refuses all of it, as before.
+TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem) {
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  std::string escaped;
+  for (unsigned char c : all_bytes.substr(0, 200)) escaped += fmt::format("\\{:03d}", c);
+  const std::string text = "$TTL 60\n"
+                           "a TXT \"" + escaped + "\" plain \"\\\"; (x)\"\n"
+                           "b MX 5 Mail.Example.NET.\n"
+                           "c SRV 1 2 3 Target.Example.\n"
+                           "d CAA \\# 4 0003 6869\n"
+                           "e TYPE4000 \\# 0\n";
+  MasterFile parsed = read_master_file(text, origin(), Dialect::kOperator);
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].line << ": " << parsed.errors[0].reason;
+  ASSERT_EQ(parsed.records.size(), 5u);
+  const Record& txt = parsed.records[0];
+  EXPECT_EQ(txt.type, RRType::kTxt);
+  EXPECT_EQ(txt.rdata, std::string(1, '\xc8') + all_bytes.substr(0, 200) + "\x05plain\x06\"; (x)");
+  EXPECT_EQ(parsed.records[1].rdata, std::string("\x00\x05\x04mail\x07" "example\x03net\x00", 20));
+  EXPECT_EQ(parsed.records[2].rdata.substr(6), std::string("\x06target\x07" "example\x00", 16));
+  EXPECT_EQ(rrtype_to_text(parsed.records[3].type), "CAA");
+  EXPECT_EQ(parsed.records[3].rdata, std::string("\x00\x03hi", 4));
+  EXPECT_EQ(rrtype_code(parsed.records[4].type), 4000);
+  EXPECT_TRUE(parsed.records[4].rdata.empty());
+
+  // Written out and read again: the same records; the text is plain printable ASCII, one line each.
+  std::string written;
+  for (const Record& r : parsed.records) written += master_line(r);
+  // Plain printable ASCII apart from the tabs between fields and the newline ending each line.
+  EXPECT_TRUE(std::all_of(written.begin(), written.end(), [](char c) {
+    return c == '\t' || c == '\n' || (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
+  })) << written;
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 5);
+  EXPECT_NE(written.find("\tTXT\t\"\\000\\001"), std::string::npos) << written;
+  EXPECT_NE(written.find("\tCAA\t\\# 4 00036869\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("\tTYPE4000\t\\# 0\n"), std::string::npos) << written;
+  MasterFile again = read_master_file(written, origin(), Dialect::kOperator);
+  ASSERT_TRUE(again.errors.empty()) << again.errors[0].reason;
+  EXPECT_EQ(again.records, parsed.records);
+
+  MasterFile registry = read_master_file(text, origin());
+  EXPECT_TRUE(registry.records.empty());
+  EXPECT_EQ(registry.errors.size(), 5u);
+
+  // Refused in an operator's zone, each naming its line; the good line between them is read.
+  const std::string bad = "$TTL 60\n"
+                          "a DNAME example.net.\n"      // 2
+                          "b TYPE255 \\# 0\n"          // 3
+                          "c TYPE41 \\# 0\n"           // 4
+                          "d NAPTR \\# 0\n"            // 5
+                          "e HINFO \"PC\" \"Linux\"\n"  // 6
+                          "f MX \\# 0\n"               // 7
+                          "g TYPE65534 \\# 3 0102\n"   // 8
+                          "h TXT \"no end\n"            // 9
+                          "i TXT \"\x01\"\n"            // 10
+                          "j TXT \"\\300\"\n"           // 11
+                          "k TXT " + std::string(300, 'x') + "\n"  // 12
+                          "ok TXT fine\n"               // 13
+                          "l A 192.0.2.\\1\n";          // 14
+  MasterFile refused = read_master_file(bad, origin(), Dialect::kOperator);
+  ASSERT_EQ(refused.records.size(), 1u);
+  EXPECT_EQ(refused.records[0].owner, *Name::from_text("ok.193.in-addr.arpa"));
+  std::map<std::uint64_t, std::string> reasons;
+  for (const MasterFileError& e : refused.errors) {
+    EXPECT_EQ(e.reason.find_first_of("\n\r\t"), std::string::npos) << e.reason;
+    reasons[e.line] = e.reason;
+  }
+  auto has = [&](std::uint64_t line, std::string_view what) {
+    return reasons.count(line) && reasons[line].find(what) != std::string::npos;
+  };
+  EXPECT_TRUE(has(2, "DNAME is not signed by rdnsprov")) << reasons[2];
+  EXPECT_TRUE(has(3, "ANY is a meta or query type")) << reasons[3];
+  EXPECT_TRUE(has(4, "OPT is a meta or query type")) << reasons[4];
+  EXPECT_TRUE(has(5, "NAPTR holds names that signing lower-cases")) << reasons[5];
+  EXPECT_TRUE(has(6, "HINFO has no presentation form rdnsprov reads")) << reasons[6];
+  EXPECT_TRUE(has(7, "MX data is read in its presentation form")) << reasons[7];
+  EXPECT_TRUE(has(8, "\\# says 3 octets, the data has 2")) << reasons[8];
+  EXPECT_TRUE(has(9, "quoted text runs past the end of its line")) << reasons[9];
+  EXPECT_TRUE(has(10, "byte 0x01 is not allowed in quoted text")) << reasons[10];
+  EXPECT_TRUE(has(11, "is above 255")) << reasons[11];
+  EXPECT_TRUE(has(12, "at most 255 octets")) << reasons[12];
+  EXPECT_TRUE(has(14, "escapes in names are not accepted")) << reasons[14];
 }
 
 }  // namespace
