@@ -220,11 +220,13 @@ std::size_t Zone::delegation_count() const { return delegation_points().size(); 
 
 namespace {
 
-void append_master_lines(std::string& out, const Zone& zone, std::size_t begin, std::size_t end) {
+// The records [begin, end) but `first`, the SOA already written at the top of the file (any other SOA record is
+// written in its place: a file never loses a record).
+void append_master_lines(std::string& out, const Zone& zone, const Record* first, std::size_t begin, std::size_t end) {
   const std::vector<Record>& records = zone.records();
   for (std::size_t i = begin; i < end; ++i) {
     const Record& r = records[i];
-    if (r.type == RRType::kSoa && r.owner == zone.apex()) continue;
+    if (&r == first) continue;
     append_master_line(out, r);
   }
 }
@@ -236,8 +238,9 @@ constexpr std::size_t kWriteChunk = 16384;  // records per piece formatted on on
 std::string to_master_file(const Zone& zone) {
   std::string out;
   out.reserve(zone.records().size() * 64);
-  if (const Record* soa = zone.soa()) append_master_line(out, *soa);
-  append_master_lines(out, zone, 0, zone.records().size());
+  const Record* soa = zone.soa();
+  if (soa) append_master_line(out, *soa);
+  append_master_lines(out, zone, soa, 0, zone.records().size());
   return out;
 }
 
@@ -245,7 +248,8 @@ std::vector<std::string> master_file_pieces(const Zone& zone, ThreadPool& pool) 
   std::size_t count = zone.records().size();
   std::size_t chunks = (count + kWriteChunk - 1) / kWriteChunk;
   std::vector<std::string> pieces(1 + chunks);
-  if (const Record* soa = zone.soa()) append_master_line(pieces[0], *soa);
+  const Record* soa = zone.soa();
+  if (soa) append_master_line(pieces[0], *soa);
   pool.parallel_for(chunks, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t p = begin; p < end; ++p) {
       std::string& piece = pieces[1 + p];
@@ -255,7 +259,7 @@ std::vector<std::string> master_file_pieces(const Zone& zone, ThreadPool& pool) 
       std::size_t estimate = 0;
       for (std::size_t i = first; i < last; ++i) estimate += 48 + zone.records()[i].rdata.size() * 3 / 2;
       piece.reserve(estimate);
-      append_master_lines(piece, zone, first, last);
+      append_master_lines(piece, zone, soa, first, last);
     }
   });
   return pieces;

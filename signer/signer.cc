@@ -1697,6 +1697,12 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   const Name apex = unsigned_zone.apex();
   const Record* soa_record = unsigned_zone.soa();
   if (!soa_record) throw std::invalid_argument(fmt::format("zone {} has no SOA record", apex.to_text()));
+  // RFC 1035 §5.2: exactly one SOA record at the top of the zone.
+  if (auto soas = std::count_if(unsigned_zone.records().begin(), unsigned_zone.records().end(),
+                                [&](const Record& r) { return r.type == RRType::kSoa && r.owner == apex; });
+      soas > 1) {
+    throw std::invalid_argument(fmt::format("zone {} has {} SOA records at its apex; it must have one", apex.to_text(), soas));
+  }
   auto soa = dns::rdata::parse_soa(soa_record->rdata);
   if (!soa) throw std::invalid_argument(fmt::format("zone {}: bad SOA: {}", apex.to_text(), soa.error()));
   // RFC 9077 §3: NSEC and NSEC3 TTL = min(SOA MINIMUM, SOA TTL).

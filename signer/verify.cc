@@ -375,6 +375,15 @@ class ZoneVerifier {
       }
     }
     if (!soa_) problems_.add(apex_, RRType::kSoa, "the zone has no SOA record at the apex");
+    // RFC 1035 §5.2: exactly one SOA record at the top of the zone.
+    std::size_t soas = 0;
+    for (const Owner& owner : owners_) {
+      if (owner.kind != NameKind::kApex) continue;
+      for (std::size_t i = owner.begin; i < owner.end; ++i) soas += records_[i]->type == RRType::kSoa ? 1 : 0;
+    }
+    if (soas > 1) {
+      problems_.add(apex_, RRType::kSoa, fmt::format("the zone has {} SOA records at the apex; it must have one", soas));
+    }
     for (const Owner& owner : owners_) {
       const Name& name = records_[owner.begin]->owner;
       if (owner.kind == NameKind::kOutside) {

@@ -756,6 +756,20 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
       << refused.all();
   EXPECT_NE(refused.all().find("other.zone:21: record type \"BOGUS\" is not one rdnsprov handles"), std::string::npos)
       << refused.all();
+
+  // Two SOA records (found by fuzz_master_file: signed, then written with one of them, the file did not verify).
+  dns::write_file_atomically(dir / "two-soa.zone",
+                             text + "@ SOA ns1.example.net. hostmaster.example.net. 8 3600 900 604800 3600\n");
+  for (bool verify : {true, false}) {
+    std::vector<std::string> args{"sign", "--zone", zone, "--in", (dir / "two-soa.zone").string(), "--out",
+                                  (dir / "two-soa-signed.zone").string(), "--policy", "nsec", "--keys",
+                                  (dir / "keys-nsec").string()};
+    if (!verify) args.push_back("--no-verify");
+    CommandResult two = rdnsprov_at(dir, now, args);
+    EXPECT_EQ(two.exit_code, 1) << two.all();
+    EXPECT_NE(two.all().find("has 2 SOA records at its apex; it must have one"), std::string::npos) << two.all();
+    EXPECT_FALSE(fs::exists(dir / "two-soa-signed.zone"));
+  }
   EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
 }
 

@@ -61,6 +61,31 @@ TEST(MasterFileReader, NameErrorsShowUnprintableBytesEscaped) {
   EXPECT_NE(name.error().find("a\\x00b\\x0ac\\x5cd.example"), std::string::npos) << name.error();
 }
 
+// fuzz_master_file: a zone with two SOA records at its apex was written with only the first, so the file read back
+// lost a record (and `rdnsprov sign` wrote a zone whose SOA signature no longer matched). Both writers keep every
+// record; the signer and the verifier refuse such a zone (signer and verify tests).
+TEST(MasterFileReader, ZoneFileWrittenWithTwoSoaRecordsKeepsBoth) {
+  const std::string text = "$TTL 60\n"
+                           "@ SOA ns1.example. h.example. 1 3600 900 604800 60\n"
+                           "@ SOA ns1.example. h.example. 2 3600 900 604800 60\n"
+                           "@ NS ns1.example.\n";
+  MasterFile parsed = read_master_file(text, origin());
+  ASSERT_TRUE(parsed.errors.empty());
+  Zone zone(origin());
+  for (const Record& r : parsed.records) zone.add(r);
+  zone.canonicalise();
+  ASSERT_EQ(zone.records().size(), 3u);
+  ThreadPool pool(2);
+  std::string pieces;
+  for (const std::string& piece : master_file_pieces(zone, pool)) pieces += piece;
+  for (const std::string& file : {to_master_file(zone), to_master_file(zone, pool), pieces}) {
+    MasterFile back = read_master_file(file, origin());
+    ASSERT_TRUE(back.errors.empty()) << file;
+    EXPECT_EQ(back.records.size(), 3u) << file;
+    EXPECT_TRUE(file.starts_with("193.in-addr.arpa.\t60\tIN\tSOA\t")) << file;
+  }
+}
+
 // Wildcards (RFC 4592) are read only when the caller allows them (`rdnsprov sign`, `verify-zone`). Every other
 // reader — zonelets, published zones — refuses a '*' anywhere on the line, owner or rdata, naming the line, and
 // still reads the good lines. The parallel reader applies the same choice to every piece.

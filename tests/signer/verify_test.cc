@@ -273,6 +273,18 @@ TEST(Verify, AlteredDsDigestDoesNotValidate) {
   EXPECT_TRUE(has_problem(result, zone, "2.1", "DS", "over 2.1.10.in-addr.arpa./DS does not validate"));
 }
 
+// Found by fuzz_master_file: a zone with two SOA records was signed, verified, and then written with one of them,
+// which no longer matched its signature. RFC 1035 §5.2: one SOA at the top of the zone.
+TEST(Verify, SecondSoaRecordIsReported) {
+  dns::Zone zone = load("v4-nsec");
+  Record second = find(zone, "@", RRType::kSoa);
+  second.rdata[second.rdata.size() - 21] = static_cast<char>(second.rdata[second.rdata.size() - 21] ^ 0x01);
+  zone.add(second);
+  VerifyResult result = verify(zone);
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(has_problem(result, zone, "@", "SOA", "the zone has 2 SOA records at the apex; it must have one"));
+}
+
 TEST(Verify, RemovedRrsigIsMissing) {
   dns::Zone zone = load("v4-nsec3");
   remove(zone, find(zone, "1.4.1", RRType::kRrsig, RRType::kCname));
