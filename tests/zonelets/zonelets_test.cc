@@ -139,6 +139,16 @@ TEST(Format, WrongDigestIsRefused) {
   EXPECT_NE(parsed.refusal.find("truncated or altered"), std::string::npos) << parsed.refusal;
 }
 
+// `body` under a header from PEER-RIR for 193.in-addr.arpa. that says 2 records, with the right digest: the eight
+// header lines put the body's first line on line 9.
+std::string zonelet_with_header(const std::string& body) {
+  return fmt::format(
+             "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
+             "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
+             record_lines_sha256(body)) +
+         body;
+}
+
 // Found by fuzz_zonelet: a zonelet with a header and a line that is not a record was refused as "the header says
 // 2 records, the file holds 2 readable records and 1 bad lines", without saying which line.
 TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
@@ -146,11 +156,7 @@ TEST(Format, ZoneletWithHeaderRefusedForALineThatIsNotARecordNamesTheLine) {
       "1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
       "2.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n"
       "2.0.193.in-addr.arpa. 86400 IN MX 10 mail.peer.example.\n";
-  std::string text = fmt::format(
-      "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
-      "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
-      record_lines_sha256(body)) + body;
-  ParsedZonelet parsed = parse_zonelet(text, dns::Name());
+  ParsedZonelet parsed = parse_zonelet(zonelet_with_header(body), dns::Name());
   ASSERT_FALSE(parsed.errors.empty());
   EXPECT_TRUE(parsed.refusal.starts_with("line 11: ")) << parsed.refusal;
   EXPECT_NE(parsed.refusal.find("MX"), std::string::npos) << parsed.refusal;
@@ -162,12 +168,8 @@ TEST(Format, ZoneletWithAWildcardIsRefusedNamingTheLine) {
   for (const std::string bad : {"*.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n",
                                 "2.0.193.in-addr.arpa. 86400 IN NS *.peer.example.\n"}) {
     SCOPED_TRACE(bad);
-    std::string body = "1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n" + bad;
-    std::string text = fmt::format(
-        "; rdnsprov-zonelet: 1\n; sender: PEER-RIR\n; receiver: TEST-RIR\n; parent-zone: 193.in-addr.arpa.\n"
-        "; generated: 2027-01-15T08:00:00Z\n; serial: 1\n; records: 2\n; sha256: {}\n",
-        record_lines_sha256(body)) + body;
-    ParsedZonelet parsed = parse_zonelet(text, dns::Name());
+    ParsedZonelet parsed =
+        parse_zonelet(zonelet_with_header("1.0.193.in-addr.arpa. 86400 IN NS ns1.peer.example.\n" + bad), dns::Name());
     ASSERT_FALSE(parsed.errors.empty());
     EXPECT_TRUE(parsed.refusal.starts_with("line 10: ")) << parsed.refusal;
     EXPECT_NE(parsed.refusal.find("'*' is not allowed"), std::string::npos) << parsed.refusal;
