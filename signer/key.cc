@@ -168,6 +168,9 @@ EVP_PKEY* ecdsa_from_private(std::string_view scalar) {
   Bignum priv = bn_from(scalar);
   Group group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
   if (!group) throw_openssl("P-256 group");
+  if (BN_is_zero(priv.get()) || BN_cmp(priv.get(), EC_GROUP_get0_order(group.get())) >= 0) {
+    throw std::runtime_error("invalid PrivateKey field: not a P-256 private key (zero, or not below the group order)");
+  }
   Point point(EC_POINT_new(group.get()));
   if (!point || EC_POINT_mul(group.get(), point.get(), priv.get(), nullptr, nullptr, nullptr) != 1) {
     throw_openssl("cannot derive the ECDSA public key");
@@ -340,7 +343,10 @@ dns::Result<DnssecKey> DnssecKey::from_private_text(const dns::Name& zone, std::
       raw = rsa_from_fields(binary);
     } else {
       auto bytes = decode("PrivateKey");
-      if (!bytes || bytes->size() != 32) return dns::error("missing or invalid PrivateKey field (32 octets expected)");
+      // Ed25519's private key is a 32-octet string (RFC 8080 §3). The ECDSA one is an integer, which BIND writes
+      // without leading zero octets: one key in 256 has a 31-octet PrivateKey field.
+      bool size_ok = bytes && (algorithm == dns::kAlgorithmEd25519 ? bytes->size() == 32 : bytes->size() <= 32);
+      if (!size_ok) return dns::error("missing or invalid PrivateKey field (32 octets expected)");
       if (algorithm == dns::kAlgorithmEd25519) {
         raw = EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr,
                                               reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size());

@@ -91,6 +91,49 @@ TEST(KeyKnownAnswers, Rfc6605EcdsaP256) {
   EXPECT_TRUE(key->verify(input, ours));
 }
 
+// BIND writes an ECDSA private key as the integer it is, without leading zero octets, so one key in 256 made by
+// dnssec-keygen has a 31-octet PrivateKey field. This one was made by dnssec-keygen 9.18; the DNSKEY is its .key
+// file's. Our own files pad the integer to 32 octets, which BIND reads as well.
+TEST(KeyKnownAnswers, EcdsaPrivateKeyWithoutLeadingZeroOctetsLoads) {
+  auto key = DnssecKey::from_private_text(name("test.example"), 256,
+                                          "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\n"
+                                          "PrivateKey: sAH9x+giyVmQb9KG2ZLtEKWZ15SCoGfvzgGUtuaG1A==\n");
+  ASSERT_TRUE(key.ok()) << key.error();
+  EXPECT_EQ(dnskey_text(*key),
+            "256 3 13 gO4bCY8Wz4BgrGULQMdL9BfONzJnQ0uu6E9Eq2RSuhwn0zrl46ZCex0dpewMOBDg4NZj+ZwrSpWDlLkAgFt4Ig==");
+  EXPECT_EQ(key->key_tag(), 26636);
+  EXPECT_TRUE(key->verify("data", key->sign("data")));
+
+  TempDir dir;
+  auto key_file = key->write_bind_files(dir.path(), {});
+  auto private_file = key_file;
+  private_file.replace_extension(".private");
+  EXPECT_NE(dns::read_file(private_file).find("PrivateKey: ALAB/cfoIslZkG/ShtmS7RClmdeUgqBn784BlLbmhtQ=\n"),
+            std::string::npos);
+  auto loaded = DnssecKey::load_bind_files(key_file, nullptr);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_EQ(loaded->dnskey_rdata(), key->dnskey_rdata());
+}
+
+// What is not a private key is refused, whatever its length: zero, the P-256 group order, an Ed25519 key short of
+// 32 octets, an ECDSA one longer than 32.
+TEST(KeyKnownAnswers, PrivateKeysOutsideTheirRangeAreRefused) {
+  struct Case {
+    int algorithm;
+    const char* field;
+  };
+  for (const Case& c : {Case{13, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+                        Case{13, "/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE="},
+                        Case{13, "AGU6SnQ/Ou+xC5RumuIUIuJZteXT2z0O/ok1s38Et6mQ"},
+                        Case{15, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}}) {
+    auto key = DnssecKey::from_private_text(
+        name("example.net"), 257,
+        fmt::format("Private-key-format: v1.2\nAlgorithm: {}\nPrivateKey: {}\n", c.algorithm, c.field));
+    ASSERT_FALSE(key.ok()) << c.field;
+    EXPECT_NE(key.error().find("PrivateKey"), std::string::npos) << key.error();
+  }
+}
+
 // RFC 5702 §6.1: RSA/SHA-256 is deterministic (PKCS #1 v1.5), so the RFC's signature must come out exactly.
 // The example key has 512 bits: from_private_text parses it; key files that small are refused (below) and
 // generate() would not make one.
