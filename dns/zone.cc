@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -415,12 +419,171 @@ bool looks_like_ttl(std::string_view field) { return !field.empty() && field[0] 
 
 namespace {
 
+// The most records the $GENERATE lines of one file may make together: a typo in a range must not fill the memory.
+constexpr std::uint64_t kMaxGenerated = 1 << 21;
+
+// BIND's nibble form of `value`: its hexadecimal digits from the lowest, dot-separated (an ip6.arpa name's
+// labels), at least `width` characters long counting the dots.
+void append_nibbles(std::string& out, std::uint64_t value, std::uint64_t width, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  do {
+    out += digits[value & 0x0f];
+    value >>= 4;
+    if (width > 0) --width;
+    if (width > 0 || value != 0) {
+      out += '.';
+      if (width > 0) --width;
+    }
+  } while (value != 0 || width > 0);
+}
+
+// `pattern` (the owner or the data of a $GENERATE) for the iterator's `value`: "$" is the value in decimal;
+// "${offset[,width[,base]]}" adds the offset and writes it zero-padded to width, in base d, o, x, X, or n / N (the
+// nibble form, for ip6.arpa). Empty, with `problem` set, when the pattern is bad.
+std::string expand_generate_pattern(std::string_view pattern, std::int64_t value, std::string& problem) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c != '$') {
+      out += c;
+      continue;
+    }
+    if (i + 1 < pattern.size() && pattern[i + 1] == '$') {
+      problem = "\"$$\" (a literal '$') is not supported";
+      return {};
+    }
+    std::int64_t offset = 0;
+    std::uint64_t width = 0;
+    char base = 'd';
+    if (i + 1 < pattern.size() && pattern[i + 1] == '{') {
+      std::size_t close = pattern.find('}', i + 2);
+      if (close == std::string_view::npos) {
+        problem = "\"${\" without \"}\"";
+        return {};
+      }
+      std::string_view spec = pattern.substr(i + 2, close - i - 2);
+      std::vector<std::string_view> parts;
+      for (std::size_t from = 0;;) {
+        std::size_t comma = spec.find(',', from);
+        parts.push_back(spec.substr(from, comma == std::string_view::npos ? spec.size() - from : comma - from));
+        if (comma == std::string_view::npos) break;
+        from = comma + 1;
+      }
+      auto number = [](std::string_view text, std::int64_t low, std::int64_t high) -> std::optional<std::int64_t> {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || end != text.data() + text.size() || n < low || n > high) return std::nullopt;
+        return n;
+      };
+      auto parsed_offset = number(parts[0], -(std::int64_t{1} << 31), (std::int64_t{1} << 31) - 1);
+      std::optional<std::int64_t> parsed_width = parts.size() > 1 ? number(parts[1], 0, 255) : std::optional<std::int64_t>(0);
+      bool base_ok = parts.size() < 3 || (parts[2].size() == 1 && std::string_view("doxXnN").find(parts[2][0]) !=
+                                                                       std::string_view::npos);
+      if (parts.size() > 3 || !parsed_offset || !parsed_width || !base_ok) {
+        problem = fmt::format("bad modifier \"${{{}}}\": ${{offset[,width[,base]]}} with a width up to 255 and a "
+                              "base of d, o, x, X, n or N",
+                              spec);
+        return {};
+      }
+      offset = *parsed_offset;
+      width = static_cast<std::uint64_t>(*parsed_width);
+      if (parts.size() == 3) base = parts[2][0];
+      i = close;
+    }
+    std::int64_t shown = value + offset;
+    if (shown < 0) {
+      problem = fmt::format("the offset makes the value {} negative", shown);
+      return {};
+    }
+    auto n = static_cast<std::uint64_t>(shown);
+    if (base == 'n' || base == 'N') {
+      append_nibbles(out, n, width, base == 'N');
+    } else {
+      std::string digits = base == 'o' ? fmt::format("{:o}", n) : base == 'x' ? fmt::format("{:x}", n)
+                           : base == 'X' ? fmt::format("{:X}", n) : fmt::format("{}", n);
+      if (digits.size() < width) out.append(width - digits.size(), '0');
+      out += digits;
+    }
+  }
+  return out;
+}
+
+// The entries a "$GENERATE range owner [ttl] [class] type data" line stands for (BIND's extension, read in the
+// operator's dialect only), one per line, as the master file would hold them; and the iterator's value on each.
+// The data is one field, quoted when it holds blanks ("10 mail$"). Empty, with `problem` set, when the line is bad.
+// At most `budget` entries.
+std::string expand_generate(std::span<const std::string_view> fields, std::uint64_t budget,
+                            std::vector<std::int64_t>& values, std::string& problem) {
+  if (fields.size() < 5) {
+    problem = "$GENERATE needs a range, an owner, a type and its data (quoted when it holds blanks)";
+    return {};
+  }
+  std::int64_t start = 0;
+  std::int64_t stop = 0;
+  std::int64_t step = 1;
+  {
+    std::string_view range = fields[1];
+    auto read = [&](std::int64_t& out) {
+      auto [end, ec] = std::from_chars(range.data(), range.data() + range.size(), out);
+      bool ok = ec == std::errc() && out >= 0 && out < (std::int64_t{1} << 31);
+      range.remove_prefix(static_cast<std::size_t>(end - range.data()));
+      return ok;
+    };
+    bool ok = read(start) && range.starts_with('-') && (range.remove_prefix(1), read(stop));
+    if (ok && range.starts_with('/')) {
+      range.remove_prefix(1);
+      ok = read(step) && step > 0;
+    }
+    if (!ok || !range.empty() || start > stop) {
+      problem = fmt::format("$GENERATE range \"{}\" is not start-stop[/step] with 0 <= start <= stop < 2^31 and a step "
+                            "of at least 1",
+                            fields[1]);
+      return {};
+    }
+    if (static_cast<std::uint64_t>((stop - start) / step) + 1 > budget) {
+      problem = fmt::format("$GENERATE range \"{}\" takes the records the file's $GENERATE lines make past {}",
+                            fields[1], kMaxGenerated);
+      return {};
+    }
+  }
+  std::string_view data = fields.back();
+  if (data.size() >= 2 && data.front() == '"' && data.back() == '"') data = data.substr(1, data.size() - 2);
+  std::string middle;  // TTL, class and type, as written
+  for (std::string_view field : fields.subspan(3, fields.size() - 4)) {
+    middle += ' ';
+    middle += field;
+  }
+  std::string out;
+  for (std::int64_t value = start; value <= stop; value += step) {
+    std::string owner = expand_generate_pattern(fields[2], value, problem);
+    if (!problem.empty()) return {};
+    std::string rdata = expand_generate_pattern(data, value, problem);
+    if (!problem.empty()) return {};
+    if (owner.find_first_of("\"\\;()") != std::string::npos) {
+      problem = fmt::format("$GENERATE owner \"{}\" holds a quote, escape, ';' or parenthesis", owner);
+      return {};
+    }
+    out += owner;
+    out += middle;
+    out += ' ';
+    out += rdata;
+    out += '\n';
+    values.push_back(value);
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
 // What a master file's earlier lines leave behind for the next ones (RFC 1035 §5.1).
 struct ReaderState {
   Dialect dialect;
   Name origin;
   std::optional<std::uint32_t> default_ttl;
   std::optional<Name> previous_owner;
+  std::uint64_t generated = 0;  // records made by $GENERATE so far
 };
 
 // Reads the entries of `text` (which starts on line `first_line` of the file) into `result`, from `state`.
@@ -453,6 +616,30 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         auto ttl = rdata::ttl_from_text(fields[1]);
         if (!ttl) fail("$TTL: " + ttl.error());
         else default_ttl = *ttl;
+      } else if (fields[0] == "$GENERATE" && state.dialect == Dialect::kOperator) {
+        // The lines it stands for are read as if they were in the file, from the state in force, and every
+        // record or error is the $GENERATE line's.
+        std::vector<std::int64_t> values;
+        std::string expansion = expand_generate(fields, kMaxGenerated - state.generated, values, problem);
+        if (!problem.empty()) {
+          fail(problem);
+          continue;
+        }
+        state.generated += values.size();
+        MasterFile generated;
+        std::optional<Name> owner_before = previous_owner;  // as BIND: a line without an owner after it
+        read_entries(expansion, 1, state, generated);       // repeats the owner before it
+        previous_owner = std::move(owner_before);
+        for (const MasterFileError& e : generated.errors) {
+          // Each value's entry is one line of the expansion (parentheses in the data may join lines).
+          std::int64_t value = values[std::min<std::size_t>(e.line, values.size()) - 1];
+          fail(fmt::format("$GENERATE at {}: {}", value, e.reason));
+        }
+        for (Record& record : generated.records) {
+          result.records.push_back(std::move(record));
+          result.lines.push_back(line);
+        }
+        previous_owner_text = {};
       } else if (fields[0] == "$INCLUDE" || fields[0] == "$GENERATE") {
         fail(fmt::format("{} is refused: a zone file read by rdnsprov must be self-contained", fields[0]));
       } else {
@@ -606,6 +793,8 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
     for (std::size_t p = 0; p < pieces; ++p) {
       for (; d < cuts.directives.size() && cuts.directives[d] < cuts.starts[p]; ++d) {
         std::size_t at = cuts.directives[d];
+        // $GENERATE leaves no state behind: the piece that holds it makes its records.
+        if (text.substr(at).starts_with("$GENERATE")) continue;
         std::size_t end = text.find('\n', at);
         // One line: a directive continued over several lines in parentheses is an error here, and the file is
         // then read in one go.
@@ -623,6 +812,9 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
       read_entries(text.substr(cuts.starts[p], stop - cuts.starts[p]), cuts.lines[p], states[p], parts[p]);
     }
   });
+  std::uint64_t generated = 0;
+  for (const ReaderState& state : states) generated += state.generated;
+  if (generated > kMaxGenerated) return read_master_file(text, origin, dialect);  // past the file's limit: as read in one go
   std::size_t records = 0;
   for (const MasterFile& part : parts) {
     // With a bad line anywhere, read the whole file in one go: its errors (and the records around them) are

@@ -92,13 +92,13 @@ struct MasterFile {
 //     MX, TXT (quoted text with \X and \DDD escapes) and SRV, and any other type in RFC 3597's generic form
 //     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), DNAME, and the types whose
 //     rdata holds names signing must lower-case (RFC 4034 §6.2: RP, AFSDB, NAPTR, …) when rdnsprov does not
-//     read their presentation form.
+//     read their presentation form. $GENERATE lines are expanded as BIND expands them (see sign --help).
 enum class Dialect { kRegistry, kOperator };
 
 // Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,
-// parentheses over several lines, comments. The record types are those of `dialect` (above); $INCLUDE and
-// $GENERATE are refused (a file read from outside must not reach other files). Every bad line becomes an
-// error naming the line; the good lines are still returned.
+// parentheses over several lines, comments. The record types are those of `dialect` (above); $INCLUDE is refused
+// (a file read from outside must not reach other files), and so is $GENERATE outside the operator's dialect.
+// Every bad line becomes an error naming the line; the good lines are still returned.
 MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect = Dialect::kRegistry);
 // The same result, read on every thread of `pool`: a large file is cut at lines that start a record with its
 // owner name, outside parentheses, and the pieces are read at once, each from the $ORIGIN and $TTL in force

@@ -16,6 +16,8 @@
 #include "cli/config.h"
 #include "cli/signing.h"
 #include "dns/atomic_file.h"
+#include "dns/name.h"
+#include "dns/zone.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/support.h"
 
@@ -846,6 +848,54 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
     EXPECT_NE(check.all().find("over 1.2.0.192.in-addr.arpa./TYPE65534 does not validate"), std::string::npos)
         << check.all();
   }
+}
+
+// BIND's $GENERATE, the usual way to write a block of reverse records by hand: the records rdnsprov signs are
+// exactly those named-checkzone expands the same file to, and the signed zone passes the verifiers.
+TEST(SignCommand, ExpandsGenerateLinesAsNamedCheckzoneDoes) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  const std::string zone = "2.0.192.in-addr.arpa";
+  dns::write_file_atomically(dir / "in.zone",
+                             "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+                             "@ SOA ns1.example.net. hostmaster.example.net. 7 3600 900 604800 3600\n"
+                             "@ NS ns1.example.net.\n"
+                             "$GENERATE 1-100 $ PTR host-$.dyn.example.net.\n"
+                             "$GENERATE 101-127/2 $ 600 IN PTR h${0,4,x}.example.net. ; odd ones\n"
+                             "$GENERATE 128-191 $ CNAME $.128-191\n"
+                             "128-191 NS ns.customer.example.\n"
+                             "  TXT \"the line before $GENERATE names the owner\"\n"
+                             "$ORIGIN v6.2.0.192.in-addr.arpa.\n"
+                             "$GENERATE 1-301/7 ${0,5,n} PTR n${-1,3,X}.example.net.\n"
+                             "$GENERATE 1-2 m$ MX \"10 mail$.example.net.\"\n"
+                             "$GENERATE 1-2 t$ TXT \"a $ b\"\n");
+  fs::path out = dir / "signed.zone";
+  CommandResult signed_zone = rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "in.zone").string(), "--out",
+                                                     out.string(), "--policy", "nsec", "--keys", (dir / "keys").string()});
+  ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+  for (const std::string& failure : verifier_failures(zone, out, now, true, false, false)) ADD_FAILURE() << failure;
+
+  CommandResult bind = run_command({"named-checkzone", "-q", "-D", "-o", (dir / "expanded.zone").string(), zone,
+                                    (dir / "in.zone").string()});
+  ASSERT_EQ(bind.exit_code, 0) << bind.all();
+  auto records = [&](const fs::path& file) {
+    dns::MasterFile read = dns::read_master_file(dns::read_file(file), *dns::Name::from_text(zone), dns::Dialect::kOperator);
+    EXPECT_TRUE(read.errors.empty()) << file << ": " << read.errors[0].reason;
+    std::multiset<std::string> lines;
+    for (const dns::Record& r : read.records) {
+      if (r.type != dns::RRType::kRrsig && r.type != dns::RRType::kNsec && r.type != dns::RRType::kDnskey) {
+        lines.insert(dns::master_line(r));
+      }
+    }
+    return lines;
+  };
+  std::multiset<std::string> ours = records(out);
+  std::multiset<std::string> bind_expanded = records(dir / "expanded.zone");
+  EXPECT_EQ(ours, bind_expanded);
+  EXPECT_EQ(ours.size(), 2u + 100 + 14 + 64 + 2 + 43 + 2 + 2);
+  EXPECT_EQ(ours.count("103.2.0.192.in-addr.arpa.\t600\tIN\tPTR\th0067.example.net.\n"), 1u);
+  EXPECT_EQ(ours.count("f.0.0.v6.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tn00e.example.net.\n"), 1u);
 }
 
 // ---- configuration -------------------------------------------------------------------------------------------
