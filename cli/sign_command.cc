@@ -406,7 +406,7 @@ class PhaseClock {
 // Reads the master file at `path` as zone `apex`, in canonical order. Bad lines are logged with their line
 // numbers (the first 20 of them) and give nothing.
 std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name& apex, dns::ThreadPool& pool) {
-  dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Dialect::kOperator);
+  dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Dialect::kOperator, path);
   if (!parsed.errors.empty()) {
     for (std::size_t i = 0; i < parsed.errors.size() && i < 20; ++i) {
       spdlog::error("{}:{}: {}", path, parsed.errors[i].line, parsed.errors[i].reason);
@@ -478,7 +478,10 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "RFC 3597's (HINFO \\# 10 0341..., TYPE65534 \\# 2 abcd), whose data is signed as written, unchecked.\n"
                  "$GENERATE lines are expanded as BIND expands them ($GENERATE 1-254 $ PTR host-$.example.net.;\n"
                  "${offset,width,base} with base d, o, x, X, n or N; data with blanks quoted), at most 2,097,152\n"
-                 "records a file; a negative value and a literal '$' are refused. $INCLUDE is refused.\n"
+                 "records a file; a negative value and a literal '$' are refused. $INCLUDE FILE [ORIGIN] reads FILE,\n"
+                 "named relative to the directory of the file that includes it (BIND: relative to its working\n"
+                 "directory); after it the origin and the owner in force are those before it, and a $TTL it sets stays\n"
+                 "(as in BIND). Its records and errors are those of the $INCLUDE line; at most 16 files deep.\n"
                  "Refused, naming the line (and nothing is signed): DNAME, meta and query types, types whose data\n"
                  "holds names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line. Names are written\n"
                  "in lower case.\n"

@@ -4,14 +4,17 @@
 #include <cassert>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "dns/atomic_file.h"
 #include "dns/rdata.h"
 #include "dns/thread_pool.h"
 
@@ -584,7 +587,15 @@ struct ReaderState {
   std::optional<std::uint32_t> default_ttl;
   std::optional<Name> previous_owner;
   std::uint64_t generated = 0;  // records made by $GENERATE so far
+  // $INCLUDE (operator's dialect): allowed when the text was read from a file; its names are relative to
+  // `directory`, the directory of the file holding the line.
+  bool includes = false;
+  std::filesystem::path directory;
+  int depth = 0;  // how many $INCLUDE lines deep
 };
+
+// Files included within files, at most: deeper is a file that includes itself.
+constexpr int kMaxIncludeDepth = 16;
 
 // Reads the entries of `text` (which starts on line `first_line` of the file) into `result`, from `state`.
 void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& state, MasterFile& result) {
@@ -636,6 +647,51 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
           fail(fmt::format("$GENERATE at {}: {}", value, e.reason));
         }
         for (Record& record : generated.records) {
+          result.records.push_back(std::move(record));
+          result.lines.push_back(line);
+        }
+        previous_owner_text = {};
+      } else if (fields[0] == "$INCLUDE" && state.dialect == Dialect::kOperator && state.includes) {
+        // RFC 1035 §5.1: the file is read from the origin given, or the one in force; after it, the origin and the
+        // owner a line without one repeats are those before it. As in BIND, a $TTL it sets stays in force.
+        if (fields.size() < 2 || fields.size() > 3) {
+          fail("$INCLUDE needs a file name and, optionally, an origin");
+          continue;
+        }
+        std::string_view file_name = fields[1];
+        if (file_name.size() >= 2 && file_name.front() == '"' && file_name.back() == '"') {
+          file_name = file_name.substr(1, file_name.size() - 2);
+        }
+        ReaderState inner = state;
+        if (fields.size() == 3) {
+          auto name = Name::from_text(fields[2], origin);
+          if (!name) {
+            fail("$INCLUDE origin: " + name.error());
+            continue;
+          }
+          inner.origin = *name;
+        }
+        if (state.depth >= kMaxIncludeDepth) {
+          fail(fmt::format("$INCLUDE {}: files included more than {} deep (does a file include itself?)", file_name,
+                           kMaxIncludeDepth));
+          continue;
+        }
+        std::filesystem::path path = state.directory / std::filesystem::path(file_name);
+        std::string included_text;
+        try {
+          included_text = read_file(path);
+        } catch (const std::system_error& e) {
+          fail(fmt::format("$INCLUDE {}: {}", file_name, e.what()));
+          continue;
+        }
+        inner.directory = path.parent_path();
+        ++inner.depth;
+        MasterFile included;
+        read_entries(included_text, 1, inner, included);
+        default_ttl = inner.default_ttl;
+        state.generated = inner.generated;
+        for (const MasterFileError& e : included.errors) fail(fmt::format("$INCLUDE {}:{}: {}", file_name, e.line, e.reason));
+        for (Record& record : included.records) {
           result.records.push_back(std::move(record));
           result.lines.push_back(line);
         }
@@ -772,15 +828,19 @@ constexpr std::size_t kPieceBytes = 1 << 20;
 
 }  // namespace
 
-MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect) {
+MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect,
+                            const std::filesystem::path& file) {
   MasterFile result;
   ReaderState state{dialect, origin, std::nullopt, std::nullopt};
+  state.includes = !file.empty();
+  state.directory = file.parent_path();
   read_entries(text, 1, state, result);
   return result;
 }
 
-MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool, Dialect dialect) {
-  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin, dialect);
+MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool, Dialect dialect,
+                            const std::filesystem::path& file) {
+  if (pool.size() == 0 || text.size() < 2 * kPieceBytes) return read_master_file(text, origin, dialect, file);
   Cuts cuts = find_cuts(text, kPieceBytes);
   std::size_t pieces = cuts.starts.size();
   // The $ORIGIN and $TTL in force where each piece starts: the directives before it, in order.
@@ -788,19 +848,23 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
   states.reserve(pieces);
   {
     ReaderState state{dialect, origin, std::nullopt, std::nullopt};
+    state.includes = !file.empty();
+    state.directory = file.parent_path();
     MasterFile directive_errors;
     std::size_t d = 0;
     for (std::size_t p = 0; p < pieces; ++p) {
       for (; d < cuts.directives.size() && cuts.directives[d] < cuts.starts[p]; ++d) {
         std::size_t at = cuts.directives[d];
-        // $GENERATE leaves no state behind: the piece that holds it makes its records.
+        // $GENERATE leaves no state behind: the piece that holds it makes its records. An included file may set
+        // the $TTL: a file with $INCLUDE is read in one go.
         if (text.substr(at).starts_with("$GENERATE")) continue;
+        if (text.substr(at).starts_with("$INCLUDE")) return read_master_file(text, origin, dialect, file);
         std::size_t end = text.find('\n', at);
         // One line: a directive continued over several lines in parentheses is an error here, and the file is
         // then read in one go.
         MasterFile one;
         read_entries(text.substr(at, (end == std::string_view::npos ? text.size() : end) - at), 1, state, one);
-        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin, dialect);
+        if (!one.errors.empty() || !one.records.empty()) return read_master_file(text, origin, dialect, file);
       }
       states.push_back(state);
     }
@@ -814,12 +878,13 @@ MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPoo
   });
   std::uint64_t generated = 0;
   for (const ReaderState& state : states) generated += state.generated;
-  if (generated > kMaxGenerated) return read_master_file(text, origin, dialect);  // past the file's limit: as read in one go
+  // Past the file's limit of generated records: read in one go, which says where.
+  if (generated > kMaxGenerated) return read_master_file(text, origin, dialect, file);
   std::size_t records = 0;
   for (const MasterFile& part : parts) {
     // With a bad line anywhere, read the whole file in one go: its errors (and the records around them) are
     // then exactly those of the sequential reading.
-    if (!part.errors.empty()) return read_master_file(text, origin, dialect);
+    if (!part.errors.empty()) return read_master_file(text, origin, dialect, file);
     records += part.records.size();
   }
   MasterFile result;

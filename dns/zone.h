@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,15 +97,19 @@ struct MasterFile {
 enum class Dialect { kRegistry, kOperator };
 
 // Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,
-// parentheses over several lines, comments. The record types are those of `dialect` (above); $INCLUDE is refused
-// (a file read from outside must not reach other files), and so is $GENERATE outside the operator's dialect.
-// Every bad line becomes an error naming the line; the good lines are still returned.
-MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect = Dialect::kRegistry);
+// parentheses over several lines, comments. The record types are those of `dialect` (above). $INCLUDE and
+// $GENERATE are refused in the registry's dialect (a file read from outside must not reach other files). In the
+// operator's, $GENERATE is expanded, and $INCLUDE reads the file it names, relative to the directory of `file`
+// (the file `text` was read from; without one, $INCLUDE is refused); the records it reads are those of its line,
+// and its errors are too, naming the included file and line. Every bad line becomes an error naming the line;
+// the good lines are still returned.
+MasterFile read_master_file(std::string_view text, const Name& origin, Dialect dialect = Dialect::kRegistry,
+                            const std::filesystem::path& file = {});
 // The same result, read on every thread of `pool`: a large file is cut at lines that start a record with its
 // owner name, outside parentheses, and the pieces are read at once, each from the $ORIGIN and $TTL in force
 // where it starts. A file with any bad line is read again in one go, so that its errors are exactly those of
 // the sequential reading.
 MasterFile read_master_file(std::string_view text, const Name& origin, ThreadPool& pool,
-                            Dialect dialect = Dialect::kRegistry);
+                            Dialect dialect = Dialect::kRegistry, const std::filesystem::path& file = {});
 
 }  // namespace rdnsprov::dns

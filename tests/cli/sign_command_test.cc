@@ -850,10 +850,20 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
   }
 }
 
-// BIND's $GENERATE, the usual way to write a block of reverse records by hand: the records rdnsprov signs are
-// exactly those named-checkzone expands the same file to, and the signed zone passes the verifiers.
-TEST(SignCommand, ExpandsGenerateLinesAsNamedCheckzoneDoes) {
+// BIND's $GENERATE, the usual way to write a block of reverse records by hand, and RFC 1035's $INCLUDE: the
+// records rdnsprov signs are exactly those named-checkzone reads from the same files (run from the zone file's
+// directory, which BIND takes relative names from and rdnsprov always does), and the signed zone passes the
+// verifiers.
+TEST(SignCommand, ReadsGenerateAndIncludeLinesAsNamedCheckzoneDoes) {
   TempDir dir;
+  fs::create_directories(dir / "sub");
+  dns::write_file_atomically(dir / "sub/part.inc",
+                             "$TTL 600\n"
+                             "1 PTR one.part.example.\n"
+                             "  TXT \"the line before names the owner\"\n"
+                             "$GENERATE 2-9 $ PTR p$.example.net.\n"
+                             "$ORIGIN deeper\n"
+                             "2 PTR two.deeper.example.\n");
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
   long now = static_cast<long>(std::time(nullptr));
   const std::string zone = "2.0.192.in-addr.arpa";
@@ -869,15 +879,20 @@ TEST(SignCommand, ExpandsGenerateLinesAsNamedCheckzoneDoes) {
                              "$ORIGIN v6.2.0.192.in-addr.arpa.\n"
                              "$GENERATE 1-301/7 ${0,5,n} PTR n${-1,3,X}.example.net.\n"
                              "$GENERATE 1-2 m$ MX \"10 mail$.example.net.\"\n"
-                             "$GENERATE 1-2 t$ TXT \"a $ b\"\n");
+                             "$GENERATE 1-2 t$ TXT \"a $ b\"\n"
+                             "$ORIGIN 2.0.192.in-addr.arpa.\n"
+                             "before TXT \"$TTL 3600\"\n"
+                             "$INCLUDE sub/part.inc part ; its origin, and a $TTL that stays in force after it\n"
+                             "  TXT \"the owner before $INCLUDE\"\n"
+                             "after PTR after.example.net.\n");
   fs::path out = dir / "signed.zone";
   CommandResult signed_zone = rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "in.zone").string(), "--out",
                                                      out.string(), "--policy", "nsec", "--keys", (dir / "keys").string()});
   ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
   for (const std::string& failure : verifier_failures(zone, out, now, true, false, false)) ADD_FAILURE() << failure;
 
-  CommandResult bind = run_command({"named-checkzone", "-q", "-D", "-o", (dir / "expanded.zone").string(), zone,
-                                    (dir / "in.zone").string()});
+  CommandResult bind = run_command({"named-checkzone", "-q", "-D", "-o", "expanded.zone", zone, "in.zone"},
+                                   {.cwd = dir.path()});
   ASSERT_EQ(bind.exit_code, 0) << bind.all();
   auto records = [&](const fs::path& file) {
     dns::MasterFile read = dns::read_master_file(dns::read_file(file), *dns::Name::from_text(zone), dns::Dialect::kOperator);
@@ -893,9 +908,11 @@ TEST(SignCommand, ExpandsGenerateLinesAsNamedCheckzoneDoes) {
   std::multiset<std::string> ours = records(out);
   std::multiset<std::string> bind_expanded = records(dir / "expanded.zone");
   EXPECT_EQ(ours, bind_expanded);
-  EXPECT_EQ(ours.size(), 2u + 100 + 14 + 64 + 2 + 43 + 2 + 2);
+  EXPECT_EQ(ours.size(), 2u + 100 + 14 + 64 + 2 + 43 + 2 + 2 + 2 + 2 + 8 + 1 + 1);
   EXPECT_EQ(ours.count("103.2.0.192.in-addr.arpa.\t600\tIN\tPTR\th0067.example.net.\n"), 1u);
   EXPECT_EQ(ours.count("f.0.0.v6.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tn00e.example.net.\n"), 1u);
+  EXPECT_EQ(ours.count("2.deeper.part.2.0.192.in-addr.arpa.\t600\tIN\tPTR\ttwo.deeper.example.\n"), 1u);
+  EXPECT_EQ(ours.count("after.2.0.192.in-addr.arpa.\t600\tIN\tPTR\tafter.example.net.\n"), 1u);
 }
 
 // ---- configuration -------------------------------------------------------------------------------------------
