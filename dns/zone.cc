@@ -806,17 +806,28 @@ Cuts find_cuts(std::string_view text, std::size_t piece) {
         next_cut = i + piece;
       }
     }
-    // To the end of the line, following parentheses outside comments.
+    // To the end of the line, following parentheses outside comments and quoted text (which ends on its line,
+    // or the line is an error and the file is read again in one go).
+    bool quoted = false;
     for (; i < n; ++i) {
       char c = text[i];
       if (c == '\n') break;
-      if (c == ';') {
+      if (quoted) {
+        if (c == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;
+        else if (c == '"') quoted = false;
+        continue;
+      }
+      if (c == '"') {
+        quoted = true;
+      } else if (c == ';') {
         const void* end = std::memchr(text.data() + i, '\n', n - i);
         i = end ? static_cast<std::size_t>(static_cast<const char*>(end) - text.data()) : n;
         break;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && depth > 0) {
+        --depth;
       }
-      if (c == '(') ++depth;
-      else if (c == ')' && depth > 0) --depth;
     }
     ++i;
     ++line;
