@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -174,6 +175,65 @@ void append_character_string_text(std::string& out, std::string_view bytes) {
   out.push_back('"');
 }
 
+// Why `data` (RFC 3597 data of `type`) is not what the type's RFC says its rdata is; empty when it is, or when the
+// type's structure is not known here (its data is then signed as written). Servers refuse to load such records.
+std::string generic_structure_problem(RRType type, std::string_view data) {
+  // The number of <character-string>s that fill `data` exactly; none when one runs past its end.
+  auto strings = [](std::string_view d) -> std::optional<std::size_t> {
+    std::size_t count = 0;
+    std::size_t at = 0;
+    for (; at < d.size(); ++count) at += 1 + static_cast<unsigned char>(d[at]);
+    if (at != d.size()) return std::nullopt;
+    return count;
+  };
+  auto at_least = [&](std::size_t n, const char* what) {
+    return data.size() >= n ? std::string() : fmt::format("{} data is {} octets: {}", rrtype_to_text(type), data.size(), what);
+  };
+  switch (rrtype_code(type)) {
+    case 13: {  // HINFO, RFC 1035 §3.3.2: CPU and OS
+      auto n = strings(data);
+      return n && *n == 2 ? std::string() : "HINFO data is not two character-strings (CPU and OS)";
+    }
+    case 99: {  // SPF, RFC 7208 §3.1: as TXT
+      auto n = strings(data);
+      return n && *n >= 1 ? std::string() : "SPF data is not one or more character-strings";
+    }
+    case 29:  // LOC, RFC 1876 §2: version 0 is 16 octets (no other version is defined)
+      return data.empty() || (data[0] == 0 && data.size() != 16) ? "LOC data of version 0 is not 16 octets (RFC 1876)"
+                                                                  : std::string();
+    case 37:  // CERT, RFC 4398 §2.1: type, key tag, algorithm, certificate
+      return at_least(6, "a CERT record has a type, key tag and algorithm (5 octets) before its certificate");
+    case 44: {  // SSHFP, RFC 4255 §3.1 and RFC 6594 §3: algorithm, fingerprint type, fingerprint
+      std::string short_data = at_least(3, "an SSHFP record has an algorithm, a fingerprint type and a fingerprint");
+      if (!short_data.empty()) return short_data;
+      std::size_t digest = data[1] == 1 ? 20 : data[1] == 2 ? 32 : data.size() - 2;
+      return data.size() - 2 == digest ? std::string()
+                                       : fmt::format("SSHFP fingerprint of type {} is {} octets, not {}",
+                                                     static_cast<int>(data[1]), data.size() - 2, digest);
+    }
+    case 52:    // TLSA, RFC 6698 §2.1
+    case 53:    // SMIMEA, RFC 8162 §2
+      return at_least(4, "usage, selector and matching type (3 octets) come before the association data");
+    case 108:  // EUI48, RFC 7043 §3
+      return data.size() == 6 ? std::string() : "EUI48 data is not 6 octets";
+    case 109:  // EUI64, RFC 7043 §4
+      return data.size() == 8 ? std::string() : "EUI64 data is not 8 octets";
+    case 256:  // URI, RFC 7553 §4.5: priority, weight, target
+      return at_least(4, "a URI record has a priority and a weight (4 octets) before its target");
+    case 257: {  // CAA, RFC 8659 §4.1: flags, tag length, tag of letters and digits, value
+      if (data.size() < 2) return "CAA data has no flags and tag length";
+      std::size_t tag = static_cast<unsigned char>(data[1]);
+      if (tag == 0 || 2 + tag > data.size()) return "CAA tag length is 0 or runs past the data";
+      bool alnum = std::all_of(data.begin() + 2, data.begin() + 2 + static_cast<std::ptrdiff_t>(tag), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      });
+      return alnum ? std::string() : "CAA tag is not letters and digits (RFC 8659 §4.1)";
+    }
+    default:
+      return {};
+  }
+}
+
 // RFC 3597 §5: "\# LENGTH HEX…" for a type without a presentation form here.
 Result<std::string> generic_from_text(RRType type, std::span<const std::string_view> fields) {
   if (fields.empty() || fields[0] != "\\#") {
@@ -191,6 +251,7 @@ Result<std::string> generic_from_text(RRType type, std::span<const std::string_v
   if (bytes->size() != *length) {
     return error(fmt::format("\\# says {} octets, the data has {}", *length, bytes->size()));
   }
+  if (std::string problem = generic_structure_problem(type, *bytes); !problem.empty()) return error(problem);
   return *bytes;
 }
 

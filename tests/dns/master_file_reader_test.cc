@@ -169,7 +169,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
                            "a TXT \"" + escaped + "\" plain \"\\\"; (x)\"\n"
                            "b MX 5 Mail.Example.NET.\n"
                            "c SRV 1 2 3 Target.Example.\n"
-                           "d CAA \\# 4 0003 6869\n"
+                           "d CAA \\# 4 0002 6869\n"
                            "e TYPE4000 \\# 0\n";
   MasterFile parsed = read_master_file(text, origin(), Dialect::kOperator);
   ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].line << ": " << parsed.errors[0].reason;
@@ -180,7 +180,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
   EXPECT_EQ(parsed.records[1].rdata, std::string("\x00\x05\x04mail\x07" "example\x03net\x00", 20));
   EXPECT_EQ(parsed.records[2].rdata.substr(6), std::string("\x06target\x07" "example\x00", 16));
   EXPECT_EQ(rrtype_to_text(parsed.records[3].type), "CAA");
-  EXPECT_EQ(parsed.records[3].rdata, std::string("\x00\x03hi", 4));
+  EXPECT_EQ(parsed.records[3].rdata, std::string("\x00\x02hi", 4));
   EXPECT_EQ(rrtype_code(parsed.records[4].type), 4000);
   EXPECT_TRUE(parsed.records[4].rdata.empty());
 
@@ -193,7 +193,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
   })) << written;
   EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 5);
   EXPECT_NE(written.find("\tTXT\t\"\\000\\001"), std::string::npos) << written;
-  EXPECT_NE(written.find("\tCAA\t\\# 4 00036869\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("\tCAA\t\\# 4 00026869\n"), std::string::npos) << written;
   EXPECT_NE(written.find("\tTYPE4000\t\\# 0\n"), std::string::npos) << written;
   MasterFile again = read_master_file(written, origin(), Dialect::kOperator);
   ASSERT_TRUE(again.errors.empty()) << again.errors[0].reason;

@@ -1,0 +1,84 @@
+// RFC 3597 data (\# LENGTH HEX) of the types whose structure rdnsprov knows is checked against it: an operator's
+// zone with data a server would refuse to load is refused before it is signed. Each verdict here is compared with
+// named-checkzone's on the same record, so the two readers agree on every sample.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dns/atomic_file.h"
+#include "dns/name.h"
+#include "dns/zone.h"
+#include "tests/support/support.h"
+
+namespace rdnsprov::dns {
+namespace {
+
+using rdnsprov::testing::run_command;
+using rdnsprov::testing::TempDir;
+
+struct Sample {
+  const char* record;
+  bool valid;
+};
+
+const Sample kSamples[] = {
+    {"HINFO \\# 10 03414243054c696e7578", true},
+    {"HINFO \\# 4 03414243", false},          // one string
+    {"HINFO \\# 6 034142430500", false},      // the second runs past the end
+    {"HINFO \\# 7 03414243050102", false},
+    {"HINFO \\# 0", false},
+    {"SPF \\# 4 03616263", true},
+    {"SPF \\# 0", false},
+    {"SPF \\# 3 036162", false},
+    {"LOC \\# 16 00121616898b3ebd70e8cd8200989680", true},
+    {"LOC \\# 15 00121616898b3ebd70e8cd82009896", false},
+    {"LOC \\# 3 010203", true},  // a version other than 0: its format is not defined, and servers take it
+    {"CERT \\# 6 000100000800", true},
+    {"CERT \\# 5 0001000008", false},  // no certificate
+    {"SSHFP \\# 22 01010000000000000000000000000000000000000000", true},
+    {"SSHFP \\# 4 01010101", false},  // SHA-1 is 20 octets
+    {"SSHFP \\# 4 01030101", true},   // a fingerprint type with no length known
+    {"SSHFP \\# 2 0101", false},
+    {"TLSA \\# 4 03010101", true},
+    {"TLSA \\# 3 030101", false},
+    {"SMIMEA \\# 3 030101", false},
+    {"EUI48 \\# 6 00005e0053ff", true},
+    {"EUI48 \\# 5 00005e0053", false},
+    {"EUI64 \\# 8 00005e0000005300", true},
+    {"EUI64 \\# 7 00005e00000053", false},
+    {"URI \\# 5 000a000161", true},
+    {"URI \\# 3 000a00", false},
+    {"CAA \\# 7 00056973737565", true},
+    {"CAA \\# 4 00016d2d", true},
+    {"CAA \\# 2 0000", false},              // an empty tag
+    {"CAA \\# 8 00057461672e6b6b", false},  // '.' in the tag
+    {"CAA \\# 4 00056973", false},          // the tag runs past the end
+    {"OPENPGPKEY \\# 1 00", true},
+};
+
+TEST(GenericRdata, KnownStructuresAreCheckedAsNamedCheckzoneChecksThem) {
+  TempDir dir;
+  const Name apex = *Name::from_text("2.0.192.in-addr.arpa");
+  const std::string head = "$TTL 60\n@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 300\n"
+                           "@ NS ns1.example.net.\n";
+  int refused = 0;
+  for (const Sample& sample : kSamples) {
+    SCOPED_TRACE(sample.record);
+    std::string text = head + "x " + sample.record + "\n";
+    MasterFile read = read_master_file(text, apex, Dialect::kOperator);
+    EXPECT_EQ(read.errors.empty(), sample.valid) << (read.errors.empty() ? "" : read.errors[0].reason);
+    write_file_atomically(dir / "sample.zone", text);
+    auto bind = run_command({"named-checkzone", "-q", apex.to_text(), (dir / "sample.zone").string()});
+    EXPECT_EQ(bind.exit_code == 0, sample.valid) << "named-checkzone disagrees: " << bind.all();
+    refused += sample.valid ? 0 : 1;
+    if (!read.errors.empty()) {
+      EXPECT_EQ(read.errors[0].line, 4u);
+      EXPECT_EQ(read.errors[0].reason.find('\n'), std::string::npos);
+    }
+  }
+  EXPECT_GT(refused, 10);
+}
+
+}  // namespace
+}  // namespace rdnsprov::dns
