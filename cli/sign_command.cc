@@ -404,7 +404,7 @@ class PhaseClock {
 };
 
 // Reads the master file at `path` as zone `apex`, in canonical order. Bad lines are logged with their line
-// numbers (the first 20 of them) and give nothing.
+// numbers (the first 20 of them) and give nothing; so do names breaking the rules of Zone::owner_problems.
 std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name& apex, dns::ThreadPool& pool) {
   dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Dialect::kOperator, path);
   if (!parsed.errors.empty()) {
@@ -417,6 +417,11 @@ std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name
   dns::Zone zone(apex);
   zone.mutable_records() = std::move(parsed.records);
   zone.canonicalise();
+  if (std::vector<std::string> problems = zone.owner_problems(); !problems.empty()) {
+    for (std::size_t i = 0; i < problems.size() && i < 20; ++i) spdlog::error("{}: {}", path, problems[i]);
+    spdlog::error("{}: {} problems of its names", path, problems.size());
+    return std::nullopt;
+  }
   return zone;
 }
 
@@ -474,19 +479,20 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "there when the policy lacks them. An existing SIGNED file is patched: what it holds exactly as it\n"
                  "would be signed now is kept, the rest is signed anew.\n"
                  "ZONEFILE may hold records of any type (DNSSEC records in it are replaced) and wildcard owners\n"
-                 "(*.NAME): SOA, NS, A, AAAA, DS, CNAME, PTR, MX, TXT and SRV in their usual form, every other type in\n"
-                 "RFC 3597's (HINFO \\# 10 0341..., TYPE65534 \\# 2 abcd): the data of HINFO, SPF, LOC, CERT, SSHFP,\n"
-                 "TLSA, SMIMEA, EUI48, EUI64, URI and CAA is checked against its type's structure (as named-checkzone\n"
-                 "checks it; CAA values are not), the data of other types is signed as written.\n"
+                 "(*.NAME): SOA, NS, A, AAAA, DS, CNAME, DNAME, PTR, MX, TXT and SRV in their usual form, every other\n"
+                 "type in RFC 3597's (HINFO \\# 10 0341..., TYPE65534 \\# 2 abcd): the data of HINFO, SPF, LOC, CERT,\n"
+                 "SSHFP, TLSA, SMIMEA, EUI48, EUI64, URI and CAA is checked against its type's structure (as\n"
+                 "named-checkzone checks it; CAA values are not), the data of other types is signed as written.\n"
                  "$GENERATE lines are expanded as BIND expands them ($GENERATE 1-254 $ PTR host-$.example.net.;\n"
                  "${offset,width,base} with base d, o, x, X, n or N; data with blanks quoted), at most 2,097,152\n"
                  "records a file; a negative value and a literal '$' are refused. $INCLUDE FILE [ORIGIN] reads FILE,\n"
                  "named relative to the directory of the file that includes it (BIND: relative to its working\n"
                  "directory); after it the origin and the owner in force are those before it, and a $TTL it sets stays\n"
                  "(as in BIND). Its records and errors are those of the $INCLUDE line; at most 16 files deep.\n"
-                 "Refused, naming the line (and nothing is signed): DNAME, meta and query types, types whose data\n"
-                 "holds names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line. Names are written\n"
-                 "in lower case.\n"
+                 "Refused, naming the line (and nothing is signed): meta and query types, types whose data holds\n"
+                 "names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line; and, naming the owner, a\n"
+                 "CNAME beside other data or two of them, two DNAME records, a DNAME at a delegation point, and names\n"
+                 "below a DNAME (which it occludes, RFC 6672). Names are written in lower case.\n"
                  "The policy is --policy NAME, else the zone's dnssec-policy, else the built-in defaults (with --keys\n"
                  "and no configuration file). The result is verified independently before it is written (as\n"
                  "`rdnsprov verify-zone` does); when the zone patched from SIGNED does not verify, it is signed afresh\n"

@@ -110,6 +110,7 @@ std::span<const Field> fields_of(RRType type) {
     case RRType::kMx: return kMx;
     case RRType::kTxt: return kTxt;
     case RRType::kSrv: return kSrv;
+    case RRType::kDname: return kName1;
   }
   return {};  // any other code: RFC 3597's generic form
 }

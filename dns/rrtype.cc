@@ -21,7 +21,7 @@ constexpr Mnemonic kOtherMnemonics[] = {
     {3, "MD"},        {4, "MF"},         {7, "MB"},         {8, "MG"},          {9, "MR"},       {10, "NULL"},
     {13, "HINFO"},    {14, "MINFO"},     {17, "RP"},        {18, "AFSDB"},      {19, "X25"},     {20, "ISDN"},
     {21, "RT"},       {24, "SIG"},       {25, "KEY"},       {26, "PX"},         {29, "LOC"},     {30, "NXT"},
-    {35, "NAPTR"},    {36, "KX"},        {37, "CERT"},      {38, "A6"},         {39, "DNAME"},   {41, "OPT"},
+    {35, "NAPTR"},    {36, "KX"},        {37, "CERT"},      {38, "A6"},         {41, "OPT"},
     {42, "APL"},      {44, "SSHFP"},     {45, "IPSECKEY"},  {49, "DHCID"},      {52, "TLSA"},    {53, "SMIMEA"},
     {55, "HIP"},      {61, "OPENPGPKEY"}, {62, "CSYNC"},    {64, "SVCB"},       {65, "HTTPS"},   {99, "SPF"},
     {108, "EUI48"},   {109, "EUI64"},    {251, "IXFR"},     {252, "AXFR"},      {255, "ANY"},    {256, "URI"},
@@ -57,6 +57,7 @@ std::string_view rrtype_to_text(RRType type) {
     case RRType::kMx: return "MX";
     case RRType::kTxt: return "TXT";
     case RRType::kSrv: return "SRV";
+    case RRType::kDname: return "DNAME";
   }
   if (const char* mnemonic = other_mnemonic(rrtype_code(type))) return mnemonic;
   // Every other code: "TYPEnnn", from a table made once (the text must outlive the call).

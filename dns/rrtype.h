@@ -30,6 +30,7 @@ enum class RRType : std::uint16_t {
   kTxt = 16,
   kAaaa = 28,
   kSrv = 33,
+  kDname = 39,
   kDs = 43,
   kRrsig = 46,
   kNsec = 47,
@@ -48,7 +49,7 @@ inline constexpr RRType kAllRRTypes[] = {
 };
 
 // Read only in operators' own zones (`sign`, `verify-zone`), with these presentation forms.
-inline constexpr RRType kOperatorZoneRRTypes[] = {RRType::kMx, RRType::kTxt, RRType::kSrv};
+inline constexpr RRType kOperatorZoneRRTypes[] = {RRType::kMx, RRType::kTxt, RRType::kSrv, RRType::kDname};
 
 // The class every record of ours has (IN).
 inline constexpr std::uint16_t kClassIn = 1;

@@ -283,6 +283,46 @@ std::string to_master_file(const Zone& zone, ThreadPool& pool) {
   return out;
 }
 
+std::vector<std::string> Zone::owner_problems() const {
+  std::vector<std::string> problems;
+  const Name* dname = nullptr;  // the last DNAME owner met: the names below it follow it
+  for (std::size_t i = 0; i < records_.size();) {
+    const Name& owner = records_[i].owner;
+    std::size_t cnames = 0;
+    std::size_t dnames = 0;
+    std::size_t others = 0;
+    bool ns = false;
+    std::size_t j = i;
+    for (; j < records_.size() && records_[j].owner == owner; ++j) {
+      RRType type = records_[j].type;
+      if (type == RRType::kCname) ++cnames;
+      else if (type == RRType::kDname) ++dnames;
+      else if (type != RRType::kRrsig && type != RRType::kNsec && type != RRType::kNsec3) ++others;
+      ns |= type == RRType::kNs;
+    }
+    if (dname && owner.is_below(*dname)) {
+      problems.push_back(fmt::format("{} lies below the DNAME at {}, which occludes it (RFC 6672 §2.3)",
+                                     owner.to_text(), dname->to_text()));
+    } else {
+      dname = nullptr;
+    }
+    if (cnames > 0 && others + dnames > 0) {
+      problems.push_back(fmt::format("{} has a CNAME and other data (RFC 2181 §10.1)", owner.to_text()));
+    }
+    if (cnames > 1) problems.push_back(fmt::format("{} has {} CNAME records; it may have one", owner.to_text(), cnames));
+    if (dnames > 1) {
+      problems.push_back(fmt::format("{} has {} DNAME records; it may have one (RFC 6672 §2.4)", owner.to_text(), dnames));
+    }
+    if (dnames > 0 && ns && owner != apex_) {
+      problems.push_back(fmt::format("{} has a DNAME at a delegation point, where the child zone answers",
+                                     owner.to_text()));
+    }
+    if (dnames > 0 && !dname) dname = &owner;
+    i = j;
+  }
+  return problems;
+}
+
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -404,7 +444,6 @@ std::string refused_operator_type(RRType type) {
   if (code == 0 || code == 41 || (code >= 128 && code <= 255)) {
     return fmt::format("{} is a meta or query type, not a record a zone holds (RFC 6895 §3.1)", text);
   }
-  if (code == 39) return "DNAME is not signed by rdnsprov: it redirects the names below it (RFC 6672)";
   // RFC 4034 §6.2: the names in these types' rdata are lower-cased in the canonical form, which rdnsprov can only
   // do for the types whose form it reads (NS, CNAME, SOA, PTR, MX, SRV).
   static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 30, 35, 36, 38};

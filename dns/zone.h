@@ -57,6 +57,11 @@ class Zone {
   std::vector<Name> delegation_points() const;
   std::size_t delegation_count() const;
 
+  // What no zone may hold, owner by owner, each naming the owner: a CNAME beside other data, or two CNAME records
+  // (RFC 2181 §10.1); two DNAME records (RFC 6672 §2.4); a DNAME at a delegation point, or names below a DNAME,
+  // which it occludes (RFC 6672 §2.3). RRSIG, NSEC and NSEC3 go with any data. Requires canonical order.
+  std::vector<std::string> owner_problems() const;
+
  private:
   Name apex_;
   std::vector<Record> records_;
@@ -90,8 +95,8 @@ struct MasterFile {
 //   kRegistry: the registry's zones, zonelets and published files — the types of kAllRRTypes (rrtype.h), no
 //     wildcard, no quoted text, no escape: '*', '"' and '\\' are refused on the line.
 //   kOperator: operators' own zones, given to `rdnsprov sign` and `verify-zone` — also wildcard names (RFC 4592),
-//     MX, TXT (quoted text with \X and \DDD escapes) and SRV, and any other type in RFC 3597's generic form
-//     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), DNAME, and the types whose
+//     MX, TXT (quoted text with \X and \DDD escapes), SRV and DNAME, and any other type in RFC 3597's generic form
+//     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), and the types whose
 //     rdata holds names signing must lower-case (RFC 4034 §6.2: RP, AFSDB, NAPTR, …) when rdnsprov does not
 //     read their presentation form. $GENERATE lines are expanded as BIND expands them (see sign --help).
 enum class Dialect { kRegistry, kOperator };

@@ -675,8 +675,9 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
 // CNAMEs, a secure delegation with glue, wildcards (RFC 4592) at the apex and below an empty non-terminal. Both
 // denial modes sign it into a zone every verifier accepts; the PTR RRsets carry signatures and appear in the NSEC
 // bitmaps; a wildcard's RRSIG leaves the "*" out of its labels field, and signing again reuses its signatures. A
-// wrong labels field is refused by verify-zone. A file with a DNAME, a type holding names rdnsprov cannot
-// lower-case, a "*" inside a name or an unknown mnemonic is refused, each line named, and nothing is written.
+// wrong labels field is refused by verify-zone. A file with a meta type, a type holding names rdnsprov cannot
+// lower-case, a "*" inside a name or an unknown mnemonic is refused, each line named, and nothing is written; so
+// is one whose names break the rules every zone keeps (a CNAME beside other data, a name a DNAME occludes).
 TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoesNotHandle) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
@@ -746,11 +747,11 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
             std::string::npos)
       << check.all();
 
-  dns::write_file_atomically(dir / "other.zone", text + "3 DNAME example.net.\n4 RP \\# 2 0000\n"
+  dns::write_file_atomically(dir / "other.zone", text + "3 TYPE41 \\# 0\n4 RP \\# 2 0000\n"
                                                         "a.*.3 PTR generic.example.net.\n5 BOGUS 1\n");
   CommandResult refused = sign("nsec", dir / "other.zone", dir / "other-signed.zone");
   EXPECT_EQ(refused.exit_code, 1) << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:18: DNAME is not signed by rdnsprov"), std::string::npos) << refused.all();
+  EXPECT_NE(refused.all().find("other.zone:18: OPT is a meta or query type"), std::string::npos) << refused.all();
   EXPECT_NE(refused.all().find("other.zone:19: record type RP holds names that signing lower-cases"), std::string::npos)
       << refused.all();
   EXPECT_NE(refused.all().find("other.zone:20: owner: invalid name \"a.*.3\": '*' is not allowed in a name"),
@@ -758,6 +759,20 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
       << refused.all();
   EXPECT_NE(refused.all().find("other.zone:21: record type \"BOGUS\" is not one rdnsprov handles"), std::string::npos)
       << refused.all();
+  EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
+
+  dns::write_file_atomically(dir / "names.zone", text + "d DNAME example.net.\n5.d PTR x.example.net.\n"
+                                                        "c CNAME x.example.net.\nc TXT \"and data\"\n");
+  CommandResult names = sign("nsec", dir / "names.zone", dir / "names-signed.zone");
+  EXPECT_EQ(names.exit_code, 1) << names.all();
+  EXPECT_NE(names.all().find("names.zone: 5.d.2.0.192.in-addr.arpa. lies below the DNAME at d.2.0.192.in-addr.arpa., "
+                             "which occludes it (RFC 6672 §2.3)"),
+            std::string::npos)
+      << names.all();
+  EXPECT_NE(names.all().find("names.zone: c.2.0.192.in-addr.arpa. has a CNAME and other data (RFC 2181 §10.1)"),
+            std::string::npos)
+      << names.all();
+  EXPECT_FALSE(fs::exists(dir / "names-signed.zone"));
 
   // Two SOA records (found by fuzz_master_file: signed, then written with one of them, the file did not verify).
   dns::write_file_atomically(dir / "two-soa.zone",

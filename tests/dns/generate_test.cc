@@ -79,7 +79,7 @@ TEST(Generate, BadDirectivesAreRefusedNamingTheLineAndTheOthersAreRead) {
                            "$GENERATE 1-2 h${-5} PTR x.\n"               // 9
                            "$GENERATE 1-3 i$ A 10.0.${254}.1\n"          // 10
                            "ok PTR fine.example.\n"                      // 11
-                           "$GENERATE 1-2 j$ DNAME x.\n"                 // 12
+                           "$GENERATE 1-2 j$ TYPE255 \"\\# 0\"\n"          // 12
                            "$GENERATE x-2 k$ PTR x.\n";                  // 13
   MasterFile parsed = read_master_file(text, origin(), Dialect::kOperator);
   std::map<std::uint64_t, std::vector<std::string>> reasons;
@@ -94,7 +94,7 @@ TEST(Generate, BadDirectivesAreRefusedNamingTheLineAndTheOthersAreRead) {
       {8, "\"$$\" (a literal '$') is not supported"},
       {9, "the offset makes the value -4 negative"},
       {10, "$GENERATE at 2: i2.2.0.192.in-addr.arpa. A: "},
-      {12, "DNAME is not signed by rdnsprov"},
+      {12, "ANY is a meta or query type"},
       {13, "$GENERATE range \"x-2\""},
   };
   for (const auto& [line, words] : expected) {

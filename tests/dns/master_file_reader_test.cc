@@ -205,7 +205,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
 
   // Refused in an operator's zone, each naming its line; the good line between them is read.
   const std::string bad = "$TTL 60\n"
-                          "a DNAME example.net.\n"      // 2
+                          "a TYPE251 \\# 0\n"           // 2
                           "b TYPE255 \\# 0\n"          // 3
                           "c TYPE41 \\# 0\n"           // 4
                           "d NAPTR \\# 0\n"            // 5
@@ -227,7 +227,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
     reasons[e.line] = e.reason;
   }
   const std::pair<std::uint64_t, std::string_view> expected[] = {
-      {2, "DNAME is not signed by rdnsprov"},
+      {2, "IXFR is a meta or query type"},
       {3, "ANY is a meta or query type"},
       {4, "OPT is a meta or query type"},
       {5, "NAPTR holds names that signing lower-cases"},

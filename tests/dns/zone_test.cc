@@ -48,5 +48,46 @@ TEST(ZoneCanonical, SetByCanonicaliseAndClearedByWhatMayChangeTheOrder) {
   EXPECT_EQ(copy.records()[2].owner, name("0.193.in-addr.arpa"));
 }
 
+// What no zone may hold, each problem naming the owner; what a zone may hold gives none.
+TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
+  auto problems = [](const std::string& lines) {
+    MasterFile read = read_master_file("$TTL 60\n@ SOA ns1.example. h.example. 1 2 3 4 5\n@ NS ns1.example.\n" + lines,
+                                       name("2.0.192.in-addr.arpa"), Dialect::kOperator);
+    EXPECT_TRUE(read.errors.empty()) << read.errors[0].reason;
+    Zone zone(name("2.0.192.in-addr.arpa"));
+    zone.mutable_records() = std::move(read.records);
+    zone.canonicalise();
+    return zone.owner_problems();
+  };
+  const std::pair<std::string, std::string> bad[] = {
+      {"a CNAME x.example.\na PTR y.example.\n", "a.2.0.192.in-addr.arpa. has a CNAME and other data (RFC 2181 §10.1)"},
+      {"a CNAME x.example.\na CNAME y.example.\n", "a.2.0.192.in-addr.arpa. has 2 CNAME records; it may have one"},
+      {"a CNAME x.example.\na DNAME y.example.\n", "a.2.0.192.in-addr.arpa. has a CNAME and other data"},
+      {"a DNAME x.example.\na DNAME y.example.\n", "a.2.0.192.in-addr.arpa. has 2 DNAME records; it may have one"},
+      {"a DNAME x.example.\na NS ns.example.\n", "a.2.0.192.in-addr.arpa. has a DNAME at a delegation point"},
+      {"a DNAME x.example.\n5.a PTR y.example.\n",
+       "5.a.2.0.192.in-addr.arpa. lies below the DNAME at a.2.0.192.in-addr.arpa., which occludes it"},
+      {"a DNAME x.example.\nb DNAME y.example.\n5.b PTR z.example.\n",
+       "5.b.2.0.192.in-addr.arpa. lies below the DNAME at b.2.0.192.in-addr.arpa., which occludes it"},
+      {"@ DNAME x.example.\n1 PTR y.example.\n",
+       "1.2.0.192.in-addr.arpa. lies below the DNAME at 2.0.192.in-addr.arpa., which occludes it"},
+  };
+  for (const auto& [lines, expected] : bad) {
+    SCOPED_TRACE(lines);
+    std::vector<std::string> found = problems(lines);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_NE(found[0].find(expected), std::string::npos) << found[0];
+  }
+  // Allowed: a DNAME beside other data, at the apex beside SOA and NS; a CNAME with its DNSSEC records; names
+  // after a DNAME's subtree; a DNAME below another owner's CNAME.
+  for (const std::string good : {"a DNAME x.example.\na PTR y.example.\nb PTR z.example.\n",
+                                 "@ DNAME x.example.\n",
+                                 "c CNAME x.example.\nc NSEC d.2.0.192.in-addr.arpa. CNAME RRSIG NSEC\n",
+                                 "a DNAME x.example.\nab PTR y.example.\nb.a0 PTR z.example.\n"}) {
+    SCOPED_TRACE(good);
+    EXPECT_TRUE(problems(good).empty()) << problems(good)[0];
+  }
+}
+
 }  // namespace
 }  // namespace rdnsprov::dns

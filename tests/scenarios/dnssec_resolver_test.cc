@@ -206,6 +206,51 @@ TEST_P(WildcardValidation, AnswersSynthesisedFromSignedWildcardsValidate) {
 
 INSTANTIATE_TEST_SUITE_P(Denial, WildcardValidation, ::testing::Values("nsec", "nsec3"));
 
+// A DNAME (RFC 6672) in a reverse zone, the way a renumbered block is redirected: signed like any RRset, it lets
+// the resolver validate the CNAME it synthesises for every name below it, and the answer at the target. A name
+// that does not exist at the target gives a validated NXDOMAIN.
+class DnameValidation : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DnameValidation, AnswersRedirectedByASignedDnameValidate) {
+  RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}));
+  const std::string zone = "2.0.192.in-addr.arpa";
+  Scenario s({zone});
+  s.extra_sections = fmt::format("[policy.d]\ndenial = {}\nsignature-validity = 21d\nrefresh = 12d\n", GetParam());
+  s.write_config();
+  write_text(s.dir / "in.zone",
+             "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+             "@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 3600\n"
+             "@ NS ns1.example.net.\n"
+             "old DNAME new.2.0.192.in-addr.arpa.\n"
+             "5.new PTR host5.example.net.\n");
+  CommandResult signed_zone = s.rdnsprov({"sign", "--zone", zone, "--policy", "d", "--in", (s.dir / "in.zone").string(),
+                                          "--out", (s.dir / "signed.zone").string(), "--keys",
+                                          (s.dir / "keys").string()},
+                                         std::time(nullptr));
+  ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+
+  KnotPrimary knot(s.dir / "knot", zone, read_text(s.dir / "signed.zone"));
+  ASSERT_TRUE(knot.ready()) << knot.log();
+  ValidatingResolver unbound(s.dir / "unbound", zone, ksk_ds(s.dir / "keys"), knot.port());
+  ASSERT_TRUE(unbound.ready()) << unbound.log();
+
+  DigAnswer redirected = dig(unbound.port(), "5.old.2.0.192.in-addr.arpa", "PTR");
+  EXPECT_EQ(redirected.status, "NOERROR") << redirected.text << unbound.log();
+  EXPECT_TRUE(redirected.ad()) << redirected.text << unbound.log();
+  for (const std::string part : {"\tDNAME\tnew.2.0.192.in-addr.arpa.", "\tRRSIG\tDNAME 13 6 ",
+                                 "\tCNAME\t5.new.2.0.192.in-addr.arpa.", "\tPTR\thost5.example.net."}) {
+    EXPECT_NE(redirected.text.find(part), std::string::npos) << part << "\n" << redirected.text;
+  }
+  DigAnswer missing = dig(unbound.port(), "6.old.2.0.192.in-addr.arpa", "PTR");
+  EXPECT_EQ(missing.status, "NXDOMAIN") << missing.text << unbound.log();
+  EXPECT_TRUE(missing.ad()) << missing.text << unbound.log();
+  DigAnswer dname = dig(unbound.port(), "old.2.0.192.in-addr.arpa", "DNAME");
+  EXPECT_EQ(dname.status, "NOERROR") << dname.text;
+  EXPECT_TRUE(dname.ad()) << dname.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Denial, DnameValidation, ::testing::Values("nsec", "nsec3"));
+
 INSTANTIATE_TEST_SUITE_P(
     AlgorithmsAndDenial, ResolverValidation,
     ::testing::Values(SigningCase{"ecdsap256sha256", "nsec"}, SigningCase{"ecdsap256sha256", "nsec3", true},
