@@ -1,6 +1,7 @@
 #include "dns/zone.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <charconv>
 #include <cstring>
@@ -825,6 +826,13 @@ struct Cuts {
   std::vector<std::size_t> directives;  // line starts beginning with '$', in file order
 };
 
+// The bytes that matter on a line when looking for cuts.
+constexpr auto kCutSpecial = [] {
+  std::array<bool, 256> special{};
+  for (char c : std::string_view("\n;()\"")) special[static_cast<unsigned char>(c)] = true;
+  return special;
+}();
+
 Cuts find_cuts(std::string_view text, std::size_t piece) {
   Cuts cuts;
   cuts.starts.push_back(0);
@@ -847,17 +855,15 @@ Cuts find_cuts(std::string_view text, std::size_t piece) {
     }
     // To the end of the line, following parentheses outside comments and quoted text (which ends on its line,
     // or the line is an error and the file is read again in one go).
-    bool quoted = false;
     for (; i < n; ++i) {
       char c = text[i];
+      if (!kCutSpecial[static_cast<unsigned char>(c)]) continue;
       if (c == '\n') break;
-      if (quoted) {
-        if (c == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;
-        else if (c == '"') quoted = false;
-        continue;
-      }
       if (c == '"') {
-        quoted = true;
+        for (++i; i < n && text[i] != '"' && text[i] != '\n'; ++i) {
+          if (text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;
+        }
+        if (i < n && text[i] == '\n') break;
       } else if (c == ';') {
         const void* end = std::memchr(text.data() + i, '\n', n - i);
         i = end ? static_cast<std::size_t>(static_cast<const char*>(end) - text.data()) : n;
