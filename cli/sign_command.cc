@@ -489,6 +489,8 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "named relative to the directory of the file that includes it (BIND: relative to its working\n"
                  "directory); after it the origin and the owner in force are those before it, and a $TTL it sets stays\n"
                  "(as in BIND). Its records and errors are those of the $INCLUDE line; at most 16 files deep.\n"
+                 "Without $TTL, a record without a TTL has the last TTL stated (RFC 1035); a TTL-less SOA takes its\n"
+                 "MINIMUM, which then stands for $TTL (as in BIND).\n"
                  "Refused, naming the line (and nothing is signed): meta and query types, types whose data holds\n"
                  "names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line; and, naming the owner, a\n"
                  "CNAME beside other data or two of them, two DNAME records, a DNAME at a delegation point, and names\n"

@@ -626,7 +626,8 @@ struct ReaderState {
   Name origin;
   std::optional<std::uint32_t> default_ttl;
   std::optional<Name> previous_owner;
-  std::uint64_t generated = 0;  // records made by $GENERATE so far
+  std::optional<std::uint32_t> last_stated_ttl;  // the TTL of the last record that stated one
+  std::uint64_t generated = 0;                   // records made by $GENERATE so far
   // $INCLUDE (operator's dialect): allowed when the text was read from a file; its names are relative to
   // `directory`, the directory of the file holding the line.
   bool includes = false;
@@ -729,6 +730,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         MasterFile included;
         read_entries(included_text, 1, inner, included);
         default_ttl = inner.default_ttl;
+        state.last_stated_ttl = inner.last_stated_ttl;
         state.generated = inner.generated;
         for (const MasterFileError& e : included.errors) fail(fmt::format("$INCLUDE {}:{}: {}", file_name, e.line, e.reason));
         for (Record& record : included.records) {
@@ -800,16 +802,27 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
       }
     }
     ++i;
+    const bool stated = ttl.has_value();
     if (!ttl) ttl = default_ttl;
-    if (!ttl) {
-      fail("record without a TTL and no $TTL before it");
-      continue;
-    }
+    // An operator's zone without $TTL: RFC 1035 §5.1's rule, the last TTL stated; before any, an SOA takes its
+    // MINIMUM, which then stands for $TTL (as in BIND). The registry's files need $TTL.
+    const bool rfc1035_ttl = state.dialect == Dialect::kOperator;
+    if (!ttl && rfc1035_ttl) ttl = state.last_stated_ttl;
     auto rdata = rdata::from_text(*type, std::span(fields).subspan(i), origin);
     if (!rdata) {
       fail(fmt::format("{} {}: {}", owner.to_text(), rrtype_to_text(*type), rdata.error()));
       continue;
     }
+    if (!ttl && rfc1035_ttl && *type == RRType::kSoa) {
+      if (auto soa = rdata::parse_soa(*rdata)) ttl = soa->minimum;
+      default_ttl = ttl;
+    }
+    if (!ttl) {
+      fail(rfc1035_ttl ? "record without a TTL, and no $TTL or TTL stated before it"
+                       : "record without a TTL and no $TTL before it");
+      continue;
+    }
+    if (stated) state.last_stated_ttl = ttl;
     previous_owner_text = starts_with_space ? previous_owner_text : fields[0];
     previous_owner = owner;
     result.records.push_back(Record{std::move(owner), *type, *ttl, std::move(*rdata)});

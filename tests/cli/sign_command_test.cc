@@ -928,6 +928,35 @@ TEST(SignCommand, ReadsGenerateAndIncludeLinesAsNamedCheckzoneDoes) {
   EXPECT_EQ(ours.count("f.0.0.v6.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tn00e.example.net.\n"), 1u);
   EXPECT_EQ(ours.count("2.deeper.part.2.0.192.in-addr.arpa.\t600\tIN\tPTR\ttwo.deeper.example.\n"), 1u);
   EXPECT_EQ(ours.count("after.2.0.192.in-addr.arpa.\t600\tIN\tPTR\tafter.example.net.\n"), 1u);
+
+  // Zones without $TTL, as older ones are kept: a TTL-less SOA takes its MINIMUM, which then stands for $TTL; after
+  // an SOA with a TTL, RFC 1035's rule holds, the last TTL stated.
+  struct NoTtl {
+    std::string soa_ttl;
+    std::string expected_ns, expected_4, expected_6;
+  };
+  for (const NoTtl& c : {NoTtl{"", "1800", "1800", "1800"}, NoTtl{"3600 ", "3600", "7200", "60"}}) {
+    SCOPED_TRACE("SOA TTL " + c.soa_ttl);
+    dns::write_file_atomically(dir / "no-ttl.zone",
+                               "$ORIGIN 2.0.192.in-addr.arpa.\n"
+                               "@ " + c.soa_ttl + "SOA ns1.example.net. hostmaster.example.net. 7 3600 900 604800 1800\n"
+                               "@ NS ns1.example.net.\n"
+                               "1 7200 PTR one.example.net.\n2 PTR two.example.net.\n"
+                               "$GENERATE 3-4 $ PTR h$.example.net.\n"
+                               "5 IN 60 PTR five.example.net.\n6 PTR six.example.net.\n");
+    fs::path no_ttl_out = dir / "no-ttl.signed";
+    fs::remove(no_ttl_out);
+    CommandResult no_ttl = rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "no-ttl.zone").string(), "--out",
+                                                  no_ttl_out.string(), "--policy", "nsec", "--keys", (dir / "keys").string()});
+    ASSERT_EQ(no_ttl.exit_code, 0) << no_ttl.all();
+    bind = run_command({"named-checkzone", "-q", "-D", "-o", "no-ttl.expanded", zone, "no-ttl.zone"}, {.cwd = dir.path()});
+    ASSERT_EQ(bind.exit_code, 0) << bind.all();
+    std::multiset<std::string> no_ttl_ours = records(no_ttl_out);
+    EXPECT_EQ(no_ttl_ours, records(dir / "no-ttl.expanded"));
+    EXPECT_EQ(no_ttl_ours.count("2.0.192.in-addr.arpa.\t" + c.expected_ns + "\tIN\tNS\tns1.example.net.\n"), 1u);
+    EXPECT_EQ(no_ttl_ours.count("4.2.0.192.in-addr.arpa.\t" + c.expected_4 + "\tIN\tPTR\th4.example.net.\n"), 1u);
+    EXPECT_EQ(no_ttl_ours.count("6.2.0.192.in-addr.arpa.\t" + c.expected_6 + "\tIN\tPTR\tsix.example.net.\n"), 1u);
+  }
 }
 
 // ---- configuration -------------------------------------------------------------------------------------------
