@@ -87,6 +87,9 @@ timed() {
   local best="" status
   for ((run = 1; run <= runs; run++)); do
     [[ -n ${before_each:-} ]] && eval "$before_each"
+    # Nothing written before (the last tool's output, a copy made for this run) is still being written back
+    # while this run is timed.
+    sync
     set +e
     /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.run.log" 2>&1
     status=$?
