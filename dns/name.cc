@@ -32,6 +32,14 @@ std::string shown(std::string_view text) {
   return out;
 }
 
+// label_problem, with '/' allowed too (RFC 2317 §4's notation, in operators' zones).
+std::string label_problem_with_slash(std::string_view label) {
+  if (label.find('/') == std::string_view::npos) return label_problem(label);
+  std::string without(label);
+  std::replace(without.begin(), without.end(), '/', '-');
+  return label_problem(without);
+}
+
 }  // namespace
 
 std::string label_problem(std::string_view label) {
@@ -67,9 +75,9 @@ void append_wire_name_text(std::string& out, std::string_view wire, std::size_t&
 
 Name::Name() : wire_(1, '\0') {}
 
-Result<Name> Name::from_text(std::string_view text) { return parse(text, false); }
+Result<Name> Name::from_text(std::string_view text) { return parse(text, false, false); }
 
-Result<Name> Name::parse(std::string_view text, bool wildcard) {
+Result<Name> Name::parse(std::string_view text, bool wildcard, bool slash) {
   if (text == "." ) return Name();
   if (text.empty()) return error("empty name");
   if (text.back() == '.') text.remove_suffix(1);
@@ -81,7 +89,7 @@ Result<Name> Name::parse(std::string_view text, bool wildcard) {
     std::string_view label = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label == "*" && start == 0 && wildcard) {
       // A wildcard's leftmost label.
-    } else if (std::string problem = label_problem(label); !problem.empty()) {
+    } else if (std::string problem = slash ? label_problem_with_slash(label) : label_problem(label); !problem.empty()) {
       return error(fmt::format("invalid name \"{}\": {}", shown(text), problem));
     }
     wire.push_back(static_cast<char>(label.size()));
@@ -96,11 +104,11 @@ Result<Name> Name::parse(std::string_view text, bool wildcard) {
   return Name(std::move(wire));
 }
 
-Result<Name> Name::from_text(std::string_view text, const Name& origin) {
+Result<Name> Name::from_text(std::string_view text, const Name& origin, bool slash) {
   if (text == "@") return origin;
-  if (!text.empty() && text.back() == '.') return parse(text, true);
+  if (!text.empty() && text.back() == '.') return parse(text, true, slash);
   if (text.empty()) return error("empty name");
-  auto relative = parse(text, true);
+  auto relative = parse(text, true, slash);
   if (!relative) return relative;
   if (origin.is_root()) return relative;
   if (origin.is_wildcard()) {
@@ -128,7 +136,7 @@ Result<Name> Name::from_wire(std::string_view wire, std::size_t& offset) {
     std::string_view label = wire.substr(pos + 1, length);
     if (label == "*" && pos == offset) {
       // A wildcard's leftmost label.
-    } else if (std::string problem = label_problem(label); !problem.empty()) {
+    } else if (std::string problem = label_problem_with_slash(label); !problem.empty()) {
       return error("invalid name: " + problem);
     }
     out.push_back(static_cast<char>(length));

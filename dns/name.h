@@ -40,10 +40,11 @@ class Name {
   // Parses presentation text. A trailing dot is optional: every name is taken as absolute. No wildcard.
   static Result<Name> from_text(std::string_view text);
   // Parses a possibly relative name from a master file: "@" is `origin`; a name without a trailing dot is
-  // relative to `origin`. A leftmost label "*" is taken (a wildcard).
-  static Result<Name> from_text(std::string_view text, const Name& origin);
+  // relative to `origin`. A leftmost label "*" is taken (a wildcard). With `slash`, a label may hold '/' too:
+  // RFC 2317's notation (0/26) in operators' zones.
+  static Result<Name> from_text(std::string_view text, const Name& origin, bool slash = false);
   // Reads an uncompressed wire-format name starting at `wire[offset]`; advances `offset` past it. A leftmost
-  // label "*" is taken (a wildcard).
+  // label "*" is taken (a wildcard), and '/' in a label.
   static Result<Name> from_wire(std::string_view wire, std::size_t& offset);
 
   // Presentation form with a trailing dot ("." for the root).
@@ -83,7 +84,7 @@ class Name {
 
  private:
   explicit Name(std::string wire) : wire_(std::move(wire)) {}
-  static Result<Name> parse(std::string_view text, bool wildcard);
+  static Result<Name> parse(std::string_view text, bool wildcard, bool slash);
   std::string wire_;
 };
 

@@ -435,7 +435,7 @@ Result<std::uint32_t> ttl_from_text(std::string_view text) {
   return static_cast<std::uint32_t>(total);
 }
 
-Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin) {
+Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin, bool slash) {
   std::span<const Field> shape = fields_of(type);
   if (shape.empty()) return generic_from_text(type, fields);
   if (!fields.empty() && fields[0] == "\\#") {
@@ -484,7 +484,7 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
         break;
       }
       case Field::kName: {
-        auto name = Name::from_text(fields[i++], origin);
+        auto name = Name::from_text(fields[i++], origin, slash);
         if (!name) return error(name.error());
         out.append(name->wire());
         break;

@@ -46,8 +46,9 @@ std::string type_bitmap(std::vector<std::uint16_t> types);
 Result<std::vector<std::uint16_t>> parse_type_bitmap(std::string_view bitmap);
 
 // Master-file text of one record's rdata, split into fields (parentheses and comments already removed).
-// Relative names are completed with `origin`.
-Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin);
+// Relative names are completed with `origin`; with `slash`, a name may hold '/' (Name::from_text).
+Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin,
+                              bool slash = false);
 // Master-file text of valid rdata (as built by this file or accepted by from_text / check_wire).
 std::string to_text(RRType type, std::string_view wire);
 // The same, appended to `out` (the master-file writer's path: no allocation of its own).

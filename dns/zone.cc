@@ -660,7 +660,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
     std::size_t i = 0;
     if (fields[0][0] == '$') {
       if (fields[0] == "$ORIGIN" && fields.size() == 2) {
-        auto name = Name::from_text(fields[1], origin);
+        auto name = Name::from_text(fields[1], origin, state.dialect == Dialect::kOperator);
         if (!name) fail("$ORIGIN: " + name.error());
         else origin = *name;
         previous_owner_text = {};
@@ -705,7 +705,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         }
         ReaderState inner = state;
         if (fields.size() == 3) {
-          auto name = Name::from_text(fields[2], origin);
+          auto name = Name::from_text(fields[2], origin, true);
           if (!name) {
             fail("$INCLUDE origin: " + name.error());
             continue;
@@ -756,7 +756,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
       owner = *previous_owner;
       i = 1;
     } else {
-      auto name = Name::from_text(fields[0], origin);
+      auto name = Name::from_text(fields[0], origin, state.dialect == Dialect::kOperator);
       if (!name) {
         fail("owner: " + name.error());
         continue;
@@ -808,7 +808,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
     // MINIMUM, which then stands for $TTL (as in BIND). The registry's files need $TTL.
     const bool rfc1035_ttl = state.dialect == Dialect::kOperator;
     if (!ttl && rfc1035_ttl) ttl = state.last_stated_ttl;
-    auto rdata = rdata::from_text(*type, std::span(fields).subspan(i), origin);
+    auto rdata = rdata::from_text(*type, std::span(fields).subspan(i), origin, state.dialect == Dialect::kOperator);
     if (!rdata) {
       fail(fmt::format("{} {}: {}", owner.to_text(), rrtype_to_text(*type), rdata.error()));
       continue;

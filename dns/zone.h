@@ -95,6 +95,7 @@ struct MasterFile {
 //   kRegistry: the registry's zones, zonelets and published files — the types of kAllRRTypes (rrtype.h), no
 //     wildcard, no quoted text, no escape: '*', '"' and '\\' are refused on the line.
 //   kOperator: operators' own zones, given to `rdnsprov sign` and `verify-zone` — also wildcard names (RFC 4592),
+//     '/' in names (RFC 2317's 0/26),
 //     MX, TXT (quoted text with \X and \DDD escapes), SRV and DNAME, and any other type in RFC 3597's generic form
 //     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), and the types whose
 //     rdata holds names signing must lower-case (RFC 4034 §6.2: RP, AFSDB, NAPTR, …) when rdnsprov does not

@@ -899,7 +899,9 @@ TEST(SignCommand, ReadsGenerateAndIncludeLinesAsNamedCheckzoneDoes) {
                              "before TXT \"$TTL 3600\"\n"
                              "$INCLUDE sub/part.inc part ; its origin, and a $TTL that stays in force after it\n"
                              "  TXT \"the owner before $INCLUDE\"\n"
-                             "after PTR after.example.net.\n");
+                             "after PTR after.example.net.\n"
+                             "0/26.slash NS ns.customer.example. ; RFC 2317's own notation\n"
+                             "$GENERATE 1-3 $.slash CNAME $.0/26.slash\n");
   fs::path out = dir / "signed.zone";
   CommandResult signed_zone = rdnsprov_at(dir, now, {"sign", "--zone", zone, "--in", (dir / "in.zone").string(), "--out",
                                                      out.string(), "--policy", "nsec", "--keys", (dir / "keys").string()});
@@ -923,7 +925,8 @@ TEST(SignCommand, ReadsGenerateAndIncludeLinesAsNamedCheckzoneDoes) {
   std::multiset<std::string> ours = records(out);
   std::multiset<std::string> bind_expanded = records(dir / "expanded.zone");
   EXPECT_EQ(ours, bind_expanded);
-  EXPECT_EQ(ours.size(), 2u + 100 + 14 + 64 + 2 + 43 + 2 + 2 + 2 + 2 + 8 + 1 + 1);
+  EXPECT_EQ(ours.size(), 2u + 100 + 14 + 64 + 2 + 43 + 2 + 2 + 2 + 2 + 8 + 1 + 1 + 1 + 3);
+  EXPECT_EQ(ours.count("2.slash.2.0.192.in-addr.arpa.\t600\tIN\tCNAME\t2.0/26.slash.2.0.192.in-addr.arpa.\n"), 1u);
   EXPECT_EQ(ours.count("103.2.0.192.in-addr.arpa.\t600\tIN\tPTR\th0067.example.net.\n"), 1u);
   EXPECT_EQ(ours.count("f.0.0.v6.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tn00e.example.net.\n"), 1u);
   EXPECT_EQ(ours.count("2.deeper.part.2.0.192.in-addr.arpa.\t600\tIN\tPTR\ttwo.deeper.example.\n"), 1u);

@@ -135,6 +135,24 @@ TEST(MasterFileReader, WildcardsAreReadOnlyWhenTheCallerAllowsThem) {
   EXPECT_TRUE(pieces_allowed.records.back().owner.is_wildcard());
 }
 
+// RFC 2317's slash notation (0/26) is read in operators' zones, in owners and in the names of rdata; the
+// registry's files keep to letters, digits, '-' and '_'.
+TEST(MasterFileReader, SlashNotationIsReadInOperatorsZonesOnly) {
+  const std::string text = "$TTL 60\n0/26 NS ns.customer.example.\n1 CNAME 1.0/26\n";
+  MasterFile operators = read_master_file(text, origin(), Dialect::kOperator);
+  ASSERT_TRUE(operators.errors.empty()) << operators.errors[0].reason;
+  ASSERT_EQ(operators.records.size(), 2u);
+  EXPECT_EQ(master_line(operators.records[1]), "1.193.in-addr.arpa.\t60\tIN\tCNAME\t1.0/26.193.in-addr.arpa.\n");
+  MasterFile again = read_master_file(master_line(operators.records[0]) + master_line(operators.records[1]), origin(),
+                                      Dialect::kOperator);
+  EXPECT_EQ(again.records, operators.records);
+  MasterFile registry = read_master_file(text, origin());
+  ASSERT_EQ(registry.errors.size(), 2u);
+  EXPECT_NE(registry.errors[0].reason.find("'/' is not allowed in a name"), std::string::npos) << registry.errors[0].reason;
+  EXPECT_NE(registry.errors[1].reason.find("'/' is not allowed in a name"), std::string::npos) << registry.errors[1].reason;
+  EXPECT_FALSE(Name::from_text("0/26.2.0.192.in-addr.arpa").ok());  // a name given alone (zone, host, config)
+}
+
 // Quoted text may hold ';', '(' and ')': where a large file is cut for reading in pieces, they are text, not a
 // comment or parentheses, so an operator's zone full of TXT records is still read on every thread, to the same
 // records as in one go.
