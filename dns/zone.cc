@@ -651,6 +651,16 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
   // Consecutive records of one owner spell it the same way: parse it once.
   std::string_view previous_owner_text;
   auto fail = [&](std::string reason) { result.errors.push_back({line, std::move(reason)}); };
+  // The records and errors of the text a directive stands for ($GENERATE, $INCLUDE) are the directive line's;
+  // `where(l)` names line l of that text in an error.
+  auto adopt = [&](MasterFile& inner, auto where) {
+    for (const MasterFileError& e : inner.errors) fail(fmt::format("{}: {}", where(e.line), e.reason));
+    for (Record& record : inner.records) {
+      result.records.push_back(std::move(record));
+      result.lines.push_back(line);
+    }
+    previous_owner_text = {};
+  };
 
   while (reader.next(fields, starts_with_space, line, problem)) {
     if (!problem.empty()) {
@@ -682,16 +692,10 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         std::optional<Name> owner_before = previous_owner;  // as BIND: a line without an owner after it
         read_entries(expansion, 1, state, generated);       // repeats the owner before it
         previous_owner = std::move(owner_before);
-        for (const MasterFileError& e : generated.errors) {
-          // Each value's entry is one line of the expansion (parentheses in the data may join lines).
-          std::int64_t value = values[std::min<std::size_t>(e.line, values.size()) - 1];
-          fail(fmt::format("$GENERATE at {}: {}", value, e.reason));
-        }
-        for (Record& record : generated.records) {
-          result.records.push_back(std::move(record));
-          result.lines.push_back(line);
-        }
-        previous_owner_text = {};
+        // Each value's entry is one line of the expansion (parentheses in the data may join lines).
+        adopt(generated, [&](std::uint64_t l) {
+          return fmt::format("$GENERATE at {}", values[std::min<std::size_t>(l, values.size()) - 1]);
+        });
       } else if (fields[0] == "$INCLUDE" && state.dialect == Dialect::kOperator && state.includes) {
         // RFC 1035 §5.1: the file is read from the origin given, or the one in force; after it, the origin and the
         // owner a line without one repeats are those before it. As in BIND, a $TTL it sets stays in force.
@@ -732,12 +736,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         default_ttl = inner.default_ttl;
         state.last_stated_ttl = inner.last_stated_ttl;
         state.generated = inner.generated;
-        for (const MasterFileError& e : included.errors) fail(fmt::format("$INCLUDE {}:{}: {}", file_name, e.line, e.reason));
-        for (Record& record : included.records) {
-          result.records.push_back(std::move(record));
-          result.lines.push_back(line);
-        }
-        previous_owner_text = {};
+        adopt(included, [&](std::uint64_t l) { return fmt::format("$INCLUDE {}:{}", file_name, l); });
       } else if (fields[0] == "$INCLUDE" || fields[0] == "$GENERATE") {
         fail(fmt::format("{} is refused: a zone file read by rdnsprov must be self-contained", fields[0]));
       } else {
