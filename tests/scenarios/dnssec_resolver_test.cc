@@ -3,6 +3,7 @@
 // record edited in the served file after signing gives SERVFAIL. Signed at the wall clock: Unbound validates
 // against it.
 #include <ctime>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -143,40 +144,55 @@ TEST_P(ResolverValidation, DelegationDsSecureNxdomainValidatedTamperedRecordServ
   EXPECT_TRUE(other.ad()) << other.text;
 }
 
+// An operator's zone file — its SOA and NS, then `records` — signed by `rdnsprov sign` with the denial mode the
+// test is given (nsec, nsec3), served by Knot and resolved through Unbound, which holds the KSK's DS as its trust
+// anchor. A test calls serve() and stops when it fails.
+class SignedZoneBehindResolver : public ::testing::TestWithParam<std::string> {
+ protected:
+  static constexpr const char* kZone = "2.0.192.in-addr.arpa";
+
+  void serve(const std::string& records) {
+    scenario_.emplace(std::vector<std::string>{kZone});
+    Scenario& s = *scenario_;
+    s.extra_sections = fmt::format("[policy.p]\ndenial = {}\nsignature-validity = 21d\nrefresh = 12d\n", GetParam());
+    s.write_config();
+    write_text(s.dir / "in.zone", "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+                                  "@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 3600\n"
+                                  "@ NS ns1.example.net.\n" + records);
+    CommandResult signed_zone =
+        s.rdnsprov({"sign", "--zone", kZone, "--policy", "p", "--in", (s.dir / "in.zone").string(), "--out",
+                    (s.dir / "signed.zone").string(), "--keys", (s.dir / "keys").string()},
+                   std::time(nullptr));
+    ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
+    knot_.emplace(s.dir / "knot", kZone, read_text(s.dir / "signed.zone"));
+    ASSERT_TRUE(knot_->ready()) << knot_->log();
+    std::string anchor = ksk_ds(s.dir / "keys");
+    ASSERT_NE(anchor.find(" DS "), std::string::npos) << anchor;
+    unbound_.emplace(s.dir / "unbound", kZone, anchor, knot_->port());
+    ASSERT_TRUE(unbound_->ready()) << unbound_->log();
+  }
+
+  std::optional<Scenario> scenario_;
+  std::optional<KnotPrimary> knot_;
+  std::optional<ValidatingResolver> unbound_;
+};
+
 // A reverse zone of the kind operators sign with `rdnsprov sign`: PTR records and wildcards (RFC 4592) — one at the
 // apex and one below an empty non-terminal. Served by Knot and resolved through Unbound, an answer synthesised from
 // a wildcard validates (AD): its RRSIG's labels field leaves the "*" out (RFC 4034 §3.1.3), so the resolver
 // rebuilds the signed owner, and the NSEC/NSEC3 chain proves that the name asked for does not exist itself. A type
 // the wildcard lacks gives a validated NODATA, and so does the empty non-terminal.
-class WildcardValidation : public ::testing::TestWithParam<std::string> {};
+class WildcardValidation : public SignedZoneBehindResolver {};
 
 TEST_P(WildcardValidation, AnswersSynthesisedFromSignedWildcardsValidate) {
   RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}));
-  const std::string zone = "2.0.192.in-addr.arpa";
-  Scenario s({zone});
-  s.extra_sections = fmt::format("[policy.w]\ndenial = {}\nsignature-validity = 21d\nrefresh = 12d\n", GetParam());
-  s.write_config();
-  write_text(s.dir / "in.zone",
-             "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
-             "@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 3600\n"
-             "@ NS ns1.example.net.\n"
-             "1 PTR host1.example.net.\n"
-             "* PTR generic.example.net.\n"
-             "*.10 PTR deep.example.net.\n"
-             "64-127 NS ns.customer.example.\n");
-  std::time_t now = std::time(nullptr);
-  CommandResult signed_zone = s.rdnsprov({"sign", "--zone", zone, "--policy", "w", "--in", (s.dir / "in.zone").string(),
-                                          "--out", (s.dir / "signed.zone").string(), "--keys",
-                                          (s.dir / "keys").string()},
-                                         now);
-  ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
-
-  KnotPrimary knot(s.dir / "knot", zone, read_text(s.dir / "signed.zone"));
-  ASSERT_TRUE(knot.ready()) << knot.log();
-  std::string anchor = ksk_ds(s.dir / "keys");
-  ASSERT_NE(anchor.find(" DS "), std::string::npos) << anchor;
-  ValidatingResolver unbound(s.dir / "unbound", zone, anchor, knot.port());
-  ASSERT_TRUE(unbound.ready()) << unbound.log();
+  serve("1 PTR host1.example.net.\n"
+        "* PTR generic.example.net.\n"
+        "*.10 PTR deep.example.net.\n"
+        "64-127 NS ns.customer.example.\n");
+  if (HasFatalFailure()) return;
+  KnotPrimary& knot = *knot_;
+  ValidatingResolver& unbound = *unbound_;
 
   struct Expected {
     std::string name;
@@ -209,30 +225,14 @@ INSTANTIATE_TEST_SUITE_P(Denial, WildcardValidation, ::testing::Values("nsec", "
 // A DNAME (RFC 6672) in a reverse zone, the way a renumbered block is redirected: signed like any RRset, it lets
 // the resolver validate the CNAME it synthesises for every name below it, and the answer at the target. A name
 // that does not exist at the target gives a validated NXDOMAIN.
-class DnameValidation : public ::testing::TestWithParam<std::string> {};
+class DnameValidation : public SignedZoneBehindResolver {};
 
 TEST_P(DnameValidation, AnswersRedirectedByASignedDnameValidate) {
   RDNSPROV_SKIP_UNLESS_PRESENT(testing::missing_programs({"knotd", "knotc", "unbound", "dig", "dnssec-dsfromkey"}));
-  const std::string zone = "2.0.192.in-addr.arpa";
-  Scenario s({zone});
-  s.extra_sections = fmt::format("[policy.d]\ndenial = {}\nsignature-validity = 21d\nrefresh = 12d\n", GetParam());
-  s.write_config();
-  write_text(s.dir / "in.zone",
-             "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
-             "@ SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 3600\n"
-             "@ NS ns1.example.net.\n"
-             "old DNAME new.2.0.192.in-addr.arpa.\n"
-             "5.new PTR host5.example.net.\n");
-  CommandResult signed_zone = s.rdnsprov({"sign", "--zone", zone, "--policy", "d", "--in", (s.dir / "in.zone").string(),
-                                          "--out", (s.dir / "signed.zone").string(), "--keys",
-                                          (s.dir / "keys").string()},
-                                         std::time(nullptr));
-  ASSERT_EQ(signed_zone.exit_code, 0) << signed_zone.all();
-
-  KnotPrimary knot(s.dir / "knot", zone, read_text(s.dir / "signed.zone"));
-  ASSERT_TRUE(knot.ready()) << knot.log();
-  ValidatingResolver unbound(s.dir / "unbound", zone, ksk_ds(s.dir / "keys"), knot.port());
-  ASSERT_TRUE(unbound.ready()) << unbound.log();
+  serve("old DNAME new.2.0.192.in-addr.arpa.\n"
+        "5.new PTR host5.example.net.\n");
+  if (HasFatalFailure()) return;
+  ValidatingResolver& unbound = *unbound_;
 
   DigAnswer redirected = dig(unbound.port(), "5.old.2.0.192.in-addr.arpa", "PTR");
   EXPECT_EQ(redirected.status, "NOERROR") << redirected.text << unbound.log();
