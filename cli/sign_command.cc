@@ -404,7 +404,7 @@ class PhaseClock {
 };
 
 // Reads the master file at `path` as zone `apex`, in canonical order. Bad lines are logged with their line
-// numbers (the first 20 of them) and give nothing; so do names breaking the rules of Zone::owner_problems.
+// numbers (the first 20 of them) and give nothing.
 std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name& apex, dns::ThreadPool& pool) {
   dns::MasterFile parsed = dns::read_master_file(dns::read_file(path), apex, pool, dns::Dialect::kOperator, path);
   if (!parsed.errors.empty()) {
@@ -417,12 +417,16 @@ std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name
   dns::Zone zone(apex);
   zone.mutable_records() = std::move(parsed.records);
   zone.canonicalise();
-  if (std::vector<std::string> problems = zone.owner_problems(); !problems.empty()) {
-    for (std::size_t i = 0; i < problems.size() && i < 20; ++i) spdlog::error("{}: {}", path, problems[i]);
-    spdlog::error("{}: {} problems of its names", path, problems.size());
-    return std::nullopt;
-  }
   return zone;
+}
+
+// Whether the zone read from `path` keeps the rules of Zone::owner_problems (CNAME alone, DNAME occluding nothing);
+// the problems are logged (the first 20 of them). The zone was read, but it is not one to sign or to trust.
+bool keeps_owner_rules(const dns::Zone& zone, const std::string& path) {
+  std::vector<std::string> problems = zone.owner_problems();
+  for (std::size_t i = 0; i < problems.size() && i < 20; ++i) spdlog::error("{}: {}", path, problems[i]);
+  if (!problems.empty()) spdlog::error("{}: {} problems of its names", path, problems.size());
+  return problems.empty();
 }
 
 // The policy `rdnsprov sign` and `verify-zone` use: --policy NAME, else the zone's dnssec-policy, else the
@@ -533,7 +537,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   dns::ThreadPool pool;
   PhaseClock clock("sign", apex);
   std::optional<dns::Zone> zone = read_zone_file(in, apex, pool);
-  if (!zone) {
+  if (!zone || !keeps_owner_rules(*zone, in)) {
     spdlog::error("{}: nothing signed", in);
     return kExitError;
   }
@@ -572,7 +576,9 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
           return std::move(*zone);
         }
         std::optional<dns::Zone> again = read_zone_file(in, apex, pool);
-        if (!again) throw std::runtime_error(fmt::format("{}: cannot read it again", in));
+        if (!again || !keeps_owner_rules(*again, in)) {
+          throw std::runtime_error(fmt::format("{}: cannot read it again", in));
+        }
         return std::move(*again);
       };
       VerifiedSigning signed_zone = sign_and_verify(input, signing, policy.signing, now, std::move(previous),
@@ -646,7 +652,8 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
                  "policy's validity-margin past now, and no expiry before the SOA EXPIRE interval has passed), the\n"
                  "whole NSEC or NSEC3 chain and its type bitmaps, and ZONEMD (required when the policy publishes it).\n"
                  "Prints the first problems. Works on files signed by any signer; reads no key and writes nothing.\n"
-                 "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify.\n\n"
+                 "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify (also:\n"
+                 "a CNAME beside other data, or names a DNAME occludes).\n\n"
               << options;
     return kExitOk;
   }
@@ -664,6 +671,11 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
     return kExitError;
   }
   clock.done("reading the input");
+  if (!keeps_owner_rules(*zone, in)) {
+    std::cout << fmt::format("zone {}  {}: does not verify: its names break the rules of CNAME and DNAME\n",
+                             apex.to_text(), in);
+    return kExitHeld;
+  }
   signer::VerifyResult check = signer::verify_signed_zone(*zone, verify_options(policy, static_cast<std::uint32_t>(global.now)), pool);
   clock.done("verification");
   if (!check.ok) {

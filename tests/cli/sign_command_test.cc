@@ -677,7 +677,8 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
 // bitmaps; a wildcard's RRSIG leaves the "*" out of its labels field, and signing again reuses its signatures. A
 // wrong labels field is refused by verify-zone. A file with a meta type, a type holding names rdnsprov cannot
 // lower-case, a "*" inside a name or an unknown mnemonic is refused, each line named, and nothing is written; so
-// is one whose names break the rules every zone keeps (a CNAME beside other data, a name a DNAME occludes).
+// is one whose names break the rules every zone keeps (a CNAME beside other data, a name a DNAME occludes), which
+// verify-zone finds does not verify.
 TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoesNotHandle) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
@@ -773,6 +774,17 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
             std::string::npos)
       << names.all();
   EXPECT_FALSE(fs::exists(dir / "names-signed.zone"));
+  // verify-zone reads such a zone, signed or not, and finds it does not verify (exit 4), naming the problem.
+  dns::write_file_atomically(dir / "names-signed.zone", signed_text + "1.2.0.192.in-addr.arpa. CNAME x.example.net.\n");
+  CommandResult names_check = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
+                                            "verify-zone", "--zone", zone, "--policy", "nsec", "--in",
+                                            (dir / "names-signed.zone").string()});
+  EXPECT_EQ(names_check.exit_code, 4) << names_check.all();
+  EXPECT_NE(names_check.all().find("names-signed.zone: 1.2.0.192.in-addr.arpa. has a CNAME and other data"),
+            std::string::npos)
+      << names_check.all();
+  EXPECT_NE(names_check.all().find("does not verify: its names break the rules of CNAME and DNAME"), std::string::npos)
+      << names_check.all();
 
   // Two SOA records (found by fuzz_master_file: signed, then written with one of them, the file did not verify).
   dns::write_file_atomically(dir / "two-soa.zone",
