@@ -201,15 +201,6 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
       continue;
     }
     print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
-    std::set<std::uint8_t> other_algorithms;
-    for (const signer::StoredKey& k : *keys) {
-      if (k.active(global.now) && k.key.algorithm() != policy->signing.algorithm) other_algorithms.insert(k.key.algorithm());
-    }
-    for (std::uint8_t algorithm : other_algorithms) {
-      std::cout << fmt::format("  algorithm: keys of {} still sign beside those of the policy's {}; rdnsprov does not "
-                               "finish an algorithm rollover by itself (docs/CONFIG.md, algorithm)\n",
-                               algorithm_text(algorithm), algorithm_text(policy->signing.algorithm));
-    }
     for (const signer::RolloverStatus& s :
          signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now)) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
@@ -707,11 +698,12 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "list: every key with its tag, algorithm, role, state and timing. generate: makes the keys each\n"
                  "zone's policy lacks (what run would make). import: copies BIND key pairs (dnssec-keygen's files)\n"
                  "into the zone's key directory with a state file each; a .private readable by others is refused.\n"
-                 "status: the keys and where each zone is in its rollovers (ZSK pre-publication, KSK double-DS),\n"
-                 "with the dates of the next steps and what the operator must do (ACTION lines: the DS to submit to\n"
-                 "the parent, when the old DS may be removed). run takes the steps when they are due. A zone whose\n"
+                 "status: the keys and where each zone is in its rollovers (ZSK pre-publication, KSK double-DS,\n"
+                 "algorithm), with the dates of the next steps and what the operator must do (ACTION lines: the DS\n"
+                 "to submit to the parent, when the old DS may be removed). run takes the steps when due. A zone whose\n"
                  "dnssec-policy was removed while its published version is signed is shown with the DS to remove.\n"
-                 "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK rollover waits for it.\n"
+                 "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK or algorithm rollover\n"
+                 "waits for it.\n"
                  "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"
                  "DNSKEY RRset though it did not sign the published one (a zone re-keyed on purpose).\n"
                  "ds-gone: confirms that the parent no longer serves any DS of the zone's published signed version\n"

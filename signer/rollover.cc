@@ -41,7 +41,24 @@ std::uint32_t lifetime_of(const SigningPolicy& policy, KeyRole role) {
   return role == KeyRole::kZsk ? policy.zsk_lifetime : policy.ksk_lifetime;
 }
 
-bool is_pending_ds(std::string_view step) { return step == kStepKskDsPending || step == kStepCskDsPending; }
+bool is_pending_ds(std::string_view step) {
+  return step == kStepKskDsPending || step == kStepCskDsPending || step == kStepAlgorithmDsPending;
+}
+
+// Whether the zone has keys of an algorithm other than the policy's that sign it or are still in its DNSKEY RRset
+// (an algorithm rollover under way).
+bool is_other_algorithm(const StoredKey& k, const SigningPolicy& policy, std::int64_t now) {
+  return k.key.algorithm() != policy.algorithm && k.published(now) && k.state.rollover_step != kStepRetired;
+}
+
+// An active key of `role` whose algorithm is not the policy's, outside a rollover of its own.
+const StoredKey* other_algorithm_key(const std::vector<StoredKey>& keys, KeyRole role, const SigningPolicy& policy,
+                                     std::int64_t now) {
+  for (const StoredKey& k : keys) {
+    if (k.state.role == role && is_other_algorithm(k, policy, now) && k.active(now)) return &k;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -101,6 +118,54 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
     }
   }
 
+  // The end of an algorithm rollover (RFC 6781 §4.1.4, with RFC 6840 §5.11's validators, which need one valid
+  // path): once the parent's caches hold the DS of the new algorithm's KSK (or CSK) `successor`, every key of the
+  // old algorithm leaves the zone at once, DNSKEYs and signatures together (a DNSKEY of an algorithm that signs
+  // nothing would break RFC 4035 §2.2). The old KSK's DS may go from the parent once caches let go of its DNSKEY.
+  auto retire_algorithm = [&](StoredKey& old_ksk, const StoredKey& successor) {
+    std::uint8_t algorithm = old_ksk.key.algorithm();
+    for (StoredKey& o : keys) {
+      if (o.key.algorithm() != algorithm || o.state.rollover_step == kStepRetired || !o.published(now)) continue;
+      o.state.timing.inactive = now;
+      o.state.timing.deletion = now;
+      bool holds_ds = &o == &old_ksk;
+      o.state.rollover_step = holds_ds ? kStepDsRemoval : kStepRetired;
+      touch(o);
+      event(o,
+            holds_ds ? fmt::format("algorithm rollover: old {} {} (algorithm {}) removed from the DNSKEY RRset with "
+                                   "its signatures; its DS stays at the parent until caches let go of the old DNSKEY "
+                                   "RRset",
+                                   key_role_to_text(o.state.role), o.key.key_tag(), algorithm)
+                     : fmt::format("algorithm rollover: old {} {} (algorithm {}) removed from the DNSKEY RRset with its "
+                                   "signatures",
+                                   key_role_to_text(o.state.role), o.key.key_tag(), algorithm),
+            successor.key.key_tag());
+    }
+  };
+
+  // 1b. An algorithm rollover whose new algorithm is no longer the policy's (changed back before it ended): it is
+  // abandoned, both algorithms' keys signing as before; step 2b then rolls the zone back to the policy's algorithm.
+  for (StoredKey& k : keys) {
+    const std::string& step = k.state.rollover_step;
+    if ((step != kStepAlgorithmDsPending && step != kStepAlgorithmDsSeen) || k.key.algorithm() == policy.algorithm) {
+      continue;
+    }
+    StoredKey* predecessor = find_tag(keys, k.state.predecessor);
+    k.state.rollover_step.clear();
+    k.state.predecessor.reset();
+    touch(k);
+    event(k,
+          fmt::format("algorithm rollover to {} abandoned: the policy's algorithm is {} again; {} {} signs on beside "
+                      "the policy's keys until the zone is rolled back",
+                      k.key.algorithm(), policy.algorithm, key_role_to_text(k.state.role), k.key.key_tag()),
+          predecessor ? std::optional(predecessor->key.key_tag()) : std::nullopt);
+    if (predecessor && predecessor->state.rollover_step == kStepRolling) {
+      predecessor->state.rollover_step.clear();
+      predecessor->state.successor.reset();
+      touch(*predecessor);
+    }
+  }
+
   // 2. Steps whose waits are over. Indices: generating a key below appends to `keys`.
   std::size_t count = keys.size();
   for (std::size_t i = 0; i < count; ++i) {
@@ -151,6 +216,14 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
         touch(*predecessor);
         event(*predecessor, fmt::format("old CSK {} stops signing", predecessor->key.key_tag()), k.key.key_tag());
       }
+    } else if (step == kStepAlgorithmDsSeen && now >= *k.state.ds_published + parent_wait) {
+      k.state.rollover_step.clear();
+      touch(k);
+      event(k,
+            fmt::format("algorithm rollover: {} {} (algorithm {}) alone signs the DNSKEY RRset from now",
+                        key_role_to_text(k.state.role), k.key.key_tag(), k.key.algorithm()),
+            k.state.predecessor);
+      if (predecessor) retire_algorithm(*predecessor, k);
     } else if ((step == kStepZskRetiring || step == kStepCskRetiring) && k.state.signatures_gone &&
                now >= *k.state.signatures_gone + signature_wait) {
       k.state.timing.deletion = now;
@@ -170,6 +243,46 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
                         k.key.key_tag(), ds_text(k)),
             k.state.successor);
     }
+  }
+
+  // 2b. An algorithm rollover reaches its DS step: the policy's algorithm changed, its new keys (made by
+  // KeyStore::ensure_keys) sign beside the old ones, and its KSK (or CSK) has been in the DNSKEY RRset, with its
+  // signatures over every RRset, for long enough that every cache holds both. Its DS may now replace the old one at
+  // the parent; the old keys leave once the operator confirms it (confirm_ds) and the parent's caches follow.
+  for (std::size_t i = 0; i < count; ++i) {
+    StoredKey& fresh = keys[i];
+    if (fresh.state.role == KeyRole::kZsk || fresh.key.algorithm() != policy.algorithm || !fresh.active(now) ||
+        !fresh.state.rollover_step.empty() || !fresh.state.dnskey_seen ||
+        now < *fresh.state.dnskey_seen + signature_wait) {
+      continue;
+    }
+    StoredKey* old_key = nullptr;
+    for (StoredKey& o : keys) {
+      if (o.state.role == fresh.state.role && is_other_algorithm(o, policy, now) && o.active(now) &&
+          o.state.rollover_step.empty() && !o.state.successor) {
+        old_key = &o;
+      }
+    }
+    if (!old_key) continue;
+    fresh.state.predecessor = old_key->key.key_tag();
+    fresh.state.rollover_step = kStepAlgorithmDsPending;
+    old_key->state.successor = fresh.key.key_tag();
+    old_key->state.rollover_step = kStepRolling;
+    touch(fresh);
+    touch(*old_key);
+    std::string role(key_role_to_text(fresh.state.role));
+    event(fresh,
+          fmt::format("algorithm rollover {} → {}: the new {} {} and its signatures are in every cache; submit its DS "
+                      "to the parent ({}) and confirm with `rdnsprov keys ds-seen --zone {} --key {}` once the parent "
+                      "serves it",
+                      old_key->key.algorithm(), fresh.key.algorithm(), role, fresh.key.key_tag(), ds_text(fresh),
+                      fresh.key.zone().to_text(), fresh.key.key_tag()),
+          old_key->key.key_tag());
+    event(*old_key,
+          fmt::format("{} {} (algorithm {}) keeps signing until the DS of {} {} (algorithm {}) is at the parent", role,
+                      old_key->key.key_tag(), old_key->key.algorithm(), role, fresh.key.key_tag(),
+                      fresh.key.algorithm()),
+          fresh.key.key_tag());
   }
 
   // 3. Rollovers that start: the current key of a role has reached its lifetime (less the pre-publication lead
@@ -257,7 +370,11 @@ dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredK
                                   store.zone().to_text(), k->state.rollover_step));
   }
   k->state.ds_published = now;
-  k->state.rollover_step = k->state.role == KeyRole::kCsk ? kStepCskDsSeen : kStepKskDsSeen;
+  if (k->state.rollover_step == kStepAlgorithmDsPending) {
+    k->state.rollover_step = kStepAlgorithmDsSeen;
+  } else {
+    k->state.rollover_step = k->state.role == KeyRole::kCsk ? kStepCskDsSeen : kStepKskDsSeen;
+  }
   store.save(*k);
   return RolloverEvent{key_tag, k->state.role, "ds-published",
                        fmt::format("the operator confirmed that the parent serves the DS of key {} ({})", key_tag,
@@ -290,13 +407,14 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
     for (const StoredKey& k : keys) {
       if (k.state.role != role) continue;
       const std::string& step = k.state.rollover_step;
-      if (step == kStepZskPrepublished || is_pending_ds(step) || step == kStepKskDsSeen || step == kStepCskDsSeen) {
+      if (step == kStepZskPrepublished || is_pending_ds(step) || step == kStepKskDsSeen || step == kStepCskDsSeen ||
+          step == kStepAlgorithmDsSeen) {
         rolling_new = &k;
       } else if (step == kStepZskRetiring || step == kStepCskRetiring || step == kStepDsRemoval ||
                  step == kStepRolling) {
         rolling_old = &k;
-      } else if (step.empty() && k.active(now)) {
-        current = &k;
+      } else if (step.empty() && k.active(now) && (!current || k.key.algorithm() == policy.algorithm)) {
+        current = &k;  // the policy's algorithm first: during an algorithm rollover, the old one's keys sign too
       }
     }
     if (rolling_new) {
@@ -304,8 +422,14 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       const StoredKey* o = find_tag(keys, n.state.predecessor);
       std::uint16_t old_tag = o ? o->key.key_tag() : 0;
       status.phase = n.state.rollover_step;
-      status.lines.push_back(fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
-                                         rollover_time_text(n.state.timing.created.value_or(now))));
+      if (o && o->key.algorithm() != n.key.algorithm()) {
+        status.lines.push_back(fmt::format("{} rollover {} → {}, algorithm rollover {} → {}: both sign the zone since {}",
+                                           name, old_tag, n.key.key_tag(), o->key.algorithm(), n.key.algorithm(),
+                                           rollover_time_text(n.state.dnskey_seen.value_or(key_start(n)))));
+      } else {
+        status.lines.push_back(fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
+                                           rollover_time_text(n.state.timing.created.value_or(now))));
+      }
       const std::string& step = n.state.rollover_step;
       if (step == kStepZskPrepublished) {
         status.lines.push_back(fmt::format("step 1/3 done: new ZSK {} is in the DNSKEY RRset (inactive) since {}",
@@ -317,7 +441,11 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
         status.lines.push_back(fmt::format("step 2/3: it starts signing from {} (DNSKEY TTL + propagation after that)",
                                            when(since + dnskey_wait, "")));
       } else if (is_pending_ds(step)) {
-        status.lines.push_back(fmt::format("step 1/3: new {} {} made; its DS must reach the parent", name, n.key.key_tag()));
+        status.lines.push_back(
+            step == kStepAlgorithmDsPending
+                ? fmt::format("step 1/3: the DS of {} {} (algorithm {}) must reach the parent", name, n.key.key_tag(),
+                              n.key.algorithm())
+                : fmt::format("step 1/3: new {} {} made; its DS must reach the parent", name, n.key.key_tag()));
         status.operator_action = fmt::format(
             "submit this DS to the parent of {}: {}   then, once the parent serves it: rdnsprov keys ds-seen --zone {} "
             "--key {}   (the rollover waits for this; {} {} keeps signing meanwhile)",
@@ -327,8 +455,14 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
         if (step == kStepCskDsSeen) swap = std::max(swap, n.state.dnskey_seen ? *n.state.dnskey_seen + dnskey_wait : swap);
         status.lines.push_back(fmt::format("step 1/3 done: DS of {} {} confirmed at the parent {}", name,
                                            n.key.key_tag(), rollover_time_text(*n.state.ds_published)));
-        status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(), name,
-                                           old_tag, when(swap, "")));
+        if (step == kStepAlgorithmDsSeen && o) {
+          status.lines.push_back(fmt::format("step 2/3: every key of algorithm {} leaves the zone from {}, {} {} alone "
+                                             "signing the DNSKEY RRset",
+                                             o->key.algorithm(), when(swap, ""), name, n.key.key_tag()));
+        } else {
+          status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(), name,
+                                             old_tag, when(swap, "")));
+        }
         status.operator_action = fmt::format("keep both DS records ({} and {}) at the parent", old_tag, n.key.key_tag());
       }
     } else if (rolling_old && rolling_old->state.rollover_step != kStepRolling) {
@@ -339,10 +473,10 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                          rollover_time_text(o.state.timing.inactive.value_or(now))));
       if (o.state.rollover_step == kStepDsRemoval) {
         status.lines.push_back(fmt::format(
-            "step 3/3: the DS of old KSK {} may be removed from the parent from {}", o.key.key_tag(),
+            "step 3/3: the DS of old {} {} may be removed from the parent from {}", name, o.key.key_tag(),
             when(o.state.ds_removable, "DNSKEY TTL + propagation after the first publication without it")));
         status.operator_action = fmt::format(
-            "keep the DS of KSK {} at the parent until {}; then remove it ({})", o.key.key_tag(),
+            "keep the DS of {} {} at the parent until {}; then remove it ({})", name, o.key.key_tag(),
             o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run",
             ds_text(o));
       } else {
@@ -355,6 +489,24 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
               "keep the DS of CSK {} at the parent until {}", o.key.key_tag(),
               o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run");
         }
+      }
+    } else if (const StoredKey* old_key = other_algorithm_key(keys, role, policy, now); current && old_key) {
+      // An algorithm rollover before its DS step: both algorithms sign until caches hold the new keys.
+      status.phase = "algorithm-rollover";
+      status.lines.push_back(fmt::format("algorithm rollover {} → {}: {} {} (algorithm {}) signs beside {} {} since {}",
+                                         old_key->key.algorithm(), policy.algorithm, name, current->key.key_tag(),
+                                         current->key.algorithm(), name, old_key->key.key_tag(),
+                                         rollover_time_text(current->state.dnskey_seen.value_or(key_start(*current)))));
+      if (role == KeyRole::kZsk) {
+        status.lines.push_back(fmt::format("old ZSK {} leaves the zone with the old KSK, at the end of the rollover",
+                                           old_key->key.key_tag()));
+      } else {
+        status.lines.push_back(fmt::format(
+            "step 1/3: its DS may replace the old one at the parent from {} (DNSKEY and signature TTLs + propagation "
+            "after its first publication); run then asks for it",
+            when(current->state.dnskey_seen ? std::optional(*current->state.dnskey_seen + signature_wait)
+                                            : std::nullopt,
+                 "the date shown after the next run")));
       }
     } else if (current) {
       std::uint32_t lifetime = lifetime_of(policy, role);

@@ -1,5 +1,6 @@
 // Key rollovers driven by the policy's lifetimes, walked with `rdnsprov run --now` every two hours over nine days:
-// ZSK pre-publication and KSK double-DS (KSK + ZSK layout), and the CSK rollover. The parent is played by the test:
+// ZSK pre-publication and KSK double-DS (KSK + ZSK layout), the CSK rollover, and an algorithm rollover (the
+// policy's algorithm changed six hours into the walk, ED25519 → ECDSAP256SHA256). The parent is played by the test:
 // it adds the new DS when `run` asks for it (journal "key" event, `keys status` ACTION), confirms it a day later
 // with `rdnsprov keys ds-seen`, and removes the old DS when `run` says it may. At every publication the zone passes
 // rdnsprov's own gate; at every rollover step it passes dnssec-verify and, served by Knot, validates through Unbound
@@ -9,6 +10,7 @@
 // SERVFAIL during a rollover).
 //
 // The walk ends at the wall clock, because dnssec-verify validates signatures against it.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -39,12 +41,15 @@ constexpr std::time_t kSignatureWait = 5 * kHour;
 constexpr std::time_t kParentWait = 5 * kHour;
 
 struct Layout {
-  std::string keys;       // policy `keys`
-  std::string algorithm;  // policy `algorithm`
-  std::string denial;     // policy `denial`
+  std::string keys;           // policy `keys`
+  std::string algorithm;      // policy `algorithm`
+  std::string denial;         // policy `denial`
+  std::string new_algorithm;  // policy `algorithm` from six hours into the walk on (none: empty)
 };
 
-void PrintTo(const Layout& l, std::ostream* out) { *out << l.keys << " " << l.algorithm << " " << l.denial; }
+void PrintTo(const Layout& l, std::ostream* out) {
+  *out << l.keys << " " << l.algorithm << " " << l.denial << (l.new_algorithm.empty() ? "" : " → ") << l.new_algorithm;
+}
 
 // One published version of the zone, as a validator sees it.
 struct Version {
@@ -108,7 +113,14 @@ bool chain_validates(const Version& v, const std::set<std::uint16_t>& ds_tags) {
   return false;
 }
 
-// Everything a validator may combine when `latest` is published after `history`.
+// Whether two sets of key tags share one.
+bool overlap(const std::set<std::uint16_t>& a, const std::map<std::uint16_t, std::string>& b) {
+  return std::any_of(a.begin(), a.end(), [&](std::uint16_t tag) { return b.count(tag) != 0; });
+}
+
+// Everything a validator may combine when `latest` is published after `history`. Every signing key signs every
+// RRset (the ZSKs, or the CSKs), so an RRset validates with a DNSKEY RRset when one of its signers is in it (RFC 6840
+// §5.11: one valid path is enough; during an algorithm rollover, keys of both algorithms sign).
 void check_caches(const std::vector<Version>& history, const Version& latest, const std::vector<ParentDs>& parent) {
   for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
     EXPECT_TRUE(chain_validates(latest, ds)) << "the new DNSKEY RRset does not validate from a cached DS RRset of "
@@ -118,10 +130,9 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
     // Its DNSKEY RRset may still be cached: the new signatures must validate with it, and the parent's DS RRset
     // (as it may be cached now) must still validate it.
     if (latest.published < old.replaced + kDnskeyWait) {
-      for (std::uint16_t tag : latest.data_signers) {
-        EXPECT_TRUE(old.dnskeys.count(tag)) << "new signatures by key " << tag << " cannot be validated with the "
-                                            << "DNSKEY RRset published at " << old.published << " still in caches";
-      }
+      EXPECT_TRUE(overlap(latest.data_signers, old.dnskeys))
+          << "new signatures by keys " << fmt::format("{}", fmt::join(latest.data_signers, ", "))
+          << " cannot be validated with the DNSKEY RRset published at " << old.published << " still in caches";
       for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
         EXPECT_TRUE(chain_validates(old, ds)) << "the DNSKEY RRset published at " << old.published
                                               << ", still in caches, no longer validates from the parent's DS";
@@ -129,10 +140,9 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
     }
     // Its signatures may still be cached: the new DNSKEY RRset must hold their keys.
     if (latest.published < old.replaced + kSignatureWait) {
-      for (std::uint16_t tag : old.data_signers) {
-        EXPECT_TRUE(latest.dnskeys.count(tag)) << "signatures by key " << tag << " published at " << old.published
-                                               << ", still in caches, have no DNSKEY in the new zone";
-      }
+      EXPECT_TRUE(overlap(old.data_signers, latest.dnskeys))
+          << "signatures by keys " << fmt::format("{}", fmt::join(old.data_signers, ", ")) << " published at "
+          << old.published << ", still in caches, have no DNSKEY in the new zone";
     }
   }
 }
@@ -170,13 +180,18 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       testing::missing_programs({"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}));
   const Layout& layout = GetParam();
   bool csk = layout.keys == "csk";
+  bool algorithm_rollover = !layout.new_algorithm.empty();
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h";
-  s.extra_sections = fmt::format(
-      "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
-      "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = 4d\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
-      "parent-propagation-delay = 1h\n",
-      layout.keys, layout.algorithm, layout.denial);
+  // The algorithm rollover's KSKs have no lifetime, so that it is the one KSK rollover of the walk.
+  auto policy = [&](const std::string& algorithm) {
+    return fmt::format(
+        "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
+        "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = {}\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
+        "parent-propagation-delay = 1h\n",
+        layout.keys, algorithm, layout.denial, algorithm_rollover ? "0" : "4d");
+  };
+  s.extra_sections = policy(layout.algorithm);
   s.write_config();
   s.write_dump(slash24_delegations(193, 300));
 
@@ -190,8 +205,13 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   std::string served_before;
   std::unique_ptr<KnotPrimary> knot;
   int unbound_runs = 0;
+  std::time_t new_algorithm_published = 0;  // the first publication with keys of the new algorithm
   for (std::time_t t = start; t <= wall; t += kStep) {
     SCOPED_TRACE(fmt::format("run at --now {} (start + {} h)", t, (t - start) / kHour));
+    if (algorithm_rollover && t >= start + 6 * kHour && s.extra_sections == policy(layout.algorithm)) {
+      s.extra_sections = policy(layout.new_algorithm);
+      s.write_config();
+    }
     std::size_t mark = s.journal_size();
     for (auto it = confirm_at.begin(); it != confirm_at.end();) {
       if (t < it->second) {
@@ -211,7 +231,7 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       std::string role = e.at("role");
       std::uint16_t tag = e.at("key_tag");
       ++steps_seen[role + ":" + step];
-      if (step == "ksk-ds-pending" || step == "csk-ds-pending") {
+      if (step == "ksk-ds-pending" || step == "csk-ds-pending" || step == "algorithm-ds-pending") {
         // `keys status` tells the operator which DS to submit; the parent adds it now and serves it a day later,
         // when the test confirms it (the rollover must wait for that).
         CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);
@@ -224,6 +244,11 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
             << status.output;
         parent.push_back(ParentDs{tag, {}, t, 0});
         confirm_at[tag] = t + 86400;
+        // An algorithm rollover asks for the new DS only once every cache holds the new keys and signatures.
+        if (algorithm_rollover) {
+          ASSERT_NE(new_algorithm_published, 0) << "a DS asked for before keys of the new algorithm were published";
+          EXPECT_GE(t, new_algorithm_published + std::max(kDnskeyWait, kSignatureWait));
+        }
       }
       if (step == "active" && (role == "ksk" || role == "csk") && e.contains("other_key")) {
         // The new KSK/CSK signs the DNSKEY RRset only after the confirmed DS has had time to reach every cache.
@@ -247,6 +272,11 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
     if (served == served_before) continue;
     served_before = served;
     Version latest = read_version(served, t);
+    if (algorithm_rollover && !new_algorithm_published &&
+        std::any_of(latest.dnskeys.begin(), latest.dnskeys.end(),
+                    [](const auto& key) { return static_cast<unsigned char>(key.second[3]) == 13; })) {
+      new_algorithm_published = t;
+    }
     check_caches(history, latest, parent);
     if (!history.empty()) history.back().replaced = t;
     history.push_back(latest);
@@ -282,7 +312,9 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   EXPECT_GE(unbound_runs, csk ? 6 : 12);
   // Every step was taken, at least once, in the nine days.
   std::vector<std::string> expected =
-      csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
+      algorithm_rollover ? std::vector<std::string>{"ksk:algorithm-ds-pending", "ksk:rolling", "ksk:ds-published",
+                                                    "ksk:active", "ksk:ds-removal", "ksk:retired", "zsk:retired"}
+      : csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
                                      "csk:csk-retiring", "csk:retired"}
           : std::vector<std::string>{"zsk:zsk-prepublished", "zsk:active",      "zsk:zsk-retiring",
                                      "zsk:retired",          "ksk:ksk-ds-pending", "ksk:rolling",
@@ -301,12 +333,27 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, wall);
   ASSERT_EQ(status.exit_code, 0) << status.all();
   EXPECT_EQ(status.output.find("ACTION"), std::string::npos) << status.output;
+  if (algorithm_rollover) {
+    // The zone is signed with the new algorithm alone, and no key of the old one signs or is published.
+    ASSERT_NE(new_algorithm_published, 0);
+    const Version& last = history.back();
+    int ksks = 0;
+    for (const auto& [tag, rdata] : last.dnskeys) {
+      EXPECT_EQ(static_cast<unsigned char>(rdata[3]), 13u) << "key " << tag << " of another algorithm is published";
+      ksks += static_cast<unsigned char>(rdata[1]) == 1;  // flags 257
+    }
+    EXPECT_EQ(ksks, 1);
+    for (std::uint16_t tag : last.data_signers) EXPECT_TRUE(last.dnskeys.count(tag)) << tag;
+    EXPECT_EQ(status.output.find("algorithm-rollover"), std::string::npos) << status.output;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, KeyRollover,
-                         ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec"},
-                                           Layout{"csk", "ed25519", "nsec3"}),
+                         ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec", ""},
+                                           Layout{"csk", "ed25519", "nsec3", ""},
+                                           Layout{"ksk-zsk", "ed25519", "nsec3", "ecdsap256sha256"}),
                          [](const ::testing::TestParamInfo<Layout>& param) {
+                           if (!param.param.new_algorithm.empty()) return std::string("algorithm");
                            return param.param.keys == "csk" ? std::string("csk") : std::string("ksk_zsk");
                          });
 

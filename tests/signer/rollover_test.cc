@@ -199,5 +199,140 @@ TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
             t3 + 4200);
 }
 
+// The policy's algorithm changes (ED25519 → ECDSAP256SHA256, CSK layout): the new CSK signs beside the old one, its
+// DS is asked for once caches hold both, the old key leaves only after the confirmed DS has reached the parent's
+// caches, and its DS may go once caches let go of its DNSKEY. Each wait is checked one second early.
+TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.key_layout = KeyLayout::kCsk;
+  policy.algorithm = 15;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  ASSERT_EQ(loaded->size(), 1u);
+  std::uint16_t old_tag = (*loaded)[0].key.key_tag();
+  policy.algorithm = 13;
+  std::int64_t t1 = kT0 + kDay;
+  loaded = store.ensure_keys(policy, t1);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  ASSERT_EQ(keys.size(), 2u);
+  ASSERT_EQ(signing_keys(keys, t1).size(), 2u);  // both sign from now
+  std::uint16_t new_tag = keys[0].key.key_tag() == old_tag ? keys[1].key.key_tag() : keys[0].key.key_tag();
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].phase, "algorithm-rollover");
+
+  // The first publication with both: the DS may replace the old one once DNSKEY and signatures are in every cache.
+  const std::int64_t signature_wait = 7200 + 600;
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1).empty());
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait - 1).empty());
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].key_tag, new_tag);
+  EXPECT_EQ(events[0].step, kStepAlgorithmDsPending);
+  EXPECT_NE(events[0].detail.find("IN DS " + std::to_string(new_tag) + " 13 2 "), std::string::npos) << events[0].detail;
+  EXPECT_EQ(events[1].key_tag, old_tag);
+  EXPECT_EQ(events[1].step, kStepRolling);
+
+  // Without confirmation, a year later: both still sign, and keys status asks for the DS.
+  std::int64_t later = t1 + 365 * kDay;
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), later).empty());
+  EXPECT_EQ(signing_keys(keys, later).size(), 2u);
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), later);
+  EXPECT_EQ(status[0].phase, kStepAlgorithmDsPending);
+  EXPECT_NE(status[0].lines[0].find("algorithm rollover 15 → 13"), std::string::npos) << status[0].lines[0];
+  EXPECT_NE(status[0].lines[1].find("the DS of CSK " + std::to_string(new_tag) + " (algorithm 13) must reach"),
+            std::string::npos)
+      << status[0].lines[1];
+  EXPECT_NE(status[0].operator_action.find("keys ds-seen --zone 193.in-addr.arpa. --key " + std::to_string(new_tag)),
+            std::string::npos)
+      << status[0].operator_action;
+
+  // Only the new key's DS is confirmed; the state survives a reload.
+  EXPECT_FALSE(confirm_ds(store, keys, old_tag, later).ok());
+  std::int64_t t2 = later + kDay;
+  auto seen = confirm_ds(store, keys, new_tag, t2);
+  ASSERT_TRUE(seen.ok()) << seen.error();
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t2);
+  EXPECT_NE(status[0].lines[2].find("step 2/3: every key of algorithm 15 leaves the zone from "), std::string::npos)
+      << status[0].lines[2];
+  auto reloaded = store.load();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error();
+  keys = *reloaded;
+  EXPECT_NE(with_step(keys, KeyRole::kCsk, kStepAlgorithmDsSeen), nullptr);
+
+  // The old algorithm leaves the parent's DS TTL + propagation after the confirmation, DNSKEY and signatures at once.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4199).empty());
+  std::int64_t t3 = t2 + 4200;
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t3);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].key_tag, new_tag);
+  EXPECT_EQ(events[0].step, "");
+  EXPECT_EQ(events[1].key_tag, old_tag);
+  EXPECT_EQ(events[1].step, kStepDsRemoval);
+  std::vector<SigningKey> after = signing_keys(keys, t3);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].key.key_tag(), new_tag);
+  EXPECT_TRUE(after[0].active);
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
+  EXPECT_EQ(status[0].phase, kStepDsRemoval);
+  EXPECT_NE(status[0].operator_action.find("keep the DS of CSK " + std::to_string(old_tag)), std::string::npos)
+      << status[0].operator_action;
+
+  // Its DS may go DNSKEY TTL + propagation after the first publication without it.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4199).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key_tag, old_tag);
+  EXPECT_EQ(events[0].step, kStepRetired);
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3 + 4200);
+  EXPECT_EQ(status[0].phase, "no lifetime") << status[0].lines[0];
+  EXPECT_TRUE(status[0].operator_action.empty()) << status[0].operator_action;
+}
+
+// The policy's algorithm goes back (ECDSAP256SHA256 → ED25519 → ECDSAP256SHA256, KSK + ZSK) while the rollover waits
+// for the new DS: the rollover is abandoned, and one back to the policy's algorithm asks for the DS of its KSK at
+// once (its keys have been in every cache since long); confirmed, it removes the other algorithm's keys.
+TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  policy.algorithm = 15;
+  std::int64_t t1 = kT0 + kDay;
+  loaded = store.ensure_keys(policy, t1);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  ASSERT_EQ(keys.size(), 4u);
+  advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1);
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + kDay);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].step, kStepAlgorithmDsPending);
+  std::uint16_t ed25519_ksk = events[0].key_tag;
+  std::uint16_t ecdsa_ksk = events[1].key_tag;
+
+  policy.algorithm = 13;
+  std::int64_t t2 = t1 + 2 * kDay;
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].key_tag, ed25519_ksk);
+  EXPECT_NE(events[0].detail.find("algorithm rollover to 15 abandoned"), std::string::npos) << events[0].detail;
+  EXPECT_EQ(events[1].key_tag, ecdsa_ksk);
+  EXPECT_EQ(events[1].step, kStepAlgorithmDsPending);
+  EXPECT_EQ(events[2].key_tag, ed25519_ksk);
+  EXPECT_EQ(events[2].step, kStepRolling);
+  EXPECT_EQ(signing_keys(keys, t2).size(), 4u);  // both algorithms still sign
+
+  ASSERT_TRUE(confirm_ds(store, keys, ecdsa_ksk, t2).ok());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4200);
+  ASSERT_EQ(events.size(), 3u);  // the ECDSA KSK alone signs the DNSKEY RRset; the ED25519 KSK and ZSK leave
+  std::vector<SigningKey> left = signing_keys(keys, t2 + 4200);
+  ASSERT_EQ(left.size(), 2u);
+  for (const SigningKey& k : left) EXPECT_EQ(k.key.algorithm(), 13);
+}
+
 }  // namespace
 }  // namespace rdnsprov::signer
