@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "dns/dnssec.h"
 #include "dns/rdata.h"
@@ -42,22 +43,55 @@ std::uint32_t lifetime_of(const SigningPolicy& policy, KeyRole role) {
 }
 
 bool is_pending_ds(std::string_view step) {
-  return step == kStepKskDsPending || step == kStepCskDsPending || step == kStepAlgorithmDsPending;
+  return step == kStepKskDsPending || step == kStepCskDsPending || step == kStepKeysetDsPending;
 }
 
-// Whether the zone has keys of an algorithm other than the policy's that sign it or are still in its DNSKEY RRset
-// (an algorithm rollover under way).
-bool is_other_algorithm(const StoredKey& k, const SigningPolicy& policy, std::int64_t now) {
-  return k.key.algorithm() != policy.algorithm && k.published(now) && k.state.rollover_step != kStepRetired;
+// "KSK", "ZSK", "CSK".
+std::string role_name(KeyRole role) {
+  std::string name(key_role_to_text(role));
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
 }
 
-// An active key of `role` whose algorithm is not the policy's, outside a rollover of its own.
-const StoredKey* other_algorithm_key(const std::vector<StoredKey>& keys, KeyRole role, const SigningPolicy& policy,
-                                     std::int64_t now) {
+bool is_keyset_step(std::string_view step) { return step == kStepKeysetDsPending || step == kStepKeysetDsSeen; }
+
+bool signs_dnskey(KeyRole role) { return role != KeyRole::kZsk; }
+bool signs_data(KeyRole role) { return role != KeyRole::kKsk; }
+
+// Whether a key is of the policy's algorithm and of a role its key layout has.
+bool in_policy(const StoredKey& k, const SigningPolicy& policy) {
+  bool csk = policy.key_layout == KeyLayout::kCsk;
+  return k.key.algorithm() == policy.algorithm && (k.state.role == KeyRole::kCsk) == csk;
+}
+
+// A key the policy no longer has (another algorithm or key layout) that is still in the zone: a key set rollover
+// is under way.
+bool is_outside_policy(const StoredKey& k, const SigningPolicy& policy, std::int64_t now) {
+  return !in_policy(k, policy) && k.published(now) && k.state.rollover_step != kStepRetired;
+}
+
+// An active key outside the policy doing the work of `role` (signing the DNSKEY RRset for a KSK or CSK, the data
+// for a ZSK), outside a rollover of its own.
+const StoredKey* outside_policy_key(const std::vector<StoredKey>& keys, KeyRole role, const SigningPolicy& policy,
+                                    std::int64_t now) {
   for (const StoredKey& k : keys) {
-    if (k.state.role == role && is_other_algorithm(k, policy, now) && k.active(now)) return &k;
+    bool same_work = signs_dnskey(role) ? signs_dnskey(k.state.role) : signs_data(k.state.role);
+    if (same_work && is_outside_policy(k, policy, now) && k.active(now) && k.state.rollover_step.empty()) return &k;
   }
   return nullptr;
+}
+
+// What a key set rollover from `old_key` to `fresh` changes: "algorithm 15 → 13", "KSK + ZSK → CSK", or both.
+std::string keyset_change(const StoredKey& old_key, const StoredKey& fresh) {
+  auto layout = [](const StoredKey& k) { return k.state.role == KeyRole::kCsk ? "CSK" : "KSK + ZSK"; };
+  std::vector<std::string> parts;
+  if (old_key.key.algorithm() != fresh.key.algorithm()) {
+    parts.push_back(fmt::format("algorithm {} → {}", old_key.key.algorithm(), fresh.key.algorithm()));
+  }
+  if (std::string_view(layout(old_key)) != layout(fresh)) {
+    parts.push_back(fmt::format("{} → {}", layout(old_key), layout(fresh)));
+  }
+  return parts.empty() ? std::string("key set") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
 }  // namespace
@@ -118,46 +152,42 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
     }
   }
 
-  // The end of an algorithm rollover (RFC 6781 §4.1.4, with RFC 6840 §5.11's validators, which need one valid
-  // path): once the parent's caches hold the DS of the new algorithm's KSK (or CSK) `successor`, every key of the
-  // old algorithm leaves the zone at once, DNSKEYs and signatures together (a DNSKEY of an algorithm that signs
-  // nothing would break RFC 4035 §2.2). The old KSK's DS may go from the parent once caches let go of its DNSKEY.
-  auto retire_algorithm = [&](StoredKey& old_ksk, const StoredKey& successor) {
-    std::uint8_t algorithm = old_ksk.key.algorithm();
+  // The end of a key set rollover (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout), for
+  // validators that need one valid path (RFC 6840 §5.11): once the parent's caches hold the DS of the policy's new
+  // KSK (or CSK) `successor`, every key outside the policy leaves the zone at once, DNSKEYs and signatures together
+  // (a DNSKEY of an algorithm that signs nothing would break RFC 4035 §2.2). The DS of `old_ksk` (the old KSK or
+  // CSK) may go from the parent once caches let go of its DNSKEY.
+  auto retire_outside_policy = [&](StoredKey& old_ksk, const StoredKey& successor) {
+    std::string change = keyset_change(old_ksk, successor);
     for (StoredKey& o : keys) {
-      if (o.key.algorithm() != algorithm || o.state.rollover_step == kStepRetired || !o.published(now)) continue;
+      if (!is_outside_policy(o, policy, now)) continue;
       o.state.timing.inactive = now;
       o.state.timing.deletion = now;
       bool holds_ds = &o == &old_ksk;
       o.state.rollover_step = holds_ds ? kStepDsRemoval : kStepRetired;
       touch(o);
       event(o,
-            holds_ds ? fmt::format("algorithm rollover: old {} {} (algorithm {}) removed from the DNSKEY RRset with "
-                                   "its signatures; its DS stays at the parent until caches let go of the old DNSKEY "
-                                   "RRset",
-                                   key_role_to_text(o.state.role), o.key.key_tag(), algorithm)
-                     : fmt::format("algorithm rollover: old {} {} (algorithm {}) removed from the DNSKEY RRset with its "
-                                   "signatures",
-                                   key_role_to_text(o.state.role), o.key.key_tag(), algorithm),
+            fmt::format("key set rollover ({}): old {} {} (algorithm {}) removed from the DNSKEY RRset with its "
+                        "signatures{}",
+                        change, role_name(o.state.role), o.key.key_tag(), o.key.algorithm(),
+                        holds_ds ? "; its DS stays at the parent until caches let go of the old DNSKEY RRset" : ""),
             successor.key.key_tag());
     }
   };
 
-  // 1b. An algorithm rollover whose new algorithm is no longer the policy's (changed back before it ended): it is
-  // abandoned, both algorithms' keys signing as before; step 2b then rolls the zone back to the policy's algorithm.
+  // 1b. A key set rollover whose new key is no longer of the policy (its algorithm or layout changed back before
+  // the rollover ended) is abandoned, every key signing as before; step 2b then rolls the zone back to the policy.
   for (StoredKey& k : keys) {
     const std::string& step = k.state.rollover_step;
-    if ((step != kStepAlgorithmDsPending && step != kStepAlgorithmDsSeen) || k.key.algorithm() == policy.algorithm) {
-      continue;
-    }
+    if (!is_keyset_step(step) || in_policy(k, policy)) continue;
     StoredKey* predecessor = find_tag(keys, k.state.predecessor);
     k.state.rollover_step.clear();
     k.state.predecessor.reset();
     touch(k);
     event(k,
-          fmt::format("algorithm rollover to {} abandoned: the policy's algorithm is {} again; {} {} signs on beside "
+          fmt::format("key set rollover to {} {} (algorithm {}) abandoned: the policy changed back; it signs on beside "
                       "the policy's keys until the zone is rolled back",
-                      k.key.algorithm(), policy.algorithm, key_role_to_text(k.state.role), k.key.key_tag()),
+                      role_name(k.state.role), k.key.key_tag(), k.key.algorithm()),
           predecessor ? std::optional(predecessor->key.key_tag()) : std::nullopt);
     if (predecessor && predecessor->state.rollover_step == kStepRolling) {
       predecessor->state.rollover_step.clear();
@@ -216,14 +246,15 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
         touch(*predecessor);
         event(*predecessor, fmt::format("old CSK {} stops signing", predecessor->key.key_tag()), k.key.key_tag());
       }
-    } else if (step == kStepAlgorithmDsSeen && now >= *k.state.ds_published + parent_wait) {
+    } else if (step == kStepKeysetDsSeen && now >= *k.state.ds_published + parent_wait) {
       k.state.rollover_step.clear();
       touch(k);
       event(k,
-            fmt::format("algorithm rollover: {} {} (algorithm {}) alone signs the DNSKEY RRset from now",
-                        key_role_to_text(k.state.role), k.key.key_tag(), k.key.algorithm()),
+            fmt::format("key set rollover{}: {} {} (algorithm {}) alone signs the DNSKEY RRset from now",
+                        predecessor ? " (" + keyset_change(*predecessor, k) + ")" : std::string(),
+                        role_name(k.state.role), k.key.key_tag(), k.key.algorithm()),
             k.state.predecessor);
-      if (predecessor) retire_algorithm(*predecessor, k);
+      if (predecessor) retire_outside_policy(*predecessor, k);
     } else if ((step == kStepZskRetiring || step == kStepCskRetiring) && k.state.signatures_gone &&
                now >= *k.state.signatures_gone + signature_wait) {
       k.state.timing.deletion = now;
@@ -245,43 +276,43 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
     }
   }
 
-  // 2b. An algorithm rollover reaches its DS step: the policy's algorithm changed, its new keys (made by
-  // KeyStore::ensure_keys) sign beside the old ones, and its KSK (or CSK) has been in the DNSKEY RRset, with its
-  // signatures over every RRset, for long enough that every cache holds both. Its DS may now replace the old one at
-  // the parent; the old keys leave once the operator confirms it (confirm_ds) and the parent's caches follow.
-  for (std::size_t i = 0; i < count; ++i) {
+  // 2b. A key set rollover reaches its DS step: the policy's algorithm or key layout changed, its new keys (made
+  // by KeyStore::ensure_keys) sign beside the old ones, and every active key of the policy has been in the DNSKEY
+  // RRset, with its signatures, for long enough that every cache holds them. The DS of its KSK (or CSK) may now
+  // replace the old one at the parent; the old keys leave once the operator confirms it (confirm_ds) and the
+  // parent's caches follow.
+  bool policy_keys_cached = std::all_of(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(count),
+                                        [&](const StoredKey& k) {
+                                          return !in_policy(k, policy) || !k.active(now) ||
+                                                 (k.state.dnskey_seen && now >= *k.state.dnskey_seen + signature_wait);
+                                        });
+  for (std::size_t i = 0; i < count && policy_keys_cached; ++i) {
     StoredKey& fresh = keys[i];
-    if (fresh.state.role == KeyRole::kZsk || fresh.key.algorithm() != policy.algorithm || !fresh.active(now) ||
-        !fresh.state.rollover_step.empty() || !fresh.state.dnskey_seen ||
-        now < *fresh.state.dnskey_seen + signature_wait) {
+    if (!signs_dnskey(fresh.state.role) || !in_policy(fresh, policy) || !fresh.active(now) ||
+        !fresh.state.rollover_step.empty()) {
       continue;
     }
-    StoredKey* old_key = nullptr;
-    for (StoredKey& o : keys) {
-      if (o.state.role == fresh.state.role && is_other_algorithm(o, policy, now) && o.active(now) &&
-          o.state.rollover_step.empty() && !o.state.successor) {
-        old_key = &o;
-      }
-    }
-    if (!old_key) continue;
-    fresh.state.predecessor = old_key->key.key_tag();
-    fresh.state.rollover_step = kStepAlgorithmDsPending;
-    old_key->state.successor = fresh.key.key_tag();
-    old_key->state.rollover_step = kStepRolling;
+    const StoredKey* found = outside_policy_key(keys, KeyRole::kKsk, policy, now);
+    if (!found || found->state.successor) continue;
+    StoredKey& old_key = *find_tag(keys, found->key.key_tag());
+    fresh.state.predecessor = old_key.key.key_tag();
+    fresh.state.rollover_step = kStepKeysetDsPending;
+    old_key.state.successor = fresh.key.key_tag();
+    old_key.state.rollover_step = kStepRolling;
     touch(fresh);
-    touch(*old_key);
-    std::string role(key_role_to_text(fresh.state.role));
+    touch(old_key);
+    std::string change = keyset_change(old_key, fresh);
     event(fresh,
-          fmt::format("algorithm rollover {} → {}: the new {} {} and its signatures are in every cache; submit its DS "
-                      "to the parent ({}) and confirm with `rdnsprov keys ds-seen --zone {} --key {}` once the parent "
+          fmt::format("key set rollover ({}): the new {} {} and its signatures are in every cache; submit its DS to "
+                      "the parent ({}) and confirm with `rdnsprov keys ds-seen --zone {} --key {}` once the parent "
                       "serves it",
-                      old_key->key.algorithm(), fresh.key.algorithm(), role, fresh.key.key_tag(), ds_text(fresh),
+                      change, role_name(fresh.state.role), fresh.key.key_tag(), ds_text(fresh),
                       fresh.key.zone().to_text(), fresh.key.key_tag()),
-          old_key->key.key_tag());
-    event(*old_key,
-          fmt::format("{} {} (algorithm {}) keeps signing until the DS of {} {} (algorithm {}) is at the parent", role,
-                      old_key->key.key_tag(), old_key->key.algorithm(), role, fresh.key.key_tag(),
-                      fresh.key.algorithm()),
+          old_key.key.key_tag());
+    event(old_key,
+          fmt::format("key set rollover ({}): {} {} keeps signing until the DS of {} {} is at the parent", change,
+                      role_name(old_key.state.role), old_key.key.key_tag(), role_name(fresh.state.role),
+                      fresh.key.key_tag()),
           fresh.key.key_tag());
   }
 
@@ -294,7 +325,7 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
     if (lifetime == 0 || current.state.successor || !current.active(now) || !current.state.rollover_step.empty()) {
       continue;
     }
-    if (current.key.algorithm() != policy.algorithm) continue;
+    if (!in_policy(current, policy)) continue;  // keys a key set rollover replaces do not roll
     std::int64_t lead = role == KeyRole::kZsk ? dnskey_wait : 0;
     if (now < key_start(current) + static_cast<std::int64_t>(lifetime) - lead) continue;
     StoredKey successor = store.generate(role, policy, now, keys);
@@ -370,8 +401,8 @@ dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredK
                                   store.zone().to_text(), k->state.rollover_step));
   }
   k->state.ds_published = now;
-  if (k->state.rollover_step == kStepAlgorithmDsPending) {
-    k->state.rollover_step = kStepAlgorithmDsSeen;
+  if (k->state.rollover_step == kStepKeysetDsPending) {
+    k->state.rollover_step = kStepKeysetDsSeen;
   } else {
     k->state.rollover_step = k->state.role == KeyRole::kCsk ? kStepCskDsSeen : kStepKskDsSeen;
   }
@@ -398,8 +429,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
   for (KeyRole role : roles) {
     RolloverStatus status;
     status.role = role;
-    std::string name(key_role_to_text(role));
-    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string name = role_name(role);
     // The key a rollover is about: the newest successor still in a step, else the current active key.
     const StoredKey* current = nullptr;
     const StoredKey* rolling_new = nullptr;
@@ -408,13 +438,13 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       if (k.state.role != role) continue;
       const std::string& step = k.state.rollover_step;
       if (step == kStepZskPrepublished || is_pending_ds(step) || step == kStepKskDsSeen || step == kStepCskDsSeen ||
-          step == kStepAlgorithmDsSeen) {
+          step == kStepKeysetDsSeen) {
         rolling_new = &k;
       } else if (step == kStepZskRetiring || step == kStepCskRetiring || step == kStepDsRemoval ||
                  step == kStepRolling) {
         rolling_old = &k;
-      } else if (step.empty() && k.active(now) && (!current || k.key.algorithm() == policy.algorithm)) {
-        current = &k;  // the policy's algorithm first: during an algorithm rollover, the old one's keys sign too
+      } else if (step.empty() && k.active(now) && in_policy(k, policy)) {
+        current = &k;  // during a key set rollover, keys outside the policy sign too
       }
     }
     if (rolling_new) {
@@ -422,9 +452,10 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       const StoredKey* o = find_tag(keys, n.state.predecessor);
       std::uint16_t old_tag = o ? o->key.key_tag() : 0;
       status.phase = n.state.rollover_step;
-      if (o && o->key.algorithm() != n.key.algorithm()) {
-        status.lines.push_back(fmt::format("{} rollover {} → {}, algorithm rollover {} → {}: both sign the zone since {}",
-                                           name, old_tag, n.key.key_tag(), o->key.algorithm(), n.key.algorithm(),
+      if (o && is_keyset_step(n.state.rollover_step)) {
+        status.lines.push_back(fmt::format("key set rollover ({}) {} {} → {} {}: both sign the zone since {}",
+                                           keyset_change(*o, n), role_name(o->state.role), old_tag, name,
+                                           n.key.key_tag(),
                                            rollover_time_text(n.state.dnskey_seen.value_or(key_start(n)))));
       } else {
         status.lines.push_back(fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
@@ -442,7 +473,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                            when(since + dnskey_wait, "")));
       } else if (is_pending_ds(step)) {
         status.lines.push_back(
-            step == kStepAlgorithmDsPending
+            step == kStepKeysetDsPending
                 ? fmt::format("step 1/3: the DS of {} {} (algorithm {}) must reach the parent", name, n.key.key_tag(),
                               n.key.algorithm())
                 : fmt::format("step 1/3: new {} {} made; its DS must reach the parent", name, n.key.key_tag()));
@@ -455,10 +486,10 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
         if (step == kStepCskDsSeen) swap = std::max(swap, n.state.dnskey_seen ? *n.state.dnskey_seen + dnskey_wait : swap);
         status.lines.push_back(fmt::format("step 1/3 done: DS of {} {} confirmed at the parent {}", name,
                                            n.key.key_tag(), rollover_time_text(*n.state.ds_published)));
-        if (step == kStepAlgorithmDsSeen && o) {
-          status.lines.push_back(fmt::format("step 2/3: every key of algorithm {} leaves the zone from {}, {} {} alone "
-                                             "signing the DNSKEY RRset",
-                                             o->key.algorithm(), when(swap, ""), name, n.key.key_tag()));
+        if (step == kStepKeysetDsSeen) {
+          status.lines.push_back(fmt::format("step 2/3: every key outside the policy leaves the zone from {}, {} {} "
+                                             "alone signing the DNSKEY RRset",
+                                             when(swap, ""), name, n.key.key_tag()));
         } else {
           status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(), name,
                                              old_tag, when(swap, "")));
@@ -490,16 +521,17 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
               o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run");
         }
       }
-    } else if (const StoredKey* old_key = other_algorithm_key(keys, role, policy, now); current && old_key) {
-      // An algorithm rollover before its DS step: both algorithms sign until caches hold the new keys.
-      status.phase = "algorithm-rollover";
-      status.lines.push_back(fmt::format("algorithm rollover {} → {}: {} {} (algorithm {}) signs beside {} {} since {}",
-                                         old_key->key.algorithm(), policy.algorithm, name, current->key.key_tag(),
-                                         current->key.algorithm(), name, old_key->key.key_tag(),
+    } else if (const StoredKey* old_key = outside_policy_key(keys, role, policy, now); current && old_key) {
+      // A key set rollover before its DS step: the old keys and the policy's sign until caches hold the new ones.
+      status.phase = "keyset-rollover";
+      status.lines.push_back(fmt::format("key set rollover ({}): {} {} (algorithm {}) signs beside {} {} since {}",
+                                         keyset_change(*old_key, *current), name, current->key.key_tag(),
+                                         current->key.algorithm(), role_name(old_key->state.role),
+                                         old_key->key.key_tag(),
                                          rollover_time_text(current->state.dnskey_seen.value_or(key_start(*current)))));
-      if (role == KeyRole::kZsk) {
-        status.lines.push_back(fmt::format("old ZSK {} leaves the zone with the old KSK, at the end of the rollover",
-                                           old_key->key.key_tag()));
+      if (!signs_dnskey(role)) {
+        status.lines.push_back(fmt::format("old {} {} leaves the zone with the old KSK, at the end of the rollover",
+                                           role_name(old_key->state.role), old_key->key.key_tag()));
       } else {
         status.lines.push_back(fmt::format(
             "step 1/3: its DS may replace the old one at the parent from {} (DNSKEY and signature TTLs + propagation "

@@ -1,6 +1,6 @@
 // Key rollovers driven by the policy's lifetimes: ZSK pre-publication (RFC 6781 §4.1.1.1), KSK double-DS
-// (RFC 6781 §4.1.2) and, for a CSK, both at once (double-DS with the new key pre-published); and the algorithm
-// rollover (RFC 6781 §4.1.4) driven by a change of the policy's algorithm.
+// (RFC 6781 §4.1.2) and, for a CSK, both at once (double-DS with the new key pre-published); and the key set
+// rollover (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout) driven by a change of the policy.
 //
 //   RolloverTiming timing{.dnskey_ttl = 3600, .max_signed_ttl = 86400, …};   // from the zone and the policy
 //   auto facts = published_key_facts(published_zone, published_at);          // what the last publication carried
@@ -35,15 +35,17 @@
 //         remove as for a ZSK (and never before DNSKEY TTL + propagation): the old CSK is removed ("retired");
 //                its DS may be removed from DNSKEY TTL + propagation after the first publication without its
 //                signatures.
-//   Algorithm (RFC 6781 §4.1.4, for validators that need one valid path, RFC 6840 §5.11), when the policy's
-//   algorithm changes: KeyStore::ensure_keys makes keys of the new one, which are published and sign every RRset
-//   beside the old ones from the next run.
-//         DS     the largest TTL of the DNSKEY RRset and of a signed RRset + propagation after the new KSK (or CSK)
-//                was first published: its DS may replace the old one at the parent ("algorithm-ds-pending", the
-//                old key "rolling"); confirmed by the operator ("algorithm-ds-seen"). Never passed without it.
-//         swap   parent DS TTL + parent propagation after the confirmation: every key of the old algorithm leaves
-//                the zone, DNSKEYs and signatures at once (the old KSK or CSK "ds-removal", the old ZSK "retired").
+//   Key set (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout, KSK + ZSK ↔ CSK; for validators
+//   that need one valid path, RFC 6840 §5.11), when the policy's algorithm or layout changes: KeyStore::ensure_keys
+//   makes the keys the policy lacks, which are published and sign every RRset beside the old ones from the next run.
+//         DS     the largest TTL of the DNSKEY RRset and of a signed RRset + propagation after the policy's active
+//                keys were first published: the DS of its KSK (or CSK) may replace the old one at the parent
+//                ("keyset-ds-pending", the old KSK or CSK "rolling"); confirmed by the operator ("keyset-ds-seen").
+//                Never passed without it.
+//         swap   parent DS TTL + parent propagation after the confirmation: every key outside the policy leaves
+//                the zone, DNSKEYs and signatures at once (the old KSK or CSK "ds-removal", the others "retired").
 //         done   as for a KSK: its DS may be removed from the parent ("retired").
+//   Changed back before the swap, the policy abandons the rollover, and one back to it starts.
 #pragma once
 
 #include <cstdint>
@@ -70,8 +72,8 @@ inline constexpr std::string_view kStepCskDsSeen = "csk-ds-seen";
 inline constexpr std::string_view kStepRolling = "rolling";  // an active KSK or CSK whose successor waits for its DS
 inline constexpr std::string_view kStepDsRemoval = "ds-removal";
 inline constexpr std::string_view kStepCskRetiring = "csk-retiring";
-inline constexpr std::string_view kStepAlgorithmDsPending = "algorithm-ds-pending";  // new algorithm's KSK or CSK
-inline constexpr std::string_view kStepAlgorithmDsSeen = "algorithm-ds-seen";
+inline constexpr std::string_view kStepKeysetDsPending = "keyset-ds-pending";  // the policy's new KSK or CSK
+inline constexpr std::string_view kStepKeysetDsSeen = "keyset-ds-seen";
 inline constexpr std::string_view kStepRetired = "retired";
 
 // The durations a rollover waits for, in seconds (RFC 7583 §3).

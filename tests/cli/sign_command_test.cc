@@ -533,10 +533,10 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
   CommandResult two_algorithms = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(),
                                                "keys", "status", "--zone", kNsecZone});
   ASSERT_EQ(two_algorithms.exit_code, 0) << two_algorithms.all();
-  EXPECT_NE(two_algorithms.output.find("ksk rollover: algorithm-rollover\n    algorithm rollover 13 → 15: KSK "),
+  EXPECT_NE(two_algorithms.output.find("ksk rollover: keyset-rollover\n    key set rollover (algorithm 13 → 15): KSK "),
             std::string::npos)
       << two_algorithms.output;
-  EXPECT_NE(two_algorithms.output.find("zsk rollover: algorithm-rollover\n    algorithm rollover 13 → 15: ZSK "),
+  EXPECT_NE(two_algorithms.output.find("zsk rollover: keyset-rollover\n    key set rollover (algorithm 13 → 15): ZSK "),
             std::string::npos)
       << two_algorithms.output;
   EXPECT_NE(two_algorithms.output.find("its DS may replace the old one at the parent from the date shown after the "

@@ -1,6 +1,7 @@
 // Key rollovers driven by the policy's lifetimes, walked with `rdnsprov run --now` every two hours over nine days:
-// ZSK pre-publication and KSK double-DS (KSK + ZSK layout), the CSK rollover, and an algorithm rollover (the
-// policy's algorithm changed six hours into the walk, ED25519 → ECDSAP256SHA256). The parent is played by the test:
+// ZSK pre-publication and KSK double-DS (KSK + ZSK layout), the CSK rollover, and the key set rollovers that follow
+// a change of the policy six hours into the walk: an algorithm rollover (RSASHA256 → ECDSAP256SHA256) and a change
+// of key layout (KSK + ZSK → CSK). The parent is played by the test:
 // it adds the new DS when `run` asks for it (journal "key" event, `keys status` ACTION), confirms it a day later
 // with `rdnsprov keys ds-seen`, and removes the old DS when `run` says it may. At every publication the zone passes
 // rdnsprov's own gate; at every rollover step it passes dnssec-verify and, served by Knot, validates through Unbound
@@ -44,11 +45,13 @@ struct Layout {
   std::string keys;           // policy `keys`
   std::string algorithm;      // policy `algorithm`
   std::string denial;         // policy `denial`
-  std::string new_algorithm;  // policy `algorithm` from six hours into the walk on (none: empty)
+  std::string new_keys;       // policy `keys` from six hours into the walk on (empty: unchanged)
+  std::string new_algorithm;  // policy `algorithm` from six hours into the walk on (empty: unchanged)
 };
 
 void PrintTo(const Layout& l, std::ostream* out) {
-  *out << l.keys << " " << l.algorithm << " " << l.denial << (l.new_algorithm.empty() ? "" : " → ") << l.new_algorithm;
+  *out << l.keys << " " << l.algorithm << " " << l.denial;
+  if (!l.new_keys.empty() || !l.new_algorithm.empty()) *out << " → " << l.new_keys << " " << l.new_algorithm;
 }
 
 // One published version of the zone, as a validator sees it.
@@ -180,18 +183,20 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       testing::missing_programs({"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}));
   const Layout& layout = GetParam();
   bool csk = layout.keys == "csk";
-  bool algorithm_rollover = !layout.new_algorithm.empty();
+  bool keyset_rollover = !layout.new_keys.empty() || !layout.new_algorithm.empty();
+  const std::string final_keys = layout.new_keys.empty() ? layout.keys : layout.new_keys;
+  const std::string final_algorithm = layout.new_algorithm.empty() ? layout.algorithm : layout.new_algorithm;
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h";
-  // The algorithm rollover's KSKs have no lifetime, so that it is the one KSK rollover of the walk.
-  auto policy = [&](const std::string& algorithm) {
+  // In a key set rollover the KSKs (CSKs) have no lifetime, so that it is the one KSK rollover of the walk.
+  auto policy = [&](const std::string& keys, const std::string& algorithm) {
     return fmt::format(
         "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
         "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = {}\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
         "parent-propagation-delay = 1h\n",
-        layout.keys, algorithm, layout.denial, algorithm_rollover ? "0" : "4d");
+        keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d");
   };
-  s.extra_sections = policy(layout.algorithm);
+  s.extra_sections = policy(layout.keys, layout.algorithm);
   s.write_config();
   s.write_dump(slash24_delegations(193, 300));
 
@@ -205,11 +210,12 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   std::string served_before;
   std::unique_ptr<KnotPrimary> knot;
   int unbound_runs = 0;
-  std::time_t new_algorithm_published = 0;  // the first publication with keys of the new algorithm
+  const std::time_t change = start + 6 * kHour;  // a key set rollover's change of policy
+  std::time_t new_keys_published = 0;            // the first publication after it, with the policy's new keys
   for (std::time_t t = start; t <= wall; t += kStep) {
     SCOPED_TRACE(fmt::format("run at --now {} (start + {} h)", t, (t - start) / kHour));
-    if (algorithm_rollover && t >= start + 6 * kHour && s.extra_sections == policy(layout.algorithm)) {
-      s.extra_sections = policy(layout.new_algorithm);
+    if (keyset_rollover && t == change) {
+      s.extra_sections = policy(final_keys, final_algorithm);
       s.write_config();
     }
     std::size_t mark = s.journal_size();
@@ -231,7 +237,7 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       std::string role = e.at("role");
       std::uint16_t tag = e.at("key_tag");
       ++steps_seen[role + ":" + step];
-      if (step == "ksk-ds-pending" || step == "csk-ds-pending" || step == "algorithm-ds-pending") {
+      if (step == "ksk-ds-pending" || step == "csk-ds-pending" || step == "keyset-ds-pending") {
         // `keys status` tells the operator which DS to submit; the parent adds it now and serves it a day later,
         // when the test confirms it (the rollover must wait for that).
         CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);
@@ -244,10 +250,10 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
             << status.output;
         parent.push_back(ParentDs{tag, {}, t, 0});
         confirm_at[tag] = t + 86400;
-        // An algorithm rollover asks for the new DS only once every cache holds the new keys and signatures.
-        if (algorithm_rollover) {
-          ASSERT_NE(new_algorithm_published, 0) << "a DS asked for before keys of the new algorithm were published";
-          EXPECT_GE(t, new_algorithm_published + std::max(kDnskeyWait, kSignatureWait));
+        // A key set rollover asks for the new DS only once every cache holds the new keys and signatures.
+        if (keyset_rollover) {
+          ASSERT_NE(new_keys_published, 0) << "a DS asked for before the policy's new keys were published";
+          EXPECT_GE(t, new_keys_published + std::max(kDnskeyWait, kSignatureWait));
         }
       }
       if (step == "active" && (role == "ksk" || role == "csk") && e.contains("other_key")) {
@@ -272,17 +278,16 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
     if (served == served_before) continue;
     served_before = served;
     Version latest = read_version(served, t);
-    if (algorithm_rollover && !new_algorithm_published &&
-        std::any_of(latest.dnskeys.begin(), latest.dnskeys.end(),
-                    [](const auto& key) { return static_cast<unsigned char>(key.second[3]) == 13; })) {
-      new_algorithm_published = t;
-    }
+    if (keyset_rollover && !new_keys_published && t >= change) new_keys_published = t;
     check_caches(history, latest, parent);
     if (!history.empty()) history.back().replaced = t;
     history.push_back(latest);
-    if (!events.empty() || history.size() == 1) {
+    // After every rollover step, and whenever the DNSKEY RRset changed (a key set rollover's new keys come with the
+    // change of policy, not with a step).
+    bool dnskeys_changed = history.size() < 2 || history[history.size() - 2].dnskeys != latest.dnskeys;
+    if (!events.empty() || dnskeys_changed) {
       std::vector<std::string> verify{"dnssec-verify", "-q", "-o", kZone, s.target_file(kZone).string()};
-      if (csk) verify.insert(verify.begin() + 1, "-z");
+      if (csk || final_keys == "csk") verify.insert(verify.begin() + 1, "-z");
       CommandResult bind = testing::run_command(verify);
       EXPECT_EQ(bind.exit_code, 0) << bind.all();
       // Served by Knot, validated by Unbound from each DS RRset of the parent a resolver may hold now.
@@ -308,12 +313,14 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
       }
     }
   }
-  // Unbound validated the served zone at the first publication and after every rollover step, from each DS RRset.
-  EXPECT_GE(unbound_runs, csk ? 6 : 12);
+  // Unbound validated the served zone at the first publication, after every rollover step and every change of the
+  // DNSKEY RRset, from each DS RRset.
+  EXPECT_GE(unbound_runs, keyset_rollover ? 3 : csk ? 6 : 12);
   // Every step was taken, at least once, in the nine days.
   std::vector<std::string> expected =
-      algorithm_rollover ? std::vector<std::string>{"ksk:algorithm-ds-pending", "ksk:rolling", "ksk:ds-published",
-                                                    "ksk:active", "ksk:ds-removal", "ksk:retired", "zsk:retired"}
+      keyset_rollover
+          ? std::vector<std::string>{final_keys == "csk" ? "csk:keyset-ds-pending" : "ksk:keyset-ds-pending",
+                                     "ksk:rolling", "ksk:ds-removal", "ksk:retired", "zsk:retired"}
       : csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
                                      "csk:csk-retiring", "csk:retired"}
           : std::vector<std::string>{"zsk:zsk-prepublished", "zsk:active",      "zsk:zsk-retiring",
@@ -322,7 +329,7 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
                                      "ksk:retired"};
   for (const std::string& step : expected) EXPECT_GT(steps_seen[step], 0) << "no " << step << " step in the walk";
   // The ZSK rolled every two days: at least three complete ZSK rollovers.
-  if (!csk) {
+  if (final_keys == "ksk-zsk") {
     EXPECT_GE(steps_seen["zsk:retired"], 3);
   }
   // The retired KSK's DS is gone from the parent, and its key from the zone.
@@ -333,27 +340,32 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, wall);
   ASSERT_EQ(status.exit_code, 0) << status.all();
   EXPECT_EQ(status.output.find("ACTION"), std::string::npos) << status.output;
-  if (algorithm_rollover) {
-    // The zone is signed with the new algorithm alone, and no key of the old one signs or is published.
-    ASSERT_NE(new_algorithm_published, 0);
+  if (keyset_rollover) {
+    // The zone is signed with the policy's keys alone: its algorithm, one KSK (or CSK), ZSKs only beside a KSK.
+    ASSERT_NE(new_keys_published, 0);
+    const std::map<std::string, unsigned> numbers{{"rsasha256", 8}, {"ecdsap256sha256", 13}, {"ed25519", 15}};
     const Version& last = history.back();
-    int ksks = 0;
+    int ksks = 0, zsks = 0;
     for (const auto& [tag, rdata] : last.dnskeys) {
-      EXPECT_EQ(static_cast<unsigned char>(rdata[3]), 13u) << "key " << tag << " of another algorithm is published";
-      ksks += static_cast<unsigned char>(rdata[1]) == 1;  // flags 257
+      EXPECT_EQ(static_cast<unsigned char>(rdata[3]), numbers.at(final_algorithm))
+          << "key " << tag << " of another algorithm is published";
+      (static_cast<unsigned char>(rdata[1]) == 1 ? ksks : zsks) += 1;  // flags 257 or 256
     }
     EXPECT_EQ(ksks, 1);
+    EXPECT_EQ(zsks > 0, final_keys == "ksk-zsk") << zsks << " ZSKs";
     for (std::uint16_t tag : last.data_signers) EXPECT_TRUE(last.dnskeys.count(tag)) << tag;
-    EXPECT_EQ(status.output.find("algorithm-rollover"), std::string::npos) << status.output;
+    EXPECT_EQ(status.output.find("keyset-rollover"), std::string::npos) << status.output;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, KeyRollover,
-                         ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec", ""},
-                                           Layout{"csk", "ed25519", "nsec3", ""},
-                                           Layout{"ksk-zsk", "ed25519", "nsec3", "ecdsap256sha256"}),
+                         ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "", ""},
+                                           Layout{"csk", "ed25519", "nsec3", "", ""},
+                                           Layout{"ksk-zsk", "rsasha256", "nsec3", "", "ecdsap256sha256"},
+                                           Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "csk", ""}),
                          [](const ::testing::TestParamInfo<Layout>& param) {
                            if (!param.param.new_algorithm.empty()) return std::string("algorithm");
+                           if (!param.param.new_keys.empty()) return std::string("key_layout");
                            return param.param.keys == "csk" ? std::string("csk") : std::string("ksk_zsk");
                          });
 

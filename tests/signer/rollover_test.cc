@@ -222,7 +222,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   std::uint16_t new_tag = keys[0].key.key_tag() == old_tag ? keys[1].key.key_tag() : keys[0].key.key_tag();
   auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
   ASSERT_EQ(status.size(), 1u);
-  EXPECT_EQ(status[0].phase, "algorithm-rollover");
+  EXPECT_EQ(status[0].phase, "keyset-rollover");
 
   // The first publication with both: the DS may replace the old one once DNSKEY and signatures are in every cache.
   const std::int64_t signature_wait = 7200 + 600;
@@ -231,7 +231,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].key_tag, new_tag);
-  EXPECT_EQ(events[0].step, kStepAlgorithmDsPending);
+  EXPECT_EQ(events[0].step, kStepKeysetDsPending);
   EXPECT_NE(events[0].detail.find("IN DS " + std::to_string(new_tag) + " 13 2 "), std::string::npos) << events[0].detail;
   EXPECT_EQ(events[1].key_tag, old_tag);
   EXPECT_EQ(events[1].step, kStepRolling);
@@ -241,8 +241,8 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), later).empty());
   EXPECT_EQ(signing_keys(keys, later).size(), 2u);
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), later);
-  EXPECT_EQ(status[0].phase, kStepAlgorithmDsPending);
-  EXPECT_NE(status[0].lines[0].find("algorithm rollover 15 → 13"), std::string::npos) << status[0].lines[0];
+  EXPECT_EQ(status[0].phase, kStepKeysetDsPending);
+  EXPECT_NE(status[0].lines[0].find("key set rollover (algorithm 15 → 13) CSK "), std::string::npos) << status[0].lines[0];
   EXPECT_NE(status[0].lines[1].find("the DS of CSK " + std::to_string(new_tag) + " (algorithm 13) must reach"),
             std::string::npos)
       << status[0].lines[1];
@@ -256,12 +256,12 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   auto seen = confirm_ds(store, keys, new_tag, t2);
   ASSERT_TRUE(seen.ok()) << seen.error();
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t2);
-  EXPECT_NE(status[0].lines[2].find("step 2/3: every key of algorithm 15 leaves the zone from "), std::string::npos)
+  EXPECT_NE(status[0].lines[2].find("step 2/3: every key outside the policy leaves the zone from "), std::string::npos)
       << status[0].lines[2];
   auto reloaded = store.load();
   ASSERT_TRUE(reloaded.ok()) << reloaded.error();
   keys = *reloaded;
-  EXPECT_NE(with_step(keys, KeyRole::kCsk, kStepAlgorithmDsSeen), nullptr);
+  EXPECT_NE(with_step(keys, KeyRole::kCsk, kStepKeysetDsSeen), nullptr);
 
   // The old algorithm leaves the parent's DS TTL + propagation after the confirmation, DNSKEY and signatures at once.
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4199).empty());
@@ -310,7 +310,7 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
   advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1);
   auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + kDay);
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].step, kStepAlgorithmDsPending);
+  EXPECT_EQ(events[0].step, kStepKeysetDsPending);
   std::uint16_t ed25519_ksk = events[0].key_tag;
   std::uint16_t ecdsa_ksk = events[1].key_tag;
 
@@ -319,9 +319,9 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].key_tag, ed25519_ksk);
-  EXPECT_NE(events[0].detail.find("algorithm rollover to 15 abandoned"), std::string::npos) << events[0].detail;
+  EXPECT_NE(events[0].detail.find("key set rollover to KSK " + std::to_string(ed25519_ksk) + " (algorithm 15) abandoned"), std::string::npos) << events[0].detail;
   EXPECT_EQ(events[1].key_tag, ecdsa_ksk);
-  EXPECT_EQ(events[1].step, kStepAlgorithmDsPending);
+  EXPECT_EQ(events[1].step, kStepKeysetDsPending);
   EXPECT_EQ(events[2].key_tag, ed25519_ksk);
   EXPECT_EQ(events[2].step, kStepRolling);
   EXPECT_EQ(signing_keys(keys, t2).size(), 4u);  // both algorithms still sign
@@ -332,6 +332,45 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
   std::vector<SigningKey> left = signing_keys(keys, t2 + 4200);
   ASSERT_EQ(left.size(), 2u);
   for (const SigningKey& k : left) EXPECT_EQ(k.key.algorithm(), 13);
+}
+
+// The policy's key layout changes from a CSK to a KSK and a ZSK: the CSK is the old key whose DS the new KSK's
+// replaces, and it leaves with its signatures once that DS has reached the parent's caches.
+TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.key_layout = KeyLayout::kCsk;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::uint16_t csk = (*loaded)[0].key.key_tag();
+  policy.key_layout = KeyLayout::kKskZsk;
+  std::int64_t t1 = kT0 + kDay;
+  loaded = store.ensure_keys(policy, t1);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  ASSERT_EQ(keys.size(), 3u);
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[1].phase, "keyset-rollover");
+  EXPECT_NE(status[1].lines[1].find("old CSK " + std::to_string(csk) + " leaves the zone"), std::string::npos)
+      << status[1].lines[1];
+  advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1);
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + kDay);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].role, KeyRole::kKsk);
+  EXPECT_EQ(events[0].step, kStepKeysetDsPending);
+  EXPECT_NE(events[0].detail.find("key set rollover (CSK → KSK + ZSK)"), std::string::npos) << events[0].detail;
+  EXPECT_EQ(events[1].key_tag, csk);
+  EXPECT_EQ(events[1].step, kStepRolling);
+  ASSERT_TRUE(confirm_ds(store, keys, events[0].key_tag, t1 + kDay).ok());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t1 + kDay), t1 + kDay + 4200);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].key_tag, csk);
+  EXPECT_EQ(events[1].step, kStepDsRemoval);
+  std::vector<SigningKey> left = signing_keys(keys, t1 + kDay + 4200);
+  ASSERT_EQ(left.size(), 2u);
+  for (const SigningKey& k : left) EXPECT_NE(k.role, KeyRole::kCsk);
 }
 
 }  // namespace
