@@ -480,6 +480,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       continue;
     }
     std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
+    signer::mark_cds_keys(signing, keys->second.keys, policy.signing, now);
     signer::VerifyOptions verify;
     verify.now = static_cast<std::uint32_t>(now);
     verify.validity_margin = policy.validity_margin;

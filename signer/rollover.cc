@@ -96,6 +96,19 @@ std::string keyset_change(const StoredKey& old_key, const StoredKey& fresh) {
 
 }  // namespace
 
+void mark_cds_keys(std::vector<SigningKey>& signing, const std::vector<StoredKey>& keys, const SigningPolicy& policy,
+                   std::int64_t now) {
+  if (!outside_policy_key(keys, KeyRole::kKsk, policy, now)) return;  // no key set rollover before its DS step
+  for (SigningKey& s : signing) {
+    for (const StoredKey& k : keys) {
+      if (k.key.key_tag() == s.key.key_tag() && in_policy(k, policy) && signs_dnskey(k.state.role) &&
+          k.state.rollover_step.empty()) {
+        s.in_cds = false;
+      }
+    }
+  }
+}
+
 std::string rollover_time_text(std::int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};

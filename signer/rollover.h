@@ -124,6 +124,12 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                             const SigningPolicy& policy, const RolloverTiming& timing,
                                             std::int64_t now);
 
+// CDS/CDNSKEY (RFC 7344) name the keys whose DS the parent should serve. A key set rollover's new KSK (or CSK)
+// signs from the change of policy on, but its DS must not reach the parent before every cache holds its
+// signatures (RFC 6781 §4.1.4): until its "keyset-ds-pending" step, `signing` marks it not in_cds.
+void mark_cds_keys(std::vector<SigningKey>& signing, const std::vector<StoredKey>& keys, const SigningPolicy& policy,
+                   std::int64_t now);
+
 // "2027-01-15T08:00:00Z"
 std::string rollover_time_text(std::int64_t seconds);
 

@@ -1736,6 +1736,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
     if (policy.cds_cdnskey) {
       // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
       for (std::size_t i : key_signers) {
+        if (!keys[i].in_cds) continue;
         auto ds = dns::ds_rdata(apex, keys[i].key.dnskey_rdata(), 2);
         apex_records.push_back(Record{apex, RRType::kCds, dnskey_ttl, std::move(*ds)});
         apex_records.push_back(Record{apex, RRType::kCdnskey, dnskey_ttl, keys[i].key.dnskey_rdata()});

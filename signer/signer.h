@@ -37,6 +37,9 @@ struct SigningKey {
   // false: published only — a successor ZSK before its rollover, or a retired key still in caches
   // (RFC 6781 §4.1.1.1).
   bool active = true;
+  // Named by CDS/CDNSKEY (policy cds) when it signs the DNSKEY RRset. false: a key set rollover's new KSK or CSK
+  // before its DS may go to the parent (mark_cds_keys, signer/rollover.h).
+  bool in_cds = true;
 };
 
 struct SignStats {

@@ -61,6 +61,7 @@ struct Version {
   std::map<std::uint16_t, std::string> dnskeys;              // tag → DNSKEY rdata
   std::set<std::uint16_t> dnskey_signers;                    // tags of the RRSIGs over the DNSKEY RRset
   std::set<std::uint16_t> data_signers;                      // tags of every other RRSIG
+  std::set<std::uint16_t> cds;                               // key tags of the CDS records
 };
 
 Version read_version(const std::string& text, std::time_t published) {
@@ -71,6 +72,10 @@ Version read_version(const std::string& text, std::time_t published) {
   v.published = published;
   for (const dns::Record& r : parsed.records) {
     if (r.type == dns::RRType::kDnskey) v.dnskeys[dns::key_tag(r.rdata)] = r.rdata;
+    if (r.type == dns::RRType::kCds) {
+      v.cds.insert(static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[0]) << 8) |
+                                              static_cast<unsigned char>(r.rdata[1])));
+    }
     if (r.type != dns::RRType::kRrsig) continue;
     std::uint16_t covered = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[0]) << 8) |
                                                        static_cast<unsigned char>(r.rdata[1]));
@@ -188,13 +193,14 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   const std::string final_algorithm = layout.new_algorithm.empty() ? layout.algorithm : layout.new_algorithm;
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h";
-  // In a key set rollover the KSKs (CSKs) have no lifetime, so that it is the one KSK rollover of the walk.
+  // In a key set rollover the KSKs (CSKs) have no lifetime, so that it is the one KSK rollover of the walk; and the
+  // zone publishes CDS, which must name only keys whose DS the parent may serve.
   auto policy = [&](const std::string& keys, const std::string& algorithm) {
     return fmt::format(
         "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
         "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = {}\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
-        "parent-propagation-delay = 1h\n",
-        keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d");
+        "parent-propagation-delay = 1h\n{}",
+        keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d", keyset_rollover ? "cds = yes\n" : "");
   };
   s.extra_sections = policy(layout.keys, layout.algorithm);
   s.write_config();
@@ -279,6 +285,17 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
     served_before = served;
     Version latest = read_version(served, t);
     if (keyset_rollover && !new_keys_published && t >= change) new_keys_published = t;
+    // CDS names the keys whose DS the parent serves or was asked to serve (an automated parent acts on it): a key
+    // set rollover's new KSK only from its DS step on, the old one until it leaves the zone.
+    if (keyset_rollover) {
+      EXPECT_FALSE(latest.cds.empty());
+      for (std::uint16_t tag : latest.cds) {
+        EXPECT_TRUE(std::any_of(parent.begin(), parent.end(),
+                                [&](const ParentDs& d) { return d.tag == tag && d.removed == 0; }))
+            << "CDS names key " << tag << ", whose DS the parent was not asked for";
+        EXPECT_TRUE(latest.dnskeys.count(tag)) << "CDS names key " << tag << ", which is not in the DNSKEY RRset";
+      }
+    }
     check_caches(history, latest, parent);
     if (!history.empty()) history.back().replaced = t;
     history.push_back(latest);

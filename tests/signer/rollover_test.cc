@@ -3,6 +3,7 @@
 #include "signer/rollover.h"
 
 #include <algorithm>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -224,6 +225,18 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   ASSERT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0].phase, "keyset-rollover");
 
+  // CDS names the old CSK alone until the new one's DS is asked for.
+  auto cds_tags = [&](std::int64_t at) {
+    std::vector<SigningKey> signing = signing_keys(keys, at);
+    mark_cds_keys(signing, keys, policy, at);
+    std::set<std::uint16_t> tags;
+    for (const SigningKey& k : signing) {
+      if (k.in_cds && k.active) tags.insert(k.key.key_tag());
+    }
+    return tags;
+  };
+  EXPECT_EQ(cds_tags(t1), std::set<std::uint16_t>{old_tag});
+
   // The first publication with both: the DS may replace the old one once DNSKEY and signatures are in every cache.
   const std::int64_t signature_wait = 7200 + 600;
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1).empty());
@@ -235,6 +248,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_NE(events[0].detail.find("IN DS " + std::to_string(new_tag) + " 13 2 "), std::string::npos) << events[0].detail;
   EXPECT_EQ(events[1].key_tag, old_tag);
   EXPECT_EQ(events[1].step, kStepRolling);
+  EXPECT_EQ(cds_tags(t1 + signature_wait), (std::set<std::uint16_t>{old_tag, new_tag}));
 
   // Without confirmation, a year later: both still sign, and keys status asks for the DS.
   std::int64_t later = t1 + 365 * kDay;
@@ -276,6 +290,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].key.key_tag(), new_tag);
   EXPECT_TRUE(after[0].active);
+  EXPECT_EQ(cds_tags(t3), std::set<std::uint16_t>{new_tag});
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
   EXPECT_EQ(status[0].phase, kStepDsRemoval);
   EXPECT_NE(status[0].operator_action.find("keep the DS of CSK " + std::to_string(old_tag)), std::string::npos)
