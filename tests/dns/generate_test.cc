@@ -1,5 +1,6 @@
 // $GENERATE (BIND's extension) in operators' zones: what it expands to, what it refuses, and that the registry's
 // own files still refuse it. tests/cli/sign_command_test.cc compares the expansion with named-checkzone's.
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -142,6 +143,30 @@ TEST(Generate, AFileReadInPiecesExpandsEachDirectiveOnce) {
   EXPECT_EQ(pieces.records, whole.records);
   EXPECT_EQ(pieces.lines, whole.lines);
   EXPECT_GT(whole.records.size(), plain + 256);
+}
+
+// The limit of 2,097,152 generated records holds for the file, across its $GENERATE lines, also when they fall in
+// different pieces of a file read in pieces (each piece alone is under it): the line that goes past it is refused,
+// naming it, and the lines before it are read, as when the file is read in one go.
+TEST(Generate, TheLimitHoldsAcrossDirectivesAndPieces) {
+  std::string big = "$TTL 3600\n$GENERATE 0-1099999 a$ PTR x.example.net.\n";
+  for (int i = 0; big.size() < (3u << 20); ++i) big += std::to_string(i) + ".9 PTR plain.example.net.\n";
+  std::uint64_t last_line = static_cast<std::uint64_t>(std::count(big.begin(), big.end(), '\n')) + 1;
+  big += "$GENERATE 0-999999 b$ PTR y.example.net.\n";
+  ThreadPool pool(2);
+  MasterFile pieces = read_master_file(big, origin(), pool, Dialect::kOperator);
+  MasterFile whole = read_master_file(big, origin(), Dialect::kOperator);
+  for (const MasterFile* parsed : {&pieces, &whole}) {
+    ASSERT_EQ(parsed->errors.size(), 1u);
+    EXPECT_EQ(parsed->errors[0].line, last_line);
+    EXPECT_NE(parsed->errors[0].reason.find("$GENERATE range \"0-999999\" takes the records the file's $GENERATE "
+                                            "lines make past 2097152"),
+              std::string::npos)
+        << parsed->errors[0].reason;
+  }
+  EXPECT_EQ(pieces.records.size(), whole.records.size());
+  EXPECT_EQ(pieces.records.back(), whole.records.back());
+  EXPECT_GT(whole.records.size(), 1100000u);
 }
 
 }  // namespace
