@@ -1,5 +1,9 @@
 #include "signer/key.h"
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -25,16 +29,29 @@ std::string ds_text(const DnssecKey& key) {
   return dns::rdata::to_text(dns::RRType::kDs, *dns::ds_rdata(key.zone(), key.dnskey_rdata(), 2));
 }
 
+// A known key, from its private key file's text, for zone `zone` with DNSKEY flags `flags`: its DNSKEY rdata must
+// read `dnskey` and its tag be `tag`. Fails the test (and gives nothing) when it does not load.
+std::optional<DnssecKey> known_key(std::string_view zone, std::uint16_t flags, const std::string& private_text,
+                                   std::string_view dnskey, std::uint16_t tag) {
+  auto key = DnssecKey::from_private_text(name(zone), flags, private_text);
+  if (!key.ok()) {
+    ADD_FAILURE() << key.error();
+    return std::nullopt;
+  }
+  EXPECT_EQ(dnskey_text(*key), dnskey);
+  EXPECT_EQ(key->key_tag(), tag);
+  return std::move(*key);
+}
+
 // RFC 8080 §6.1 (signature as corrected by RFC errata 4935): Ed25519 is deterministic, so our signature over
 // the example MX RRset must be the RFC's, byte for byte. MX is not a type rdnsprov handles, so the RR is
 // written out in wire form here; the RRSIG header comes from the signer.
 TEST(KeyKnownAnswers, Rfc8080Ed25519SignatureIsTheRfcs) {
-  auto key = DnssecKey::from_private_text(name("example.com"), 257,
-                                          "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\n"
-                                          "PrivateKey: ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=\n");
-  ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(dnskey_text(*key), "257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=");
-  EXPECT_EQ(key->key_tag(), 3613);
+  std::optional<DnssecKey> key = known_key("example.com", 257,
+                                           "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\n"
+                                           "PrivateKey: ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=\n",
+                                           "257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=", 3613);
+  ASSERT_TRUE(key);
   EXPECT_EQ(ds_text(*key), "3613 15 2 3AA5AB37EFCE57F737FC1627013FEE07BDF241BD10F3B1964AB55C78E79A304B");
 
   RrsigHeader header{15, 15, 2, 3600, 1440021600, 1438207200, 3613, name("example.com")};
@@ -54,25 +71,24 @@ TEST(KeyKnownAnswers, Rfc8080Ed25519SignatureIsTheRfcs) {
 
 // RFC 8080 §6.2: the second example key.
 TEST(KeyKnownAnswers, Rfc8080SecondEd25519Key) {
-  auto key = DnssecKey::from_private_text(name("example.com"), 257,
-                                          "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\n"
-                                          "PrivateKey: DSSF3o0s0f+ElWzj9E/Osxw8hLpk55chkmx0LYN5WiY=\n");
-  ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(dnskey_text(*key), "257 3 15 zPnZ/QwEe7S8C5SPz2OfS5RR40ATk2/rYnE9xHIEijs=");
-  EXPECT_EQ(key->key_tag(), 35217);
+  std::optional<DnssecKey> key = known_key("example.com", 257,
+                                           "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\n"
+                                           "PrivateKey: DSSF3o0s0f+ElWzj9E/Osxw8hLpk55chkmx0LYN5WiY=\n",
+                                           "257 3 15 zPnZ/QwEe7S8C5SPz2OfS5RR40ATk2/rYnE9xHIEijs=", 35217);
+  ASSERT_TRUE(key);
   EXPECT_EQ(ds_text(*key), "35217 15 2 401781B934E392DE492EC77AE2E15D70F6575A1C0BC59C5275C04EBE80C6614C");
 }
 
 // RFC 6605 §6.1: the P-256 example key's DNSKEY, tag and DS; the RFC's own signature (random k, so not
 // reproducible) verifies with our r||s handling, and ours verifies too.
 TEST(KeyKnownAnswers, Rfc6605EcdsaP256) {
-  auto key = DnssecKey::from_private_text(name("example.net"), 257,
-                                          "Private-key-format: v1.2\nAlgorithm: 13 (ECDSAP256SHA256)\n"
-                                          "PrivateKey: GU6SnQ/Ou+xC5RumuIUIuJZteXT2z0O/ok1s38Et6mQ=\n");
-  ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(dnskey_text(*key),
-            "257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==");
-  EXPECT_EQ(key->key_tag(), 55648);
+  std::optional<DnssecKey> key = known_key("example.net", 257,
+                                           "Private-key-format: v1.2\nAlgorithm: 13 (ECDSAP256SHA256)\n"
+                                           "PrivateKey: GU6SnQ/Ou+xC5RumuIUIuJZteXT2z0O/ok1s38Et6mQ=\n",
+                                           "257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64c"
+                                           "YbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==",
+                                           55648);
+  ASSERT_TRUE(key);
   EXPECT_EQ(ds_text(*key), "55648 13 2 B4C8C1FE2E7477127B27115656AD6256F424625BF5C1E2770CE6D6E37DF61D17");
 
   std::vector<dns::Record> rrset = {{name("www.example.net"), dns::RRType::kA, 3600, dns::rdata::a({192, 0, 2, 1})}};
@@ -95,13 +111,13 @@ TEST(KeyKnownAnswers, Rfc6605EcdsaP256) {
 // dnssec-keygen has a 31-octet PrivateKey field. This one was made by dnssec-keygen 9.18; the DNSKEY is its .key
 // file's. Our own files pad the integer to 32 octets, which BIND reads as well.
 TEST(KeyKnownAnswers, EcdsaPrivateKeyWithoutLeadingZeroOctetsLoads) {
-  auto key = DnssecKey::from_private_text(name("test.example"), 256,
-                                          "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\n"
-                                          "PrivateKey: sAH9x+giyVmQb9KG2ZLtEKWZ15SCoGfvzgGUtuaG1A==\n");
-  ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(dnskey_text(*key),
-            "256 3 13 gO4bCY8Wz4BgrGULQMdL9BfONzJnQ0uu6E9Eq2RSuhwn0zrl46ZCex0dpewMOBDg4NZj+ZwrSpWDlLkAgFt4Ig==");
-  EXPECT_EQ(key->key_tag(), 26636);
+  std::optional<DnssecKey> key = known_key("test.example", 256,
+                                           "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\n"
+                                           "PrivateKey: sAH9x+giyVmQb9KG2ZLtEKWZ15SCoGfvzgGUtuaG1A==\n",
+                                           "256 3 13 gO4bCY8Wz4BgrGULQMdL9BfONzJnQ0uu6E9Eq2RSuhwn0zrl46ZC"
+                                           "ex0dpewMOBDg4NZj+ZwrSpWDlLkAgFt4Ig==",
+                                           26636);
+  ASSERT_TRUE(key);
   EXPECT_TRUE(key->verify("data", key->sign("data")));
 
   TempDir dir;
