@@ -1,5 +1,6 @@
 #include "cli/run_metrics.h"
 
+#include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
@@ -8,7 +9,9 @@
 
 #include "cli/signing.h"
 #include "dns/atomic_file.h"
+#include "signer/key_store.h"
 #include "signer/policy.h"
+#include "signer/rollover.h"
 
 namespace rdnsprov::cli {
 
@@ -63,6 +66,14 @@ publisher::RunMetrics run_metrics(const Config& config, const safeguards::StateD
       for (const safeguards::GateResult& g : planned->gates) {
         if (g.verdict != safeguards::Verdict::kPass) z.gates_held[g.gate] = true;
         else z.gates_held.try_emplace(g.gate, false);
+      }
+    }
+    if (zone_policy(config, zc)) {
+      signer::KeyStore store(zone_keys_dir(state.keys_dir(), apex), apex);
+      if (auto keys = store.load()) {
+        z.ds_confirmation_pending = std::any_of(keys->begin(), keys->end(), signer::waits_for_ds);
+      } else {
+        spdlog::warn("metrics: keys of zone {}: {}", apex.to_text(), keys.error());
       }
     }
     if (auto lag = outcome.lagging_servers.find(apex); lag != outcome.lagging_servers.end()) {

@@ -100,6 +100,14 @@ std::string metrics_text(const RunMetrics& m) {
     }
   }
   {
+    Family f(out, "rdnsprov_zone_ds_confirmation_pending",
+             "Signed zones: 1 while a key rollover waits for the operator to submit a new DS to the parent and "
+             "confirm it (rdnsprov keys ds-seen); the rollover goes no further until then.");
+    for (const ZoneMetrics& z : m.zones) {
+      if (z.ds_confirmation_pending) f.sample({{"zone", z.zone}}, *z.ds_confirmation_pending ? "1" : "0");
+    }
+  }
+  {
     Family f(out, "rdnsprov_zone_held", "1 when the last run held the zone: it keeps serving its last published version.");
     for (const ZoneMetrics& z : m.zones) f.sample({{"zone", z.zone}}, z.held ? "1" : "0");
   }

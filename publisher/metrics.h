@@ -34,6 +34,8 @@ struct ZoneMetrics {
   bool held = false;                   // this run held the zone (it keeps serving the version above)
   std::map<std::string, bool> gates_held;  // gate → it held (or errored) the zone in this run; every gate evaluated
   std::uint64_t lagging_servers = 0;   // nameservers not serving `serial` after this run (SOA verification)
+  // Signed zones: whether a key rollover waits for the operator to confirm a new DS at the parent (keys ds-seen).
+  std::optional<bool> ds_confirmation_pending;
 };
 
 struct RunMetrics {

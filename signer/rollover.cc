@@ -96,6 +96,8 @@ std::string keyset_change(const StoredKey& old_key, const StoredKey& fresh) {
 
 }  // namespace
 
+bool waits_for_ds(const StoredKey& key) { return is_pending_ds(key.state.rollover_step); }
+
 void mark_cds_keys(std::vector<SigningKey>& signing, const std::vector<StoredKey>& keys, const SigningPolicy& policy,
                    std::int64_t now) {
   if (!outside_policy_key(keys, KeyRole::kKsk, policy, now)) return;  // no key set rollover before its DS step

@@ -124,6 +124,9 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                             const SigningPolicy& policy, const RolloverTiming& timing,
                                             std::int64_t now);
 
+// Whether the key waits for the operator to confirm its DS at the parent (confirm_ds) before its rollover goes on.
+bool waits_for_ds(const StoredKey& key);
+
 // CDS/CDNSKEY (RFC 7344) name the keys whose DS the parent should serve. A key set rollover's new KSK (or CSK)
 // signs from the change of policy on, but its DS must not reach the parent before every cache holds its
 // signatures (RFC 6781 §4.1.4): until its "keyset-ds-pending" step, `signing` marks it not in_cds.

@@ -40,6 +40,7 @@ RunMetrics sample_metrics() {
   a.gates_held = {{"empty-zone", false}, {"size-drop", true}};
   a.held = true;
   a.lagging_servers = 2;
+  a.ds_confirmation_pending = true;
   ZoneMetrics b;  // never published: only held, gates and lagging servers
   b.zone = "8.b.d.0.1.0.0.2.ip6.arpa";
   b.gates_held = {{"empty-zone", true}};
@@ -61,7 +62,8 @@ TEST(Metrics, TextHasEveryFamilyWithHelpTypeAndExactSamples) {
        {"rdnsprov_last_run_timestamp_seconds", "rdnsprov_last_run_duration_seconds", "rdnsprov_last_run_exit_code",
         "rdnsprov_zone_serial", "rdnsprov_zone_delegations", "rdnsprov_zone_records",
         "rdnsprov_zone_last_publish_timestamp_seconds", "rdnsprov_zone_signatures_expire_timestamp_seconds",
-        "rdnsprov_zone_held", "rdnsprov_zone_gate_held", "rdnsprov_zone_lagging_servers"}) {
+        "rdnsprov_zone_held", "rdnsprov_zone_gate_held", "rdnsprov_zone_lagging_servers",
+        "rdnsprov_zone_ds_confirmation_pending"}) {
     EXPECT_EQ(parsed.types[family], "gauge") << family;
     EXPECT_FALSE(parsed.help[family].empty()) << family;
   }
@@ -77,6 +79,8 @@ TEST(Metrics, TextHasEveryFamilyWithHelpTypeAndExactSamples) {
   EXPECT_EQ(parsed.value("rdnsprov_zone_last_publish_timestamp_seconds", a), 1799996400);
   EXPECT_EQ(parsed.value("rdnsprov_zone_signatures_expire_timestamp_seconds", a), 1801000000);
   EXPECT_EQ(parsed.value("rdnsprov_zone_lagging_servers", a), 2);
+  EXPECT_EQ(parsed.value("rdnsprov_zone_ds_confirmation_pending", a), 1);
+  EXPECT_FALSE(parsed.value("rdnsprov_zone_ds_confirmation_pending", b));  // not a signed zone
   EXPECT_EQ(parsed.value("rdnsprov_zone_gate_held", {{"zone", "193.in-addr.arpa"}, {"gate", "size-drop"}}), 1);
   EXPECT_EQ(parsed.value("rdnsprov_zone_gate_held", {{"zone", "193.in-addr.arpa"}, {"gate", "empty-zone"}}), 0);
   EXPECT_EQ(parsed.value("rdnsprov_zone_gate_held", {{"zone", "8.b.d.0.1.0.0.2.ip6.arpa"}, {"gate", "empty-zone"}}), 1);

@@ -23,6 +23,7 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/prometheus_text.h"
 #include "tests/support/skip.h"
 
 #include "dns/dnssec.h"
@@ -203,6 +204,7 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
         keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d", keyset_rollover ? "cds = yes\n" : "");
   };
   s.extra_sections = policy(layout.keys, layout.algorithm);
+  s.general_settings = "metrics-file = " + (s.dir / "rdnsprov.prom").string() + "\n";
   s.write_config();
   s.write_dump(slash24_delegations(193, 300));
 
@@ -273,6 +275,10 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
         }
       }
     }
+    // The metric a monitoring system alerts on: 1 exactly while a DS waits for the operator's confirmation.
+    testing::PrometheusText metrics = testing::parse_prometheus_text(read_text(s.dir / "rdnsprov.prom"));
+    EXPECT_EQ(metrics.value("rdnsprov_zone_ds_confirmation_pending", {{"zone", kZone}}),
+              confirm_at.empty() ? 0 : 1);
     if (parent.empty()) {
       // The first KSK/CSK's DS has been at the parent for long.
       auto apex = dns::Name::from_text(kZone);

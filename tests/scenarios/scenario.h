@@ -214,16 +214,17 @@ class Scenario {
   std::vector<std::string> zones;                       // configured zones, without trailing dot
   std::map<std::string, std::string> zone_settings;     // zone → extra "key = value" lines of its section
   std::string extra_sections;                            // [gates], [snapshots], … as text
+  std::string general_settings;                          // extra "key = value" lines of [general]
 
   void write_config() const {
     std::string text = fmt::format(
         "; scenario test configuration\n"
-        "[general]\nstate = {}\nregistry = TEST-RIR\n\n"
+        "[general]\nstate = {}\nregistry = TEST-RIR\n{}\n"
         "[source.dump]\ntype = rpsl\npath = {}\n\n"
         "[zone-defaults]\nsoa-mname = ns0.test-rir.example\nsoa-rname = hostmaster@test-rir.example\n"
         "nameserver = ns1.test-rir.example\nnameserver = ns2.test-rir.example\nserial-policy = unixtime\n\n"
         "[target.primary]\ntype = directory\npath = {}\n\n",
-        state.string(), dump.string(), target.string());
+        state.string(), general_settings, dump.string(), target.string());
     for (const std::string& z : zones) {
       text += fmt::format("[zone.{}]\n", z);
       if (auto s = zone_settings.find(z); s != zone_settings.end()) text += s->second + "\n";
