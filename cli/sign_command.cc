@@ -305,11 +305,13 @@ int keys_import(const GlobalOptions& global, const std::string& zone_text, const
       spdlog::error("{}: {}; nothing imported", file.string(), key.error());
       return kExitError;
     }
-    // One algorithm per zone: a key of another would leave the DNSKEY RRset with an algorithm that does not sign
-    // every RRset (RFC 6840 §5.11), and the dnssec gate would hold every run.
+    // Keys of the policy's algorithm only: an imported key of another would be taken for an algorithm rollover's
+    // old key without ever having been published. To move to another algorithm, import under the keys' algorithm,
+    // publish, then change the policy's algorithm (a key set rollover).
     if (key->algorithm() != policy->signing.algorithm) {
       spdlog::error("{}: algorithm {}, but zone {} is signed with algorithm {} ([policy.{}] algorithm); set the "
-                    "policy's algorithm to {} before importing (rdnsprov does not roll algorithms); nothing imported",
+                    "policy's algorithm to {} before importing (and change it once the zone is published with "
+                    "these keys: rdnsprov then rolls the zone over); nothing imported",
                     file.string(), algorithm_text(key->algorithm()), apex.to_text(),
                     algorithm_text(policy->signing.algorithm), policy->name, key->algorithm());
       return kExitError;
