@@ -42,6 +42,26 @@ const StoredKey* with_step(const std::vector<StoredKey>& keys, KeyRole role, std
   return nullptr;
 }
 
+// The start of a key set rollover: keys made under `before` at kT0, then, the policy changed to `after`, the keys
+// it lacks made a day later (kT0 + kDay). Returns every key, old and new.
+std::vector<StoredKey> keys_after_policy_change(const KeyStore& store, const SigningPolicy& before,
+                                                const SigningPolicy& after) {
+  auto loaded = store.ensure_keys(before, kT0);
+  EXPECT_TRUE(loaded.ok()) << loaded.error();
+  loaded = store.ensure_keys(after, kT0 + kDay);
+  EXPECT_TRUE(loaded.ok()) << loaded.error();
+  return loaded.ok() ? *loaded : std::vector<StoredKey>{};
+}
+
+// The tag of the one key of `keys` with `algorithm` and `role`, 0 when there is not exactly one.
+std::uint16_t tag_of(const std::vector<StoredKey>& keys, std::uint8_t algorithm, KeyRole role) {
+  std::vector<std::uint16_t> tags;
+  for (const StoredKey& k : keys) {
+    if (k.key.algorithm() == algorithm && k.state.role == role) tags.push_back(k.key.key_tag());
+  }
+  return tags.size() == 1 ? tags[0] : 0;
+}
+
 TEST(Rollover, StateFileKeepsEveryRolloverField) {
   KeyState state;
   state.role = KeyRole::kKsk;
@@ -206,21 +226,19 @@ TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
 TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
-  SigningPolicy policy;
-  policy.key_layout = KeyLayout::kCsk;
-  policy.algorithm = 15;
-  auto loaded = store.ensure_keys(policy, kT0);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
-  ASSERT_EQ(loaded->size(), 1u);
-  std::uint16_t old_tag = (*loaded)[0].key.key_tag();
+  SigningPolicy before;
+  before.key_layout = KeyLayout::kCsk;
+  before.algorithm = 15;
+  SigningPolicy policy = before;
   policy.algorithm = 13;
-  std::int64_t t1 = kT0 + kDay;
-  loaded = store.ensure_keys(policy, t1);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
-  std::vector<StoredKey> keys = *loaded;
+  std::vector<StoredKey> keys = keys_after_policy_change(store, before, policy);
   ASSERT_EQ(keys.size(), 2u);
+  std::int64_t t1 = kT0 + kDay;
   ASSERT_EQ(signing_keys(keys, t1).size(), 2u);  // both sign from now
-  std::uint16_t new_tag = keys[0].key.key_tag() == old_tag ? keys[1].key.key_tag() : keys[0].key.key_tag();
+  std::uint16_t old_tag = tag_of(keys, 15, KeyRole::kCsk);
+  std::uint16_t new_tag = tag_of(keys, 13, KeyRole::kCsk);
+  ASSERT_NE(old_tag, 0);
+  ASSERT_NE(new_tag, 0);
   auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
   ASSERT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0].phase, "keyset-rollover");
@@ -314,14 +332,10 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
   SigningPolicy policy;
-  auto loaded = store.ensure_keys(policy, kT0);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
   policy.algorithm = 15;
-  std::int64_t t1 = kT0 + kDay;
-  loaded = store.ensure_keys(policy, t1);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
-  std::vector<StoredKey> keys = *loaded;
+  std::vector<StoredKey> keys = keys_after_policy_change(store, SigningPolicy{}, policy);
   ASSERT_EQ(keys.size(), 4u);
+  std::int64_t t1 = kT0 + kDay;
   advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1);
   auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + kDay);
   ASSERT_EQ(events.size(), 2u);
@@ -354,17 +368,14 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
 TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
-  SigningPolicy policy;
-  policy.key_layout = KeyLayout::kCsk;
-  auto loaded = store.ensure_keys(policy, kT0);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
-  std::uint16_t csk = (*loaded)[0].key.key_tag();
-  policy.key_layout = KeyLayout::kKskZsk;
-  std::int64_t t1 = kT0 + kDay;
-  loaded = store.ensure_keys(policy, t1);
-  ASSERT_TRUE(loaded.ok()) << loaded.error();
-  std::vector<StoredKey> keys = *loaded;
+  SigningPolicy before;
+  before.key_layout = KeyLayout::kCsk;
+  SigningPolicy policy;  // KSK + ZSK
+  std::vector<StoredKey> keys = keys_after_policy_change(store, before, policy);
   ASSERT_EQ(keys.size(), 3u);
+  std::uint16_t csk = tag_of(keys, 13, KeyRole::kCsk);
+  ASSERT_NE(csk, 0);
+  std::int64_t t1 = kT0 + kDay;
   auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
   ASSERT_EQ(status.size(), 2u);
   EXPECT_EQ(status[1].phase, "keyset-rollover");
