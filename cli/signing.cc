@@ -34,7 +34,7 @@ std::uint32_t read_u32(std::string_view wire, std::size_t offset) {
 bool has_active(const std::vector<signer::StoredKey>& keys, signer::KeyRole role, std::uint8_t algorithm,
                 std::time_t now) {
   return std::any_of(keys.begin(), keys.end(), [&](const signer::StoredKey& k) {
-    return k.state.role == role && k.key.algorithm() == algorithm && k.active(now);
+    return k.state.role == role && k.key.algorithm() == algorithm && k.in_service(now);
   });
 }
 
@@ -331,7 +331,9 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   for (const signer::StoredKey& k : signer::published_keys(keys->second.keys, now)) expected.insert(k.key.dnskey_rdata());
   if (expected != dnskeys) return "the set of published DNSKEYs changes (key generated, imported or retired)";
   std::set<std::uint16_t> active;
-  for (const signer::StoredKey& k : signer::active_keys(keys->second.keys, now)) active.insert(k.key.key_tag());
+  for (const signer::SigningKey& k : signer::signing_keys(keys->second.keys, now)) {
+    if (k.active) active.insert(k.key.key_tag());  // with those that sign before they are published
+  }
   for (std::uint16_t tag : signing_tags) {
     if (!active.count(tag)) return fmt::format("key {} no longer signs (key rollover): its signatures are replaced", tag);
   }
@@ -356,7 +358,11 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
 VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
                                 const std::vector<signer::SigningKey>& keys, const signer::SigningPolicy& policy,
                                 std::uint32_t now, std::optional<dns::Zone>&& previous,
-                                const signer::VerifyOptions& verify, dns::ThreadPool& pool) {
+                                const signer::VerifyOptions& options, dns::ThreadPool& pool) {
+  signer::VerifyOptions verify = options;
+  for (const signer::SigningKey& k : keys) {
+    if (!k.in_dnskey) verify.unpublished_keys.push_back(k.key.dnskey_rdata());
+  }
   bool from_previous = previous.has_value();
   std::optional<signer::SignResult> result;
   result.emplace(signer::sign_zone(unsigned_zone(), keys, policy, now, std::move(previous), pool));

@@ -90,7 +90,8 @@ struct VerifiedSigning {
 };
 
 // Signs the zone `unsigned_zone()` returns (called once, and a second time only for the fresh signing above),
-// handing `previous` to the signer, and verifies the result. Throws what signer::sign_zone throws.
+// handing `previous` to the signer, and verifies the result (the signatures of keys not in the DNSKEY RRset against
+// those keys). Throws what signer::sign_zone throws.
 VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
                                 const std::vector<signer::SigningKey>& keys, const signer::SigningPolicy& policy,
                                 std::uint32_t now, std::optional<dns::Zone>&& previous,

@@ -29,7 +29,7 @@ struct JsonRolloverField {
 constexpr JsonRolloverField kJsonRolloverFields[] = {
     {"dnskey_seen", &KeyState::dnskey_seen},   {"signatures_gone", &KeyState::signatures_gone},
     {"dnskey_gone", &KeyState::dnskey_gone},   {"ds_published", &KeyState::ds_published},
-    {"ds_removable", &KeyState::ds_removable},
+    {"ds_removable", &KeyState::ds_removable}, {"signatures_seen", &KeyState::signatures_seen},
 };
 
 int role_rank(KeyRole role) {
@@ -44,11 +44,17 @@ int role_rank(KeyRole role) {
 }  // namespace
 
 bool StoredKey::published(std::int64_t now) const {
-  if (state.rollover_step == "ksk-ds-pending" || state.rollover_step == "ksk-ds-seen") return false;
+  if (state.rollover_step == "ksk-ds-pending" || state.rollover_step == "ksk-ds-seen" || signs_unpublished()) {
+    return false;
+  }
   const KeyTiming& t = state.timing;
   std::optional<std::int64_t> start = t.publish ? t.publish : t.activate;
   if (start && *start > now) return false;
   return !(t.deletion && *t.deletion <= now);
+}
+
+bool StoredKey::signs_unpublished() const {
+  return state.rollover_step == "keyset-signatures-first" || state.rollover_step == "keyset-signatures-last";
 }
 
 bool StoredKey::active(std::int64_t now) const {
@@ -195,7 +201,7 @@ dns::Result<std::vector<StoredKey>> KeyStore::ensure_keys(const SigningPolicy& p
   std::vector<StoredKey> keys = std::move(*loaded);
   auto has_active = [&](KeyRole role) {
     return std::any_of(keys.begin(), keys.end(), [&](const StoredKey& k) {
-      return k.state.role == role && k.key.algorithm() == policy.algorithm && k.active(now);
+      return k.state.role == role && k.key.algorithm() == policy.algorithm && k.in_service(now);
     });
   };
   std::vector<KeyRole> wanted = policy.key_layout == KeyLayout::kCsk ? std::vector<KeyRole>{KeyRole::kCsk}
@@ -225,7 +231,11 @@ std::vector<StoredKey> active_keys(std::span<const StoredKey> keys, std::int64_t
 std::vector<SigningKey> signing_keys(std::span<const StoredKey> keys, std::int64_t now) {
   std::vector<SigningKey> out;
   for (const StoredKey& k : keys) {
-    if (k.published(now)) out.push_back(SigningKey{k.key, k.state.role, k.active(now)});
+    if (k.published(now)) {
+      out.push_back(SigningKey{k.key, k.state.role, k.active(now)});
+    } else if (k.signs_unpublished() && k.state.role != KeyRole::kKsk) {
+      out.push_back(SigningKey{k.key, k.state.role, true, false, false});
+    }
   }
   return out;
 }

@@ -9,7 +9,8 @@
 //   {"algorithm": 13, "role": "ksk", "created": 1700000000, "publish": 1700000000, "activate": 1700000000,
 //    "rollover_step": ""}
 // plus, during and after a rollover, "successor"/"predecessor" (key tags) and the times the rollover counts from
-// ("dnskey_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable"; signer/rollover.h).
+// ("dnskey_seen", "signatures_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable";
+// signer/rollover.h).
 // Timing fields are unix seconds; an absent field is not set. A key imported from BIND without a state file takes
 // its role from its flags (257 KSK, 256 ZSK) and its timing from the .private file's lines; a key with no timing
 // at all is published and active, as BIND treats it.
@@ -42,6 +43,8 @@ struct KeyState {
   std::optional<std::int64_t> dnskey_gone;        // first publication found without its DNSKEY (removed key)
   std::optional<std::int64_t> ds_published;       // the operator confirmed its DS at the parent (KSK, CSK)
   std::optional<std::int64_t> ds_removable;       // its DS may be removed from the parent from then (old KSK, CSK)
+  std::optional<std::int64_t> signatures_seen;    // first publication found to carry its signatures (a key that
+                                                  // signs before its DNSKEY is published)
   friend bool operator==(const KeyState&, const KeyState&) = default;
 };
 
@@ -51,8 +54,16 @@ struct StoredKey {
   std::filesystem::path key_file;
 
   // In the DNSKEY RRset at `now`: from Publish (or Activate) until Delete; never while a KSK waits for its DS at
-  // the parent before a double-DS rollover (rollover_step "ksk-ds-pending" or "ksk-ds-seen").
+  // the parent before a double-DS rollover (rollover_step "ksk-ds-pending" or "ksk-ds-seen"), nor while
+  // signs_unpublished().
   bool published(std::int64_t now) const;
+  // Out of the DNSKEY RRset but signing the zone's data (a ZSK or CSK; a KSK signs nothing then): an algorithm
+  // rollover's new key before its DNSKEY is published (rollover_step "keyset-signatures-first"), or a key set
+  // rollover's old key after its DNSKEY left ("keyset-signatures-last"), signer/rollover.h.
+  bool signs_unpublished() const;
+  // Doing its role's work for the zone: active, or signing before it is published. A policy's layout is complete
+  // when it has such a key for each role (KeyStore::ensure_keys).
+  bool in_service(std::int64_t now) const { return active(now) || signs_unpublished(); }
   // Signing at `now`: from Activate until Inactive, while published.
   bool active(std::int64_t now) const;
 };
@@ -91,7 +102,8 @@ class KeyStore {
 
 std::vector<StoredKey> published_keys(std::span<const StoredKey> keys, std::int64_t now);
 std::vector<StoredKey> active_keys(std::span<const StoredKey> keys, std::int64_t now);
-// The published keys as sign_zone takes them, each flagged active or not.
+// The keys as sign_zone takes them: the published ones, each flagged active or not, and the ZSKs and CSKs that
+// sign before they are published (in_dnskey false).
 std::vector<SigningKey> signing_keys(std::span<const StoredKey> keys, std::int64_t now);
 
 // The state file's JSON text and back.

@@ -55,6 +55,9 @@ std::string role_name(KeyRole role) {
 
 bool is_keyset_step(std::string_view step) { return step == kStepKeysetDsPending || step == kStepKeysetDsSeen; }
 
+// An algorithm rollover's new key before its DNSKEY is published.
+bool is_presigning(const StoredKey& k) { return k.state.rollover_step == kStepKeysetSignaturesFirst; }
+
 bool signs_dnskey(KeyRole role) { return role != KeyRole::kZsk; }
 bool signs_data(KeyRole role) { return role != KeyRole::kKsk; }
 
@@ -92,6 +95,23 @@ std::string keyset_change(const StoredKey& old_key, const StoredKey& fresh) {
     parts.push_back(fmt::format("{} → {}", layout(old_key), layout(fresh)));
   }
   return parts.empty() ? std::string("key set") : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// When an algorithm rollover's new keys, signing before they are published, may be published: once the signatures of
+// each of them that signs data have been published for the largest signed TTL + propagation (RFC 6781 §4.1.4). None
+// while one of them has not been seen published, or when no key is in that step.
+std::optional<std::int64_t> presigning_ends(const std::vector<StoredKey>& keys, std::int64_t signature_wait) {
+  std::optional<std::int64_t> end;
+  for (const StoredKey& k : keys) {
+    if (!is_presigning(k)) continue;
+    if (!signs_data(k.state.role)) {
+      end = end.value_or(0);
+      continue;
+    }
+    if (!k.state.signatures_seen) return std::nullopt;
+    end = std::max(end.value_or(0), *k.state.signatures_seen + signature_wait);
+  }
+  return end;
 }
 
 }  // namespace
@@ -153,38 +173,47 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
         k.state.dnskey_seen = published->published_at;
         touch(k);
       }
+      if (is_presigning(k) && !k.state.signatures_seen && published->signing_tags.count(k.key.key_tag())) {
+        k.state.signatures_seen = published->published_at;
+        touch(k);
+      }
       bool retiring = step == kStepZskRetiring || step == kStepCskRetiring;
       if (retiring && !k.state.signatures_gone && !published->signing_tags.count(k.key.key_tag())) {
         k.state.signatures_gone = published->published_at;
         if (step == kStepCskRetiring) k.state.ds_removable = published->published_at + dnskey_wait;
         touch(k);
       }
-      if (step == kStepDsRemoval && !k.state.dnskey_gone && !published->dnskeys.count(k.key.dnskey_rdata())) {
+      bool leaving = step == kStepDsRemoval || step == kStepKeysetSignaturesLast;
+      if (leaving && !k.state.dnskey_gone && !published->dnskeys.count(k.key.dnskey_rdata())) {
         k.state.dnskey_gone = published->published_at;
-        k.state.ds_removable = published->published_at + dnskey_wait;
+        if (step == kStepDsRemoval || k.state.role == KeyRole::kCsk) {
+          k.state.ds_removable = published->published_at + dnskey_wait;
+        }
         touch(k);
       }
     }
   }
 
-  // The end of a key set rollover (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout), for
-  // validators that need one valid path (RFC 6840 §5.11): once the parent's caches hold the DS of the policy's new
-  // KSK (or CSK) `successor`, every key outside the policy leaves the zone at once, DNSKEYs and signatures together
-  // (a DNSKEY of an algorithm that signs nothing would break RFC 4035 §2.2). The DS of `old_ksk` (the old KSK or
-  // CSK) may go from the parent once caches let go of its DNSKEY.
+  // The end of a key set rollover (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout): once the
+  // parent's caches hold the DS of the policy's new KSK (or CSK) `successor`, every key outside the policy leaves
+  // the DNSKEY RRset. The old ZSKs and CSK sign the zone's data on until caches let go of that RRset
+  // ("keyset-signatures-last"): a validator still holding it, with the old algorithm in it, never meets an RRset
+  // without a signature of that algorithm (RFC 4035 §2.2). The DS of `old_ksk` (the old KSK or CSK) may go from the
+  // parent once caches let go of its DNSKEY.
   auto retire_outside_policy = [&](StoredKey& old_ksk, const StoredKey& successor) {
     std::string change = keyset_change(old_ksk, successor);
     for (StoredKey& o : keys) {
       if (!is_outside_policy(o, policy, now)) continue;
-      o.state.timing.inactive = now;
-      o.state.timing.deletion = now;
       bool holds_ds = &o == &old_ksk;
-      o.state.rollover_step = holds_ds ? kStepDsRemoval : kStepRetired;
+      bool signs_on = signs_data(o.state.role);
+      o.state.timing.deletion = now;
+      if (!signs_on) o.state.timing.inactive = now;
+      o.state.rollover_step = signs_on ? kStepKeysetSignaturesLast : holds_ds ? kStepDsRemoval : kStepRetired;
       touch(o);
       event(o,
-            fmt::format("key set rollover ({}): old {} {} (algorithm {}) removed from the DNSKEY RRset with its "
-                        "signatures{}",
-                        change, role_name(o.state.role), o.key.key_tag(), o.key.algorithm(),
+            fmt::format("key set rollover ({}): old {} {} (algorithm {}) removed from the DNSKEY RRset{}{}", change,
+                        role_name(o.state.role), o.key.key_tag(), o.key.algorithm(),
+                        signs_on ? "; its signatures stay until caches let go of the old DNSKEY RRset" : "",
                         holds_ds ? "; its DS stays at the parent until caches let go of the old DNSKEY RRset" : ""),
             successor.key.key_tag());
     }
@@ -211,7 +240,60 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
     }
   }
 
+  // 1c. An algorithm rollover starts with signatures (RFC 6781 §4.1.4, "new RRSIGs"): a key of the policy that the
+  // last publication did not carry, of an algorithm none of its DNSKEYs has, while keys outside the policy sign the
+  // zone, is held out of the DNSKEY RRset. As a ZSK or CSK it signs the zone's data meanwhile; its DNSKEY (with the
+  // new KSK's) follows once those signatures are in every cache. A validator holding the new DNSKEY RRset then never
+  // holds an RRset without a signature of its algorithm, which RFC 4035 §2.2 lets it refuse.
+  if (published && outside_policy_key(keys, KeyRole::kKsk, policy, now) &&
+      outside_policy_key(keys, KeyRole::kZsk, policy, now)) {
+    std::set<std::uint8_t> published_algorithms;
+    for (const std::string& rdata : published->dnskeys) {
+      if (rdata.size() >= 4) published_algorithms.insert(static_cast<std::uint8_t>(rdata[3]));
+    }
+    for (StoredKey& k : keys) {
+      if (!in_policy(k, policy) || !k.state.rollover_step.empty() || k.state.dnskey_seen || !k.published(now) ||
+          published->dnskeys.count(k.key.dnskey_rdata()) || published_algorithms.count(k.key.algorithm())) {
+        continue;
+      }
+      k.state.rollover_step = kStepKeysetSignaturesFirst;
+      touch(k);
+      const StoredKey* old_key = outside_policy_key(keys, k.state.role, policy, now);
+      event(k,
+            fmt::format("algorithm rollover{}: new {} {} (algorithm {}) {} before its DNSKEY is published, which "
+                        "follows once {} in every cache",
+                        old_key ? " (" + keyset_change(*old_key, k) + ")" : std::string(), role_name(k.state.role),
+                        k.key.key_tag(), k.key.algorithm(),
+                        signs_data(k.state.role) ? "signs the zone's data" : "waits",
+                        signs_data(k.state.role) ? "its signatures are" : "the new signatures are"),
+            old_key ? std::optional(old_key->key.key_tag()) : std::nullopt);
+    }
+  }
+  // Changed back (or on) before their DNSKEYs were published, keys signing ahead that are no longer of the policy
+  // stop: validators never had their DNSKEYs.
+  for (StoredKey& k : keys) {
+    if (!is_presigning(k) || in_policy(k, policy)) continue;
+    k.state.rollover_step = kStepRetired;
+    k.state.timing.inactive = now;
+    k.state.timing.deletion = now;
+    touch(k);
+    event(k, fmt::format("algorithm rollover to {} {} (algorithm {}) abandoned before its DNSKEY was published: the "
+                         "policy changed; its signatures leave the zone",
+                         role_name(k.state.role), k.key.key_tag(), k.key.algorithm()));
+  }
+
   // 2. Steps whose waits are over. Indices: generating a key below appends to `keys`.
+  if (std::optional<std::int64_t> end = presigning_ends(keys, signature_wait); end && now >= *end) {
+    for (StoredKey& k : keys) {
+      if (!is_presigning(k)) continue;
+      k.state.rollover_step.clear();
+      k.state.timing.publish = now;
+      touch(k);
+      event(k, fmt::format("algorithm rollover: the DNSKEY of new {} {} (algorithm {}) is published{}",
+                           role_name(k.state.role), k.key.key_tag(), k.key.algorithm(),
+                           signs_data(k.state.role) ? ", its signatures being in every cache" : " and signs it"));
+    }
+  }
   std::size_t count = keys.size();
   for (std::size_t i = 0; i < count; ++i) {
     StoredKey& k = keys[i];
@@ -280,6 +362,15 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
                 ? fmt::format("old ZSK {} removed from the DNSKEY RRset: rollover complete", k.key.key_tag())
                 : fmt::format("old CSK {} removed from the DNSKEY RRset; its DS may be removed from the parent from {}",
                               k.key.key_tag(), rollover_time_text(k.state.ds_removable.value_or(now))),
+            k.state.successor);
+    } else if (step == kStepKeysetSignaturesLast && k.state.dnskey_gone && now >= *k.state.dnskey_gone + dnskey_wait) {
+      k.state.timing.inactive = now;
+      k.state.rollover_step = k.state.role == KeyRole::kCsk ? kStepDsRemoval : kStepRetired;
+      touch(k);
+      event(k,
+            fmt::format("old {} {} (algorithm {}) stops signing: caches no longer hold a DNSKEY RRset with it{}",
+                        role_name(k.state.role), k.key.key_tag(), k.key.algorithm(),
+                        k.state.role == KeyRole::kCsk ? "; its DS may now be removed from the parent" : ""),
             k.state.successor);
     } else if (step == kStepDsRemoval && k.state.ds_removable && now >= *k.state.ds_removable) {
       k.state.rollover_step = kStepRetired;
@@ -449,14 +540,16 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
     const StoredKey* current = nullptr;
     const StoredKey* rolling_new = nullptr;
     const StoredKey* rolling_old = nullptr;
+    const StoredKey* presigning = nullptr;
     for (const StoredKey& k : keys) {
       if (k.state.role != role) continue;
       const std::string& step = k.state.rollover_step;
+      if (is_presigning(k) && in_policy(k, policy)) presigning = &k;
       if (step == kStepZskPrepublished || is_pending_ds(step) || step == kStepKskDsSeen || step == kStepCskDsSeen ||
           step == kStepKeysetDsSeen) {
         rolling_new = &k;
       } else if (step == kStepZskRetiring || step == kStepCskRetiring || step == kStepDsRemoval ||
-                 step == kStepRolling) {
+                 step == kStepRolling || step == kStepKeysetSignaturesLast) {
         rolling_old = &k;
       } else if (step.empty() && k.active(now) && in_policy(k, policy)) {
         current = &k;  // during a key set rollover, keys outside the policy sign too
@@ -511,6 +604,20 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
         }
         status.operator_action = fmt::format("keep both DS records ({} and {}) at the parent", old_tag, n.key.key_tag());
       }
+    } else if (rolling_old && rolling_old->state.rollover_step == kStepKeysetSignaturesLast) {
+      const StoredKey& o = *rolling_old;
+      status.phase = o.state.rollover_step;
+      status.lines.push_back(fmt::format(
+          "key set rollover: old {} {} (algorithm {}) left the DNSKEY RRset {}; it signs the zone's data until caches "
+          "let go of that RRset",
+          name, o.key.key_tag(), o.key.algorithm(),
+          o.state.dnskey_gone ? rollover_time_text(*o.state.dnskey_gone) : std::string("at the last run")));
+      status.lines.push_back(fmt::format(
+          "step 3/3: its signatures leave from {}", when(o.state.dnskey_gone ? std::optional(*o.state.dnskey_gone +
+                                                                                              dnskey_wait)
+                                                                          : std::nullopt,
+                                                          "DNSKEY TTL + propagation after the first publication "
+                                                          "without it")));
     } else if (rolling_old && rolling_old->state.rollover_step != kStepRolling) {
       const StoredKey& o = *rolling_old;
       status.phase = o.state.rollover_step;
@@ -536,6 +643,18 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
               o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run");
         }
       }
+    } else if (presigning) {
+      status.phase = std::string(kStepKeysetSignaturesFirst);
+      const StoredKey* old_key = outside_policy_key(keys, role, policy, now);
+      status.lines.push_back(fmt::format(
+          "algorithm rollover{}: new {} {} (algorithm {}) {} since {}, before its DNSKEY is published",
+          old_key ? " (" + keyset_change(*old_key, *presigning) + ")" : std::string(), name,
+          presigning->key.key_tag(), presigning->key.algorithm(),
+          signs_data(role) ? "signs the zone's data" : "made, waiting", rollover_time_text(key_start(*presigning))));
+      status.lines.push_back(fmt::format(
+          "its DNSKEY is published from {} (the largest signed TTL + propagation after the first publication with "
+          "the new signatures); then the key set rollover goes on",
+          when(presigning_ends(keys, signature_wait), "the date shown after the next run")));
     } else if (const StoredKey* old_key = outside_policy_key(keys, role, policy, now); current && old_key) {
       // A key set rollover before its DS step: the old keys and the policy's sign until caches hold the new ones.
       status.phase = "keyset-rollover";

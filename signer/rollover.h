@@ -35,17 +35,25 @@
 //         remove as for a ZSK (and never before DNSKEY TTL + propagation): the old CSK is removed ("retired");
 //                its DS may be removed from DNSKEY TTL + propagation after the first publication without its
 //                signatures.
-//   Key set (an algorithm rollover, RFC 6781 §4.1.4, or a change of key layout, KSK + ZSK ↔ CSK; for validators
-//   that need one valid path, RFC 6840 §5.11), when the policy's algorithm or layout changes: KeyStore::ensure_keys
-//   makes the keys the policy lacks, which are published and sign every RRset beside the old ones from the next run.
+//   Key set (an algorithm rollover, RFC 6781 §4.1.4 in its conservative order, or a change of key layout, KSK +
+//   ZSK ↔ CSK), when the policy's algorithm or layout changes: KeyStore::ensure_keys makes the keys the policy lacks.
+//         sign   of a new algorithm (none of the last publication's DNSKEYs has it): the new ZSK or CSK signs the
+//                zone's data from the next run, out of the DNSKEY RRset, the new KSK waiting with it
+//                ("keyset-signatures-first"); the largest signed TTL + propagation after the first publication of
+//                those signatures, their DNSKEYs are published. Of the same algorithm (a layout change): published
+//                and signing at once. Either way, a validator holding the new DNSKEY RRset never holds an RRset
+//                without a signature of each of its algorithms (RFC 4035 §2.2 read strictly).
 //         DS     the largest TTL of the DNSKEY RRset and of a signed RRset + propagation after the policy's active
 //                keys were first published: the DS of its KSK (or CSK) may replace the old one at the parent
 //                ("keyset-ds-pending", the old KSK or CSK "rolling"); confirmed by the operator ("keyset-ds-seen").
 //                Never passed without it.
 //         swap   parent DS TTL + parent propagation after the confirmation: every key outside the policy leaves
-//                the zone, DNSKEYs and signatures at once (the old KSK or CSK "ds-removal", the others "retired").
-//         done   as for a KSK: its DS may be removed from the parent ("retired").
-//   Changed back before the swap, the policy abandons the rollover, and one back to it starts.
+//                the DNSKEY RRset (the old KSK "ds-removal", the old ZSKs and CSK "keyset-signatures-last").
+//         unsign DNSKEY TTL + propagation after the first publication without them, the old ZSKs and CSK stop
+//                signing ("retired"; the old CSK "ds-removal").
+//         done   as for a KSK: the old DS may be removed from the parent ("retired").
+//   Changed back before the swap, the policy abandons the rollover, and one back to it starts; keys still signing
+//   ahead of their DNSKEYs simply stop.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +80,10 @@ inline constexpr std::string_view kStepCskDsSeen = "csk-ds-seen";
 inline constexpr std::string_view kStepRolling = "rolling";  // an active KSK or CSK whose successor waits for its DS
 inline constexpr std::string_view kStepDsRemoval = "ds-removal";
 inline constexpr std::string_view kStepCskRetiring = "csk-retiring";
+// An algorithm rollover's new key before its DNSKEY is published (StoredKey::signs_unpublished).
+inline constexpr std::string_view kStepKeysetSignaturesFirst = "keyset-signatures-first";
+// An old ZSK or CSK out of the DNSKEY RRset at the end of a key set rollover, signing until caches let go of it.
+inline constexpr std::string_view kStepKeysetSignaturesLast = "keyset-signatures-last";
 inline constexpr std::string_view kStepKeysetDsPending = "keyset-ds-pending";  // the policy's new KSK or CSK
 inline constexpr std::string_view kStepKeysetDsSeen = "keyset-ds-seen";
 inline constexpr std::string_view kStepRetired = "retired";

@@ -1723,7 +1723,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
                                               keys[i].key.zone().to_text(), apex.to_text()));
     }
     if (!keys[i].active) continue;
-    if (keys[i].role != KeyRole::kZsk) key_signers.push_back(i);
+    if (keys[i].role != KeyRole::kZsk && keys[i].in_dnskey) key_signers.push_back(i);
     if (keys[i].role != KeyRole::kKsk) zone_signers.push_back(i);
   }
   if (key_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active KSK or CSK", apex.to_text()));
@@ -1732,7 +1732,9 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   // The apex's records as signed: the zone's own (without DNSSEC records) and those the signer makes.
   auto make_apex_records = [&](std::vector<Record> apex_records) {
     std::erase_if(apex_records, [&](const Record& r) { return is_dnssec_type_to_drop(r, apex); });
-    for (const SigningKey& k : keys) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
+    for (const SigningKey& k : keys) {
+      if (k.in_dnskey) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
+    }
     if (policy.cds_cdnskey) {
       // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
       for (std::size_t i : key_signers) {

@@ -40,6 +40,10 @@ struct SigningKey {
   // Named by CDS/CDNSKEY (policy cds) when it signs the DNSKEY RRset. false: a key set rollover's new KSK or CSK
   // before its DS may go to the parent (mark_cds_keys, signer/rollover.h).
   bool in_cds = true;
+  // false: signs the zone's data but is not in the DNSKEY RRset (and signs neither it nor CDS/CDNSKEY): the first
+  // phase of an algorithm rollover, whose new signatures reach every cache before the DNSKEYs that make validators
+  // expect them (RFC 6781 §4.1.4).
+  bool in_dnskey = true;
 };
 
 struct SignStats {

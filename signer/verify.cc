@@ -9,9 +9,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -266,6 +268,10 @@ class ZoneVerifier {
     result.problem_count = problems_.count();
     result.ok = result.problem_count == 0;
     result.signatures_checked = signatures_checked_;
+    result.unchecked_signatures = unchecked_signatures_;
+    for (const auto& [tag, algorithm] : unknown_signers_) {
+      result.unknown_signers.push_back(fmt::format("{} ({})", tag, verify_detail::algorithm_name(algorithm)));
+    }
     result.denial = denial_;
     result.problems = std::move(problems_).sorted();
     return result;
@@ -454,6 +460,23 @@ class ZoneVerifier {
     std::sort(algorithms_.begin(), algorithms_.end());
     if (keys_.empty()) {
       problems_.add(apex_, RRType::kDnskey, "the DNSKEY RRset holds no usable key: nothing can be validated");
+      return;
+    }
+    published_keys_ = keys_.size();
+    // Keys that sign before they are published: their signatures are checked, but count for no algorithm of the
+    // DNSKEY RRset and for no path a validator could follow.
+    for (const std::string& rdata : options_.unpublished_keys) {
+      std::uint16_t tag = dns::key_tag(rdata);
+      auto key = VerifyKey::from_dnskey(rdata);
+      if (!key) {
+        problems_.add(apex_, RRType::kDnskey, fmt::format("unpublished signing key {}: {}", tag, key.error()));
+        continue;
+      }
+      bool in_dnskey_rrset = std::any_of(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(published_keys_),
+                                         [&](const VerifyKey& k) {
+                                           return k.key_tag() == key->key_tag() && k.algorithm() == key->algorithm();
+                                         });
+      if (!in_dnskey_rrset) keys_.push_back(std::move(*key));
     }
   }
 
@@ -461,6 +484,8 @@ class ZoneVerifier {
     explicit ChunkResult(std::size_t limit) : problems(limit) {}
     ProblemList problems;
     std::size_t signatures_checked = 0;
+    std::set<std::pair<std::uint16_t, std::uint8_t>> unknown_signers;  // allow_unknown_signers: key tag, algorithm
+    std::size_t unchecked_signatures = 0;
   };
 
   void check_signatures() {
@@ -478,6 +503,8 @@ class ZoneVerifier {
     for (auto& result : results) {
       if (!result) continue;
       signatures_checked_ += result->signatures_checked;
+      unchecked_signatures_ += result->unchecked_signatures;
+      unknown_signers_.insert(result->unknown_signers.begin(), result->unknown_signers.end());
       problems_.append(std::move(result->problems));
     }
   }
@@ -514,7 +541,6 @@ class ZoneVerifier {
         out.problems.add(name, rrset.type, fmt::format("RRSIG over {} is malformed", where()));
         continue;
       }
-      signed_algorithms.push_back(sig->algorithm);
       auto by = [&] { return fmt::format("RRSIG by key {} ({})", sig->key_tag, verify_detail::algorithm_name(sig->algorithm)); };
       if (sig->signer != apex_) {
         out.problems.add(name, rrset.type,
@@ -544,15 +570,24 @@ class ZoneVerifier {
       }
       build_signed_data(rrset, *sig, signed_data);
       bool key_found = false;
+      bool published_key = false;
       bool valid = false;
       bool by_sep = false;
       for (std::size_t k = 0; k < keys_.size() && !valid; ++k) {
         if (keys_[k].key_tag() != sig->key_tag || keys_[k].algorithm() != sig->algorithm) continue;
         key_found = true;
+        published_key = k < published_keys_;
         ++out.signatures_checked;
         valid = checker.verify(k, signed_data, sig->signature);
-        by_sep = valid && (keys_[k].flags() & dns::kDnskeySepFlag);
+        by_sep = valid && published_key && (keys_[k].flags() & dns::kDnskeySepFlag);
       }
+      if (!key_found && options_.allow_unknown_signers) {
+        // RFC 4035 §5.3.1: a validator passes over an RRSIG whose key it does not have.
+        ++out.unchecked_signatures;
+        out.unknown_signers.emplace(sig->key_tag, sig->algorithm);
+        continue;
+      }
+      if (published_key || !key_found) signed_algorithms.push_back(sig->algorithm);
       if (!key_found) {
         out.problems.add(name, rrset.type,
                          fmt::format("{} over {}: the DNSKEY RRset has no such key", by(), where()));
@@ -587,7 +622,7 @@ class ZoneVerifier {
                                      "has passed",
                                      where(), sig->key_tag, utc_text(sig->expiration), duration_text(soa_->expire)));
       }
-      if (in_window) {
+      if (in_window && published_key) {
         valid_algorithms.push_back(sig->algorithm);
         valid_by_sep = valid_by_sep || by_sep;
       }
@@ -1149,6 +1184,9 @@ class ZoneVerifier {
   std::vector<std::uint8_t> algorithms_;  // of the usable keys, sorted
   bool any_sep_key_ = false;
   std::size_t signatures_checked_ = 0;
+  std::size_t published_keys_ = 0;  // keys_[0, published_keys_) are those of the DNSKEY RRset
+  std::size_t unchecked_signatures_ = 0;
+  std::set<std::pair<std::uint16_t, std::uint8_t>> unknown_signers_;
   std::string denial_;
 };
 

@@ -34,6 +34,15 @@ struct VerifyOptions {
   // DNSKEY RRset. Off: one valid signature per RRset is enough (what validators accept, RFC 6840 §5.11).
   bool require_every_algorithm = true;
   std::size_t max_problems = 100;               // stop listing after this many (all are counted)
+  // DNSKEY rdata of keys that sign without being in the DNSKEY RRset (an algorithm rollover's first phase, RFC 6781
+  // §4.1.4): their RRSIGs are checked against them, but count for no algorithm of the DNSKEY RRset and for no path
+  // to the DNSKEY RRset.
+  std::vector<std::string> unpublished_keys;
+  // An RRSIG by a key that is neither in the DNSKEY RRset nor in unpublished_keys: true, it is counted in
+  // VerifyResult::unchecked_signatures and otherwise passed over, as validators pass over it (RFC 4035 §5.3.1) —
+  // for a zone signed elsewhere, whose signer may pre-publish signatures; false (the gate, whose signer said which
+  // keys sign), a problem.
+  bool allow_unknown_signers = false;
 };
 
 struct VerifyProblem {
@@ -47,6 +56,8 @@ struct VerifyResult {
   std::vector<VerifyProblem> problems;  // the first max_problems, in canonical order of owner, then type
   std::size_t problem_count = 0;        // all problems, listed or not
   std::size_t signatures_checked = 0;   // RRSIGs whose signature was verified cryptographically
+  std::size_t unchecked_signatures = 0;  // allow_unknown_signers: RRSIGs by keys the verifier does not have
+  std::vector<std::string> unknown_signers;  // their keys: "49806 (RSASHA256)", ordered by key tag
   std::string denial;                   // "nsec", "nsec3" or "" when the zone has neither
   // One line for the gate's verdict and the journal.
   std::string summary() const;

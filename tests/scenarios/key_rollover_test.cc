@@ -63,6 +63,9 @@ struct Version {
   std::set<std::uint16_t> dnskey_signers;                    // tags of the RRSIGs over the DNSKEY RRset
   std::set<std::uint16_t> data_signers;                      // tags of every other RRSIG
   std::set<std::uint16_t> cds;                               // key tags of the CDS records
+  std::set<std::uint8_t> dnskey_algorithms;                  // the algorithms of the DNSKEY RRset
+  std::set<std::uint8_t> common_algorithms;                  // those every signed RRset but the apex key RRsets
+                                                             // has a signature of
 };
 
 Version read_version(const std::string& text, std::time_t published) {
@@ -71,8 +74,12 @@ Version read_version(const std::string& text, std::time_t published) {
   EXPECT_TRUE(parsed.errors.empty());
   Version v;
   v.published = published;
+  std::map<std::pair<std::string, std::uint16_t>, std::set<std::uint8_t>> rrset_algorithms;  // owner, type covered
   for (const dns::Record& r : parsed.records) {
-    if (r.type == dns::RRType::kDnskey) v.dnskeys[dns::key_tag(r.rdata)] = r.rdata;
+    if (r.type == dns::RRType::kDnskey) {
+      v.dnskeys[dns::key_tag(r.rdata)] = r.rdata;
+      v.dnskey_algorithms.insert(static_cast<std::uint8_t>(r.rdata[3]));
+    }
     if (r.type == dns::RRType::kCds) {
       v.cds.insert(static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[0]) << 8) |
                                               static_cast<unsigned char>(r.rdata[1])));
@@ -83,6 +90,18 @@ Version read_version(const std::string& text, std::time_t published) {
     std::uint16_t tag = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[16]) << 8) |
                                                    static_cast<unsigned char>(r.rdata[17]));
     (covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) ? v.dnskey_signers : v.data_signers).insert(tag);
+    // The apex key RRsets are left out: a validator takes them from the parent's DS down, afresh.
+    bool key_rrset = covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) ||
+                     covered == static_cast<std::uint16_t>(dns::RRType::kCds) ||
+                     covered == static_cast<std::uint16_t>(dns::RRType::kCdnskey);
+    if (!key_rrset) rrset_algorithms[{r.owner.to_text(), covered}].insert(static_cast<std::uint8_t>(r.rdata[2]));
+  }
+  for (auto it = rrset_algorithms.begin(); it != rrset_algorithms.end(); ++it) {
+    if (it == rrset_algorithms.begin()) {
+      v.common_algorithms = it->second;
+      continue;
+    }
+    std::erase_if(v.common_algorithms, [&](std::uint8_t a) { return !it->second.count(a); });
   }
   return v;
 }
@@ -129,8 +148,15 @@ bool overlap(const std::set<std::uint16_t>& a, const std::map<std::uint16_t, std
 
 // Everything a validator may combine when `latest` is published after `history`. Every signing key signs every
 // RRset (the ZSKs, or the CSKs), so an RRset validates with a DNSKEY RRset when one of its signers is in it (RFC 6840
-// §5.11: one valid path is enough; during an algorithm rollover, keys of both algorithms sign).
+// §5.11: one valid path is enough; during an algorithm rollover, keys of both algorithms sign). And for a validator
+// reading RFC 4035 §2.2 strictly, which refuses an RRset without a signature of each algorithm of the DNSKEY RRset it
+// holds: every RRset it may hold has one of every algorithm of every DNSKEY RRset it may hold.
 void check_caches(const std::vector<Version>& history, const Version& latest, const std::vector<ParentDs>& parent) {
+  auto signs_with = [](const Version& data, const std::set<std::uint8_t>& algorithms) {
+    return std::includes(data.common_algorithms.begin(), data.common_algorithms.end(), algorithms.begin(),
+                         algorithms.end());
+  };
+  EXPECT_TRUE(signs_with(latest, latest.dnskey_algorithms)) << "an RRset lacks a signature of an algorithm of its zone";
   for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
     EXPECT_TRUE(chain_validates(latest, ds)) << "the new DNSKEY RRset does not validate from a cached DS RRset of "
                                              << ds.size() << " DS";
@@ -146,12 +172,18 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
         EXPECT_TRUE(chain_validates(old, ds)) << "the DNSKEY RRset published at " << old.published
                                               << ", still in caches, no longer validates from the parent's DS";
       }
+      EXPECT_TRUE(signs_with(latest, old.dnskey_algorithms))
+          << "new RRsets lack a signature of an algorithm of the DNSKEY RRset published at " << old.published
+          << " (algorithms " << fmt::format("{}", fmt::join(old.dnskey_algorithms, ", ")) << "), still in caches";
     }
     // Its signatures may still be cached: the new DNSKEY RRset must hold their keys.
     if (latest.published < old.replaced + kSignatureWait) {
       EXPECT_TRUE(overlap(old.data_signers, latest.dnskeys))
           << "signatures by keys " << fmt::format("{}", fmt::join(old.data_signers, ", ")) << " published at "
           << old.published << ", still in caches, have no DNSKEY in the new zone";
+      EXPECT_TRUE(signs_with(old, latest.dnskey_algorithms))
+          << "RRsets published at " << old.published << ", still in caches, lack a signature of an algorithm of the "
+          << "new DNSKEY RRset";
     }
   }
 }
@@ -302,8 +334,8 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
         EXPECT_TRUE(latest.dnskeys.count(tag)) << "CDS names key " << tag << ", which is not in the DNSKEY RRset";
       }
     }
-    check_caches(history, latest, parent);
     if (!history.empty()) history.back().replaced = t;
+    check_caches(history, latest, parent);
     history.push_back(latest);
     // After every rollover step, and whenever the DNSKEY RRset changed (a key set rollover's new keys come with the
     // change of policy, not with a step).
@@ -343,13 +375,18 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   std::vector<std::string> expected =
       keyset_rollover
           ? std::vector<std::string>{final_keys == "csk" ? "csk:keyset-ds-pending" : "ksk:keyset-ds-pending",
-                                     "ksk:rolling", "ksk:ds-removal", "ksk:retired", "zsk:retired"}
+                                     "ksk:rolling", "ksk:ds-removal", "ksk:retired", "zsk:retired",
+                                     "zsk:keyset-signatures-last"}
       : csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
                                      "csk:csk-retiring", "csk:retired"}
           : std::vector<std::string>{"zsk:zsk-prepublished", "zsk:active",      "zsk:zsk-retiring",
                                      "zsk:retired",          "ksk:ksk-ds-pending", "ksk:rolling",
                                      "ksk:ds-published",     "ksk:active",        "ksk:ds-removal",
                                      "ksk:retired"};
+  if (!layout.new_algorithm.empty()) {
+    // The new algorithm's signatures came before its DNSKEYs (RFC 6781 §4.1.4).
+    expected.insert(expected.end(), {"zsk:keyset-signatures-first", "ksk:keyset-signatures-first"});
+  }
   for (const std::string& step : expected) EXPECT_GT(steps_seen[step], 0) << "no " << step << " step in the walk";
   // The ZSK rolled every two days: at least three complete ZSK rollovers.
   if (final_keys == "ksk-zsk") {

@@ -28,9 +28,9 @@ RolloverTiming timing() {
 PublishedKeyFacts published(const std::vector<StoredKey>& keys, std::int64_t at) {
   PublishedKeyFacts facts;
   facts.published_at = at;
-  for (const StoredKey& k : keys) {
-    if (k.published(at)) facts.dnskeys.insert(k.key.dnskey_rdata());
-    if (k.active(at)) facts.signing_tags.insert(k.key.key_tag());
+  for (const SigningKey& k : signing_keys(keys, at)) {
+    if (k.in_dnskey) facts.dnskeys.insert(k.key.dnskey_rdata());
+    if (k.active) facts.signing_tags.insert(k.key.key_tag());
   }
   return facts;
 }
@@ -233,14 +233,44 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   policy.algorithm = 13;
   std::vector<StoredKey> keys = keys_after_policy_change(store, before, policy);
   ASSERT_EQ(keys.size(), 2u);
-  std::int64_t t1 = kT0 + kDay;
-  ASSERT_EQ(signing_keys(keys, t1).size(), 2u);  // both sign from now
   std::uint16_t old_tag = tag_of(keys, 15, KeyRole::kCsk);
   std::uint16_t new_tag = tag_of(keys, 13, KeyRole::kCsk);
   ASSERT_NE(old_tag, 0);
   ASSERT_NE(new_tag, 0);
-  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
+  const std::int64_t signature_wait = 7200 + 600;
+
+  // The first run after the change, from the last publication (the old CSK alone): the new CSK signs the zone's
+  // data, its DNSKEY held back until those signatures are in every cache (RFC 6781 §4.1.4).
+  std::int64_t t0 = kT0 + kDay;
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t0);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key_tag, new_tag);
+  EXPECT_EQ(events[0].step, kStepKeysetSignaturesFirst);
+  std::vector<SigningKey> first = signing_keys(keys, t0);
+  ASSERT_EQ(first.size(), 2u);
+  for (const SigningKey& k : first) {
+    EXPECT_TRUE(k.active);
+    EXPECT_EQ(k.in_dnskey, k.key.key_tag() == old_tag);
+  }
+  EXPECT_EQ(store.ensure_keys(policy, t0)->size(), 2u);  // the new CSK counts: no other is made
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t0);
   ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].phase, kStepKeysetSignaturesFirst);
+  EXPECT_NE(status[0].lines[1].find("its DNSKEY is published from the date shown after the next run"), std::string::npos)
+      << status[0].lines[1];
+  // Its signatures first published at t0: its DNSKEY follows the largest signed TTL + propagation later.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0).empty());
+  EXPECT_NE(rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t0)[0].lines[1].find(
+                rollover_time_text(t0 + signature_wait)),
+            std::string::npos);
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0 + signature_wait - 1).empty());
+  std::int64_t t1 = t0 + signature_wait;
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t0), t1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key_tag, new_tag);
+  EXPECT_EQ(events[0].step, "");
+  for (const SigningKey& k : signing_keys(keys, t1)) EXPECT_TRUE(k.in_dnskey && k.active);
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
   EXPECT_EQ(status[0].phase, "keyset-rollover");
 
   // CDS names the old CSK alone until the new one's DS is asked for.
@@ -249,17 +279,16 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
     mark_cds_keys(signing, keys, policy, at);
     std::set<std::uint16_t> tags;
     for (const SigningKey& k : signing) {
-      if (k.in_cds && k.active) tags.insert(k.key.key_tag());
+      if (k.in_cds && k.active && k.in_dnskey) tags.insert(k.key.key_tag());
     }
     return tags;
   };
   EXPECT_EQ(cds_tags(t1), std::set<std::uint16_t>{old_tag});
 
-  // The first publication with both: the DS may replace the old one once DNSKEY and signatures are in every cache.
-  const std::int64_t signature_wait = 7200 + 600;
+  // The first publication with both DNSKEYs: the DS may replace the old one once they are in every cache.
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1).empty());
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait - 1).empty());
-  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait);
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + signature_wait);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].key_tag, new_tag);
   EXPECT_EQ(events[0].step, kStepKeysetDsPending);
@@ -295,7 +324,8 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   keys = *reloaded;
   EXPECT_NE(with_step(keys, KeyRole::kCsk, kStepKeysetDsSeen), nullptr);
 
-  // The old algorithm leaves the parent's DS TTL + propagation after the confirmation, DNSKEY and signatures at once.
+  // The old algorithm leaves the DNSKEY RRset the parent's DS TTL + propagation after the confirmation; its
+  // signatures stay until caches let go of that RRset (RFC 6781 §4.1.4).
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4199).empty());
   std::int64_t t3 = t2 + 4200;
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t3);
@@ -303,20 +333,34 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_EQ(events[0].key_tag, new_tag);
   EXPECT_EQ(events[0].step, "");
   EXPECT_EQ(events[1].key_tag, old_tag);
-  EXPECT_EQ(events[1].step, kStepDsRemoval);
+  EXPECT_EQ(events[1].step, kStepKeysetSignaturesLast);
   std::vector<SigningKey> after = signing_keys(keys, t3);
+  ASSERT_EQ(after.size(), 2u);
+  for (const SigningKey& k : after) {
+    EXPECT_TRUE(k.active);
+    EXPECT_EQ(k.in_dnskey, k.key.key_tag() == new_tag);
+  }
+  EXPECT_EQ(cds_tags(t3), std::set<std::uint16_t>{new_tag});
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3).empty());
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
+  EXPECT_EQ(status[0].phase, kStepKeysetSignaturesLast);
+  EXPECT_NE(status[0].lines[1].find("its signatures leave from " + rollover_time_text(t3 + 4200)), std::string::npos)
+      << status[0].lines[1];
+
+  // DNSKEY TTL + propagation after the first publication without its DNSKEY, it stops signing, and its DS may go.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4199).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key_tag, old_tag);
+  EXPECT_EQ(events[0].step, kStepDsRemoval);
+  after = signing_keys(keys, t3 + 4200);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].key.key_tag(), new_tag);
-  EXPECT_TRUE(after[0].active);
-  EXPECT_EQ(cds_tags(t3), std::set<std::uint16_t>{new_tag});
-  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3 + 4200);
   EXPECT_EQ(status[0].phase, kStepDsRemoval);
   EXPECT_NE(status[0].operator_action.find("keep the DS of CSK " + std::to_string(old_tag)), std::string::npos)
       << status[0].operator_action;
-
-  // Its DS may go DNSKEY TTL + propagation after the first publication without it.
-  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4199).empty());
-  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4200);
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t3 + 4200), t3 + 4200);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key_tag, old_tag);
   EXPECT_EQ(events[0].step, kStepRetired);
@@ -357,10 +401,69 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
 
   ASSERT_TRUE(confirm_ds(store, keys, ecdsa_ksk, t2).ok());
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4200);
-  ASSERT_EQ(events.size(), 3u);  // the ECDSA KSK alone signs the DNSKEY RRset; the ED25519 KSK and ZSK leave
+  ASSERT_EQ(events.size(), 3u);  // the ECDSA KSK alone signs the DNSKEY RRset; the ED25519 KSK and ZSK leave it
   std::vector<SigningKey> left = signing_keys(keys, t2 + 4200);
+  ASSERT_EQ(left.size(), 3u);  // the ED25519 ZSK signs on until caches let go of its DNSKEY
+  for (const SigningKey& k : left) EXPECT_EQ(k.in_dnskey, k.key.algorithm() == 13);
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t2 + 4200), t2 + 8399).empty());
+  // The ED25519 ZSK stops signing; the DS of the ED25519 KSK may go.
+  EXPECT_EQ(advance_rollovers(store, keys, policy, timing(), published(keys, t2 + 4200), t2 + 8400).size(), 2u);
+  left = signing_keys(keys, t2 + 8400);
   ASSERT_EQ(left.size(), 2u);
   for (const SigningKey& k : left) EXPECT_EQ(k.key.algorithm(), 13);
+}
+
+// KSK + ZSK, ECDSAP256SHA256 → ED25519: the new ZSK signs ahead and the new KSK waits with it; both DNSKEYs are
+// published together once the new ZSK's signatures are in every cache. Changed back before that, the policy's
+// earlier algorithm simply stays: the keys signing ahead stop, and nothing waits for a DS.
+TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSignatures) {
+  for (bool changed_back : {false, true}) {
+    SCOPED_TRACE(changed_back ? "changed back" : "carried through");
+    TempDir dir;
+    KeyStore store(dir.path(), name("193.in-addr.arpa"));
+    SigningPolicy policy;
+    policy.algorithm = 15;
+    std::vector<StoredKey> keys = keys_after_policy_change(store, SigningPolicy{}, policy);
+    ASSERT_EQ(keys.size(), 4u);
+    std::uint16_t new_ksk = tag_of(keys, 15, KeyRole::kKsk);
+    std::uint16_t new_zsk = tag_of(keys, 15, KeyRole::kZsk);
+    std::int64_t t0 = kT0 + kDay;
+    auto events = advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t0);
+    ASSERT_EQ(events.size(), 2u);
+    std::vector<SigningKey> signing = signing_keys(keys, t0);
+    ASSERT_EQ(signing.size(), 3u);  // the old KSK and ZSK, and the new ZSK unpublished; the new KSK signs nothing
+    for (const SigningKey& k : signing) EXPECT_EQ(k.in_dnskey, k.key.key_tag() != new_zsk) << k.key.key_tag();
+    auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t0);
+    ASSERT_EQ(status.size(), 2u);
+    EXPECT_EQ(status[0].phase, kStepKeysetSignaturesFirst);
+    EXPECT_NE(status[0].lines[0].find("new KSK " + std::to_string(new_ksk) + " (algorithm 15) made, waiting"),
+              std::string::npos)
+        << status[0].lines[0];
+    EXPECT_NE(status[1].lines[0].find("new ZSK " + std::to_string(new_zsk) + " (algorithm 15) signs the zone's data"),
+              std::string::npos)
+        << status[1].lines[0];
+    EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0).empty());
+    if (changed_back) {
+      policy.algorithm = 13;
+      events = advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0 + 60);
+      ASSERT_EQ(events.size(), 2u);
+      for (const RolloverEvent& e : events) EXPECT_EQ(e.step, kStepRetired);
+      signing = signing_keys(keys, t0 + 60);
+      ASSERT_EQ(signing.size(), 2u);
+      for (const SigningKey& k : signing) EXPECT_TRUE(k.key.algorithm() == 13 && k.in_dnskey && k.active);
+      for (const RolloverStatus& s : rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t0 + 60)) {
+        EXPECT_EQ(s.phase, "no lifetime");
+      }
+      continue;
+    }
+    const std::int64_t signature_wait = 7200 + 600;
+    EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0 + signature_wait - 1).empty());
+    events = advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0 + signature_wait);
+    ASSERT_EQ(events.size(), 2u);
+    signing = signing_keys(keys, t0 + signature_wait);
+    ASSERT_EQ(signing.size(), 4u);
+    for (const SigningKey& k : signing) EXPECT_TRUE(k.in_dnskey && k.active) << k.key.key_tag();
+  }
 }
 
 // The policy's key layout changes from a CSK to a KSK and a ZSK: the CSK is the old key whose DS the new KSK's
@@ -393,8 +496,15 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t1 + kDay), t1 + kDay + 4200);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].key_tag, csk);
-  EXPECT_EQ(events[1].step, kStepDsRemoval);
-  std::vector<SigningKey> left = signing_keys(keys, t1 + kDay + 4200);
+  EXPECT_EQ(events[1].step, kStepKeysetSignaturesLast);
+  std::int64_t t2 = t1 + kDay + 4200;
+  std::vector<SigningKey> left = signing_keys(keys, t2);
+  ASSERT_EQ(left.size(), 3u);  // the CSK signs on, out of the DNSKEY RRset, until caches let go of it
+  for (const SigningKey& k : left) EXPECT_EQ(k.in_dnskey, k.role != KeyRole::kCsk);
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t2), t2 + 4200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].step, kStepDsRemoval);  // its DS may go
+  left = signing_keys(keys, t2 + 4200);
   ASSERT_EQ(left.size(), 2u);
   for (const SigningKey& k : left) EXPECT_NE(k.role, KeyRole::kCsk);
 }

@@ -349,6 +349,77 @@ TEST_F(SignerStructure, CdsCdnskeyAndZonemd) {
   EXPECT_EQ(ldns.exit_code, 0) << "ZONEMD checked by ldns: " << ldns.all();
 }
 
+// The first phase of an algorithm rollover (RFC 6781 §4.1.4): a CSK of the new algorithm signs the zone's data
+// while neither the DNSKEY RRset nor CDS/CDNSKEY name it. The gate checks its signatures against it; other verifiers
+// pass over them, as validators do; without the key, the verifier reports them unless told to pass over them.
+TEST_F(SignerStructure, KeySigningAheadOfItsDnskeySignsTheDataOnly) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy{.cds_cdnskey = true};
+  auto keys = make_keys(zone.apex(), policy);
+  SigningKey ahead{DnssecKey::generate(zone.apex(), dns::kAlgorithmEd25519, KeyRole::kCsk), KeyRole::kCsk, true};
+  ahead.in_dnskey = false;
+  keys.push_back(ahead);
+  SignResult result = sign_zone(zone, keys, policy, wall_clock(), nullptr, pool);
+
+  auto dnskeys = records_of(result.zone, "193.in-addr.arpa", RRType::kDnskey);
+  ASSERT_EQ(dnskeys.size(), 2u);
+  for (const Record* r : dnskeys) EXPECT_NE(r->rdata, ahead.key.dnskey_rdata());
+  EXPECT_EQ(records_of(result.zone, "193.in-addr.arpa", RRType::kCds).size(), 1u);
+  EXPECT_EQ(records_of(result.zone, "193.in-addr.arpa", RRType::kCdnskey).size(), 1u);
+  std::map<std::string, std::set<std::uint8_t>> algorithms;  // covered type → algorithms of its RRSIGs at the apex
+  for (const Record* r : records_of(result.zone, "193.in-addr.arpa", RRType::kRrsig)) {
+    algorithms[std::string(dns::rrtype_to_text(*dns::rrtype_from_code(covered(*r))))].insert(
+        static_cast<std::uint8_t>(r->rdata[2]));
+  }
+  const std::set<std::uint8_t> both = {dns::kAlgorithmEcdsaP256Sha256, dns::kAlgorithmEd25519};
+  const std::set<std::uint8_t> ecdsa = {dns::kAlgorithmEcdsaP256Sha256};
+  EXPECT_EQ(algorithms["SOA"], both);
+  EXPECT_EQ(algorithms["NSEC"], both);
+  EXPECT_EQ(algorithms["DNSKEY"], ecdsa);
+  EXPECT_EQ(algorithms["CDS"], ecdsa);
+
+  VerifyOptions options{.now = wall_clock()};
+  VerifyResult strict = verify_signed_zone(result.zone, options, pool);
+  EXPECT_FALSE(strict.ok);
+  EXPECT_NE(strict.summary().find("the DNSKEY RRset has no such key"), std::string::npos) << strict.summary();
+  VerifyOptions passing_over = options;
+  passing_over.allow_unknown_signers = true;
+  VerifyResult passed = verify_signed_zone(result.zone, passing_over, pool);
+  EXPECT_TRUE(passed.ok) << passed.summary();
+  EXPECT_GT(passed.unchecked_signatures, 0u);
+  EXPECT_EQ(passed.unknown_signers, std::vector<std::string>{fmt::format("{} (ED25519)", ahead.key.key_tag())});
+  VerifyOptions with_key = options;
+  with_key.unpublished_keys = {ahead.key.dnskey_rdata()};
+  VerifyResult checked = verify_signed_zone(result.zone, with_key, pool);
+  EXPECT_TRUE(checked.ok) << checked.summary();
+  EXPECT_EQ(checked.signatures_checked, passed.signatures_checked + passed.unchecked_signatures);
+
+  TempDir dir;
+  dns::write_file_atomically(dir / "zone", dns::to_master_file(result.zone));
+  EXPECT_TRUE(external_verifier_failures(zone.apex(), dir / "zone").empty());
+
+  // A bad signature of the key signing ahead is caught when its key is known; its signature alone does not make up
+  // for a missing one of the DNSKEY RRset's algorithm.
+  dns::Zone tampered = result.zone;
+  std::size_t ed25519_soa = 0, ecdsa_soa = 0;
+  for (std::size_t i = 0; i < tampered.records().size(); ++i) {
+    const Record& r = tampered.records()[i];
+    if (r.owner != zone.apex() || r.type != RRType::kRrsig || covered(r) != dns::rrtype_code(RRType::kSoa)) continue;
+    (static_cast<std::uint8_t>(r.rdata[2]) == dns::kAlgorithmEd25519 ? ed25519_soa : ecdsa_soa) = i;
+  }
+  tampered.mutable_records()[ed25519_soa].rdata.back() ^= 0x01;
+  VerifyResult bad = verify_signed_zone(tampered, with_key, pool);
+  EXPECT_NE(bad.summary().find("RRSIG by key " + std::to_string(ahead.key.key_tag()) +
+                               " (ED25519) over 193.in-addr.arpa./SOA does not validate"),
+            std::string::npos)
+      << bad.summary();
+  tampered = result.zone;
+  tampered.mutable_records().erase(tampered.mutable_records().begin() + static_cast<std::ptrdiff_t>(ecdsa_soa));
+  VerifyResult missing = verify_signed_zone(tampered, with_key, pool);
+  EXPECT_NE(missing.summary().find("has no RRSIG of algorithm ECDSAP256SHA256"), std::string::npos)
+      << missing.summary();
+}
+
 TEST_F(SignerStructure, RefusesZonesWithoutSoaAndKeysOfOtherZones) {
   dns::Zone zone = testing::reverse_v4_zone();
   SigningPolicy policy;
