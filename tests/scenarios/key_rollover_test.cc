@@ -12,6 +12,7 @@
 //
 // The walk ends at the wall clock, because dnssec-verify validates signatures against it.
 #include <algorithm>
+#include <regex>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -218,7 +219,7 @@ class KeyRollover : public ::testing::TestWithParam<Layout> {};
 
 TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   RDNSPROV_SKIP_UNLESS_PRESENT(
-      testing::missing_programs({"dnssec-verify", "dnssec-dsfromkey", "knotd", "knotc", "unbound", "dig"}));
+      testing::missing_programs({"dnssec-verify", "dnssec-dsfromkey", "dnssec-cds", "knotd", "knotc", "unbound", "dig"}));
   const Layout& layout = GetParam();
   bool csk = layout.keys == "csk";
   bool keyset_rollover = !layout.new_keys.empty() || !layout.new_algorithm.empty();
@@ -333,6 +334,25 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
             << "CDS names key " << tag << ", whose DS the parent was not asked for";
         EXPECT_TRUE(latest.dnskeys.count(tag)) << "CDS names key " << tag << ", which is not in the DNSKEY RRset";
       }
+      // A parent that acts on CDS (BIND's dnssec-cds, RFC 7344 §4.1) accepts it: the CDS RRset validates from the DS
+      // RRset the parent serves now, and the DNSKEY RRset from every algorithm of the DS RRset it makes, which
+      // names exactly the CDS's keys. (Any signing time is accepted: the walk's runs are in the past.)
+      std::string dsset;
+      for (const ParentDs& d : parent) {
+        if (d.removed == 0) dsset += ds_of(s.state / "keys" / kZone, d.tag) + "\n";
+      }
+      write_text(s.dir / "parent.ds", dsset);
+      CommandResult cds = testing::run_command({"dnssec-cds", "-s", "20000101000000", "-f",
+                                               s.target_file(kZone).string(), "-d", (s.dir / "parent.ds").string(),
+                                               kZone});
+      EXPECT_EQ(cds.exit_code, 0) << "parent DS:\n" << dsset << cds.all();
+      std::set<std::uint16_t> new_ds;
+      std::smatch m;
+      for (std::string rest = cds.output; std::regex_search(rest, m, std::regex("\\sDS\\s+([0-9]+)\\s"));
+           rest = m.suffix()) {
+        new_ds.insert(static_cast<std::uint16_t>(std::stoi(m[1])));
+      }
+      EXPECT_EQ(new_ds, latest.cds) << cds.output;
     }
     if (!history.empty()) history.back().replaced = t;
     check_caches(history, latest, parent);
