@@ -646,6 +646,14 @@ class ZoneVerifier {
                                    "the DS from the parent cannot validate it",
                                    where()));
     }
+    // RFC 7344 §4.1: a parent takes CDS/CDNSKEY only signed by a key its DS points to.
+    if ((rrset.type == RRType::kCds || rrset.type == RRType::kCdnskey) && owner.kind == NameKind::kApex &&
+        any_sep_key_ && !valid_by_sep) {
+      out.problems.add(name, rrset.type,
+                       fmt::format("{} has no valid RRSIG by a key with the SEP flag (KSK): a parent acting on it "
+                                   "(RFC 7344 §4.1) cannot authenticate it",
+                                   where()));
+    }
   }
 
   // RFC 4034 §3.1.8.1: RRSIG rdata without the signature, then each RR in canonical form and order with the

@@ -10,7 +10,8 @@
 // (parsed here into OpenSSL public keys), every RRSIG is checked cryptographically (RFC 4034 §3.1.8.1), the
 // validity window against `now`, the margin and the SOA EXPIRE interval (RFC 6781 §4.4.1), the NSEC chain
 // (RFC 4034 §4, RFC 4035 §2.3) or the NSEC3 chain (RFC 5155 §7.1, opt-out included), and ZONEMD (RFC 8976,
-// SIMPLE scheme, SHA-384 or SHA-512). The zone need not be in canonical order; the output is deterministic
+// SIMPLE scheme, SHA-384 or SHA-512); the DNSKEY RRset, and CDS/CDNSKEY (RFC 7344 §4.1), must carry a valid
+// signature by a key with the SEP flag when the zone has one. The zone need not be in canonical order; the output is deterministic
 // whatever the order of the input and the number of threads.
 #pragma once
 

@@ -420,6 +420,35 @@ TEST_F(SignerStructure, KeySigningAheadOfItsDnskeySignsTheDataOnly) {
       << missing.summary();
 }
 
+// RFC 7344 §4.1: a parent takes a CDS/CDNSKEY RRset only signed by a key its DS points to. Here the ZSK is handed
+// to the signer as a CSK as well (left out of CDS), so that it signs them; without the KSK's signatures, the
+// verifier reports both RRsets.
+TEST_F(SignerStructure, CdsAndCdnskeySignedOnlyWithoutTheSepFlagAreReported) {
+  dns::Zone zone = testing::reverse_v4_zone();
+  SigningPolicy policy{.cds_cdnskey = true};
+  auto keys = make_keys(zone.apex(), policy);
+  keys[1].role = KeyRole::kCsk;
+  keys[1].in_cds = false;
+  SignResult result = sign_zone(zone, keys, policy, wall_clock(), nullptr, pool);
+  VerifyOptions options{.now = wall_clock()};
+  VerifyResult both = verify_signed_zone(result.zone, options, pool);
+  EXPECT_TRUE(both.ok) << both.summary();
+  std::erase_if(result.zone.mutable_records(), [&](const Record& r) {
+    return r.type == RRType::kRrsig && r.owner == zone.apex() &&
+           (covered(r) == dns::rrtype_code(RRType::kCds) || covered(r) == dns::rrtype_code(RRType::kCdnskey)) &&
+           r.rdata.substr(16, 2) == std::string{static_cast<char>(keys[0].key.key_tag() >> 8),
+                                                static_cast<char>(keys[0].key.key_tag() & 0xff)};
+  });
+  VerifyResult zsk_only = verify_signed_zone(result.zone, options, pool);
+  EXPECT_EQ(zsk_only.problem_count, 2u) << zsk_only.summary();
+  for (const char* type : {"CDS", "CDNSKEY"}) {
+    EXPECT_TRUE(std::any_of(zsk_only.problems.begin(), zsk_only.problems.end(), [&](const VerifyProblem& p) {
+      return p.type == type && p.reason.find("no valid RRSIG by a key with the SEP flag (KSK): a parent acting on it") !=
+                                   std::string::npos;
+    })) << type << ": " << zsk_only.summary();
+  }
+}
+
 TEST_F(SignerStructure, RefusesZonesWithoutSoaAndKeysOfOtherZones) {
   dns::Zone zone = testing::reverse_v4_zone();
   SigningPolicy policy;
