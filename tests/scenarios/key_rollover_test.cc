@@ -1,7 +1,8 @@
 // Key rollovers driven by the policy's lifetimes, walked with `rdnsprov run --now` every two hours over nine days:
 // ZSK pre-publication and KSK double-DS (KSK + ZSK layout), the CSK rollover, and the key set rollovers that follow
-// a change of the policy six hours into the walk: an algorithm rollover (RSASHA256 → ECDSAP256SHA256) and a change
-// of key layout (KSK + ZSK → CSK). The parent is played by the test:
+// a change of the policy six hours into the walk: an algorithm rollover (RSASHA256 → ECDSAP256SHA256), a change of
+// key layout (KSK + ZSK → CSK), and both at once (CSK ECDSAP256SHA256 → KSK + ZSK ED25519). The parent is played by
+// the test:
 // it adds the new DS when `run` asks for it (journal "key" event, `keys status` ACTION), confirms it a day later
 // with `rdnsprov keys ds-seen`, and removes the old DS when `run` says it may. At every publication the zone passes
 // rdnsprov's own gate; at every rollover step it passes dnssec-verify and, served by Knot, validates through Unbound
@@ -394,18 +395,23 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   // Every step was taken, at least once, in the nine days.
   std::vector<std::string> expected =
       keyset_rollover
-          ? std::vector<std::string>{final_keys == "csk" ? "csk:keyset-ds-pending" : "ksk:keyset-ds-pending",
-                                     "ksk:rolling", "ksk:ds-removal", "ksk:retired", "zsk:retired",
-                                     "zsk:keyset-signatures-last"}
+          ? (csk ? std::vector<std::string>{"csk:rolling", "csk:keyset-signatures-last", "csk:ds-removal", "csk:retired"}
+                 : std::vector<std::string>{"ksk:rolling", "ksk:ds-removal", "ksk:retired",
+                                            "zsk:keyset-signatures-last", "zsk:retired"})
       : csk ? std::vector<std::string>{"csk:csk-ds-pending", "csk:rolling", "csk:ds-published", "csk:active",
                                      "csk:csk-retiring", "csk:retired"}
           : std::vector<std::string>{"zsk:zsk-prepublished", "zsk:active",      "zsk:zsk-retiring",
                                      "zsk:retired",          "ksk:ksk-ds-pending", "ksk:rolling",
                                      "ksk:ds-published",     "ksk:active",        "ksk:ds-removal",
                                      "ksk:retired"};
+  if (keyset_rollover) expected.push_back(final_keys == "csk" ? "csk:keyset-ds-pending" : "ksk:keyset-ds-pending");
   if (!layout.new_algorithm.empty()) {
     // The new algorithm's signatures came before its DNSKEYs (RFC 6781 §4.1.4).
-    expected.insert(expected.end(), {"zsk:keyset-signatures-first", "ksk:keyset-signatures-first"});
+    if (final_keys == "csk") {
+      expected.push_back("csk:keyset-signatures-first");
+    } else {
+      expected.insert(expected.end(), {"zsk:keyset-signatures-first", "ksk:keyset-signatures-first"});
+    }
   }
   for (const std::string& step : expected) EXPECT_GT(steps_seen[step], 0) << "no " << step << " step in the walk";
   // The ZSK rolled every two days: at least three complete ZSK rollovers.
@@ -442,8 +448,12 @@ INSTANTIATE_TEST_SUITE_P(Layouts, KeyRollover,
                          ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "", ""},
                                            Layout{"csk", "ed25519", "nsec3", "", ""},
                                            Layout{"ksk-zsk", "rsasha256", "nsec3", "", "ecdsap256sha256"},
-                                           Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "csk", ""}),
+                                           Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "csk", ""},
+                                           Layout{"csk", "ecdsap256sha256", "nsec", "ksk-zsk", "ed25519"}),
                          [](const ::testing::TestParamInfo<Layout>& param) {
+                           if (!param.param.new_algorithm.empty() && !param.param.new_keys.empty()) {
+                             return std::string("algorithm_and_layout");
+                           }
                            if (!param.param.new_algorithm.empty()) return std::string("algorithm");
                            if (!param.param.new_keys.empty()) return std::string("key_layout");
                            return param.param.keys == "csk" ? std::string("csk") : std::string("ksk_zsk");
