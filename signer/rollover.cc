@@ -531,8 +531,18 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
   };
   std::vector<KeyRole> roles = policy.key_layout == KeyLayout::kCsk ? std::vector<KeyRole>{KeyRole::kCsk}
                                                                     : std::vector<KeyRole>{KeyRole::kKsk, KeyRole::kZsk};
+  // After a change of key layout, the old layout's KSK or CSK may still be leaving, its DS at the parent: its role is
+  // shown too, while there is something to show.
+  const std::size_t policy_roles = roles.size();
+  for (const StoredKey& k : keys) {
+    if (signs_dnskey(k.state.role) && !in_policy(k, policy) && !k.state.rollover_step.empty() &&
+        std::find(roles.begin(), roles.end(), k.state.role) == roles.end()) {
+      roles.push_back(k.state.role);
+    }
+  }
   std::vector<RolloverStatus> out;
-  for (KeyRole role : roles) {
+  for (std::size_t r = 0; r < roles.size(); ++r) {
+    const KeyRole role = roles[r];
     RolloverStatus status;
     status.role = role;
     std::string name = role_name(role);
@@ -689,7 +699,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       }
     } else {
       status.phase = "no active key";
-      status.lines.push_back(fmt::format("no active {}: the next run makes one", name));
+      if (r < policy_roles) status.lines.push_back(fmt::format("no active {}: the next run makes one", name));
     }
     // A retired KSK whose DS may still be at the parent.
     for (const StoredKey& k : keys) {
@@ -699,6 +709,8 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                            k.key.key_tag(), rollover_time_text(*k.state.ds_removable), ds_text(k)));
       }
     }
+    if (r >= policy_roles && status.lines.empty()) continue;  // an old layout's role with nothing left to say
+    if (r >= policy_roles && status.phase == "no active key") status.phase = "retired";
     out.push_back(std::move(status));
   }
   return out;

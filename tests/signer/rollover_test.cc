@@ -507,6 +507,26 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   left = signing_keys(keys, t2 + 4200);
   ASSERT_EQ(left.size(), 2u);
   for (const SigningKey& k : left) EXPECT_NE(k.role, KeyRole::kCsk);
+  // keys status shows the old layout's CSK and its DS, though the policy has no CSK; once retired, its DS.
+  auto csk_status = [&](std::int64_t at) -> std::optional<RolloverStatus> {
+    for (RolloverStatus& s : rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), at)) {
+      if (s.role == KeyRole::kCsk) return s;
+    }
+    return std::nullopt;
+  };
+  std::optional<RolloverStatus> leaving = csk_status(t2 + 4200);
+  ASSERT_TRUE(leaving.has_value());
+  EXPECT_EQ(leaving->phase, kStepDsRemoval);
+  EXPECT_NE(leaving->operator_action.find("keep the DS of CSK " + std::to_string(csk)), std::string::npos)
+      << leaving->operator_action;
+  advance_rollovers(store, keys, policy, timing(), published(keys, t2 + 4200), t2 + 4200);
+  leaving = csk_status(t2 + 4200);
+  ASSERT_TRUE(leaving.has_value());
+  EXPECT_EQ(leaving->phase, "retired");
+  EXPECT_NE(leaving->lines.back().find("retired CSK " + std::to_string(csk) + ": its DS may be removed"),
+            std::string::npos)
+      << leaving->lines.back();
+  EXPECT_FALSE(csk_status(t2 + 40 * kDay).has_value());
 }
 
 }  // namespace
