@@ -184,12 +184,14 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
         }
       }
     }
+    entry.timing = rollover_timing(zone, policy->signing);
     if (!existing) {
-      throw std::runtime_error(fmt::format("DNSSEC keys of zone {} ({}): {}", zone.spec.apex.to_text(),
-                                           entry.directory.string(), existing.error()));
+      entry.error = fmt::format("the DNSSEC keys in {} cannot be used: {}", entry.directory.string(), existing.error());
+      spdlog::error("zone {}: {}; the zone is held with its published version", zone.spec.apex.to_text(), entry.error);
+      keyring.emplace(zone.spec.apex, std::move(entry));
+      continue;
     }
     entry.keys = std::move(*existing);
-    entry.timing = rollover_timing(zone, policy->signing);
     entry.would_generate = access == KeyAccess::kReadOnly && layout_incomplete(entry.keys, policy->signing, now);
     keyring.emplace(zone.spec.apex, std::move(entry));
   }
@@ -216,6 +218,7 @@ void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const saf
     auto entry = keyring.find(zone.spec.apex);
     if (entry == keyring.end()) continue;
     ZoneKeys& keys = entry->second;
+    if (!keys.error.empty()) continue;
     std::optional<signer::PublishedKeyFacts> facts;
     std::optional<safeguards::PublishedZone> copy = state.published(zone.spec.apex);
     if (copy && copy->meta) {
@@ -320,6 +323,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
     return has_dnssec ? "dnssec-policy removed: the zone is republished unsigned once its DS is confirmed gone (keys ds-gone)"
                       : std::string();
   }
+  if (!keys->second.error.empty()) return keys->second.error;
   const signer::SigningPolicy& policy = keys->second.policy->signing;
   if (!has_rrsig) return fmt::format("dnssec-policy {}: the zone is signed for the first time", zone.dnssec_policy);
   if (earliest_expiration && seconds_until(*earliest_expiration, now) <= static_cast<std::int64_t>(policy.refresh)) {
@@ -461,6 +465,14 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     auto keys = keyring.find(z.apex);
     if (!wanted || keys == keyring.end()) continue;
     const PolicyConfig& policy = *keys->second.policy;
+    if (!keys->second.error.empty()) {
+      // Nothing is signed with keys that may have been exposed or damaged: this zone keeps its published version.
+      bool was_unchanged = z.action == Action::kUnchanged;
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kError, "cannot sign: " + keys->second.error,
+                                     {{"policy", policy.name}}});
+      if (was_unchanged) z.action = Action::kHold;
+      continue;
+    }
     std::optional<safeguards::PublishedZone> published = published_state.published(z.apex);
     std::optional<dns::Zone> previous = published_zone(published, z.apex);
     std::set<std::string> trusted = published_trust(z.apex, published, previous);

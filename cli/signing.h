@@ -46,14 +46,17 @@ struct ZoneKeys {
   std::vector<std::uint16_t> generated; // kCreate: tags of the keys made now (to be journaled)
   signer::RolloverTiming timing;        // the waits of this zone's rollovers
   std::vector<signer::RolloverEvent> rollover_events;  // steps taken by advance_key_rollovers (to be journaled)
+  // Set when the zone's keys cannot be used (a .private readable by group or others, a damaged file): what is wrong,
+  // naming the file. `keys` is then empty, and the dnssec gate holds the zone; the other zones go on.
+  std::string error;
 };
 using ZoneKeyring = std::map<dns::Name, ZoneKeys>;
 
 // STATE/keys/<zone without trailing dot>/
 std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, const dns::Name& apex);
 
-// The keys of every signed zone. A key that cannot be used (a .private readable by others, a damaged file) is
-// a broken environment: std::runtime_error naming the zone and the file.
+// The keys of every signed zone. Keys that cannot be used (a .private readable by group or others, a damaged file)
+// leave their zone's entry without keys and with `error` set, logged; no key is made for that zone.
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access);
 

@@ -188,11 +188,11 @@ TEST(SignCommand, RunSignsVerifiesIsIdempotentAndReSignsWhenSignaturesComeDue) {
   EXPECT_NE(keys.output.find("ED25519(15)"), std::string::npos) << keys.output;
   EXPECT_NE(keys.output.find(" csk "), std::string::npos) << keys.output;
 
-  // A private key made world-readable by hand stops the run before anything is published, naming the file.
+  // A private key made world-readable by hand is not used: the zone is held (exit 4), naming the file.
   fs::permissions(privates.front(), fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                         fs::perms::others_read);
   CommandResult refused = run_rdnsprov(run_args(dir, later + 86400, "run"));
-  EXPECT_EQ(refused.exit_code, 1) << refused.all();
+  EXPECT_EQ(refused.exit_code, 4) << refused.all();
   EXPECT_NE(refused.all().find(privates.front().filename().string()), std::string::npos) << refused.all();
 }
 
