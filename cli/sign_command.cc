@@ -245,6 +245,35 @@ int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int 
   return kExitOk;
 }
 
+// The operator asks for a rollover of a signing key now (a key that may have been exposed, or a planned change).
+int keys_rollover(const GlobalOptions& global, const std::string& zone_text, int key_tag) {
+  if (zone_text.empty() || key_tag < 0 || key_tag > 65535) throw po::error("keys rollover needs --zone ZONE and --key TAG");
+  Config config = load(global);
+  const ZoneConfig* zone = signed_zones(config, zone_text).front();
+  safeguards::StateDir state = safeguards::StateDir::open(config.state);
+  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
+  if (!lock) {
+    spdlog::error("another run holds the lock ({}); nothing recorded", safeguards::RunLock::holder(state.lock_file()));
+    return kExitLocked;
+  }
+  signer::KeyStore store(zone_keys_dir(state.keys_dir(), zone->spec.apex), zone->spec.apex);
+  auto keys = store.load();
+  if (!keys) {
+    spdlog::error("keys of zone {}: {}", zone->spec.apex.to_text(), keys.error());
+    return kExitError;
+  }
+  auto event = signer::request_rollover(store, *keys, static_cast<std::uint16_t>(key_tag),
+                                        zone_policy(config, *zone)->signing, global.now);
+  if (!event) {
+    spdlog::error("{}", event.error());
+    return kExitError;
+  }
+  state.journal().set_context(journal_run_id(global.now), global.now);
+  state.journal().append("key", key_event_json(zone->spec.apex, *event));
+  std::cout << event->detail << "\n";
+  return kExitOk;
+}
+
 // The operator removed the zone's DS at the parent and saw it expire: a zone published signed may go out unsigned.
 int keys_ds_gone(const GlobalOptions& global, const std::string& zone_text) {
   if (zone_text.empty()) throw po::error("keys ds-gone needs --zone ZONE");
@@ -700,7 +729,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::string zone_text, from;
   int key_tag = -1;
   options.add_options()("help,h", "this help")("zone", po::value(&zone_text), "one zone (default: every signed zone)")(
-      "key", po::value(&key_tag), "ds-seen: the key tag of the new KSK (or CSK) whose DS the parent serves")(
+      "key", po::value(&key_tag),
+      "ds-seen: the key tag of the new KSK (or CSK) whose DS the parent serves; rollover: the key to roll")(
       "from", po::value(&from), "import: the directory holding BIND key files K<zone>.+<alg>+<tag>.{key,private}");
   bool help = args.empty() || args[0] == "--help" || args[0] == "-h";
   if (help) {
@@ -710,6 +740,7 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "       rdnsprov [--config FILE] keys status [--zone ZONE]\n"
                  "       rdnsprov [--config FILE] keys ds-seen --zone ZONE --key TAG\n"
                  "       rdnsprov [--config FILE] keys ds-gone --zone ZONE\n"
+                 "       rdnsprov [--config FILE] keys rollover --zone ZONE --key TAG\n"
                  "DNSSEC keys of the signed zones, in STATE/keys/<zone>/ as BIND key files (.private mode 0600).\n"
                  "list: every key with its tag, algorithm, role, state and timing. generate: makes the keys each\n"
                  "zone's policy lacks (what run would make). import: copies BIND key pairs (dnssec-keygen's files)\n"
@@ -724,6 +755,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "DNSKEY RRset though it did not sign the published one (a zone re-keyed on purpose).\n"
                  "ds-gone: confirms that the parent no longer serves any DS of the zone's published signed version\n"
                  "(removed there, its TTL passed): a zone without a dnssec-policy any more is then published unsigned.\n"
+                 "rollover: starts a rollover of the signing key TAG at the next run, whatever the policy's lifetimes\n"
+                 "(a key that may have been exposed); its steps then wait as in any rollover (keys status).\n"
                  "Exit: 0 ok, 1 error (unreadable or unusable key; nothing imported), 2 usage/config, 5 locked.\n\n"
               << options;
     return args.empty() ? kExitUsage : kExitOk;
@@ -739,7 +772,9 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (verb == "status") return keys_status(global, zone_text);
   if (verb == "ds-seen") return keys_ds_seen(global, zone_text, key_tag);
   if (verb == "ds-gone") return keys_ds_gone(global, zone_text);
-  throw po::error(fmt::format("keys: expected list, generate, import, status, ds-seen or ds-gone, not \"{}\"", verb));
+  if (verb == "rollover") return keys_rollover(global, zone_text, key_tag);
+  throw po::error(
+      fmt::format("keys: expected list, generate, import, status, ds-seen, ds-gone or rollover, not \"{}\"", verb));
 }
 
 }  // namespace rdnsprov::cli

@@ -30,6 +30,7 @@ constexpr JsonRolloverField kJsonRolloverFields[] = {
     {"dnskey_seen", &KeyState::dnskey_seen},   {"signatures_gone", &KeyState::signatures_gone},
     {"dnskey_gone", &KeyState::dnskey_gone},   {"ds_published", &KeyState::ds_published},
     {"ds_removable", &KeyState::ds_removable}, {"signatures_seen", &KeyState::signatures_seen},
+    {"rollover_requested", &KeyState::rollover_requested},
 };
 
 int role_rank(KeyRole role) {

@@ -9,8 +9,8 @@
 //   {"algorithm": 13, "role": "ksk", "created": 1700000000, "publish": 1700000000, "activate": 1700000000,
 //    "rollover_step": ""}
 // plus, during and after a rollover, "successor"/"predecessor" (key tags) and the times the rollover counts from
-// ("dnskey_seen", "signatures_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable";
-// signer/rollover.h).
+// ("dnskey_seen", "signatures_seen", "signatures_gone", "dnskey_gone", "ds_published", "ds_removable",
+// "rollover_requested"; signer/rollover.h).
 // Timing fields are unix seconds; an absent field is not set. A key imported from BIND without a state file takes
 // its role from its flags (257 KSK, 256 ZSK) and its timing from the .private file's lines; a key with no timing
 // at all is published and active, as BIND treats it.
@@ -45,6 +45,7 @@ struct KeyState {
   std::optional<std::int64_t> ds_removable;       // its DS may be removed from the parent from then (old KSK, CSK)
   std::optional<std::int64_t> signatures_seen;    // first publication found to carry its signatures (a key that
                                                   // signs before its DNSKEY is published)
+  std::optional<std::int64_t> rollover_requested;  // the operator asked for its rollover (`keys rollover`)
   friend bool operator==(const KeyState&, const KeyState&) = default;
 };
 

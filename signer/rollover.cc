@@ -423,17 +423,20 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
   }
 
   // 3. Rollovers that start: the current key of a role has reached its lifetime (less the pre-publication lead
-  // for a ZSK, so that the new one signs when the old one's lifetime ends).
+  // for a ZSK, so that the new one signs when the old one's lifetime ends), or the operator asked for its rollover
+  // (request_rollover).
   for (std::size_t i = 0; i < count; ++i) {
     const StoredKey& current = keys[i];
     KeyRole role = current.state.role;
     std::uint32_t lifetime = lifetime_of(policy, role);
-    if (lifetime == 0 || current.state.successor || !current.active(now) || !current.state.rollover_step.empty()) {
+    bool requested = current.state.rollover_requested.has_value();
+    if ((lifetime == 0 && !requested) || current.state.successor || !current.active(now) ||
+        !current.state.rollover_step.empty()) {
       continue;
     }
     if (!in_policy(current, policy)) continue;  // keys a key set rollover replaces do not roll
     std::int64_t lead = role == KeyRole::kZsk ? dnskey_wait : 0;
-    if (now < key_start(current) + static_cast<std::int64_t>(lifetime) - lead) continue;
+    if (!requested && now < key_start(current) + static_cast<std::int64_t>(lifetime) - lead) continue;
     StoredKey successor = store.generate(role, policy, now, keys);
     successor.state.timing = KeyTiming{};
     successor.state.timing.created = now;
@@ -464,6 +467,7 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
             successor.key.key_tag());
         break;
     }
+    if (requested) detail += " (a rollover the operator asked for)";
     keys[i].state.successor = successor.key.key_tag();
     touch(keys[i]);
     touch(successor);
@@ -517,6 +521,37 @@ dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredK
                        fmt::format("the operator confirmed that the parent serves the DS of key {} ({})", key_tag,
                                    ds_text(*k)),
                        k->state.predecessor};
+}
+
+dns::Result<RolloverEvent> request_rollover(const KeyStore& store, std::vector<StoredKey>& keys,
+                                            std::uint16_t key_tag, const SigningPolicy& policy, std::int64_t now) {
+  StoredKey* k = find_tag(keys, key_tag);
+  const std::string zone = store.zone().to_text();
+  if (!k) return dns::error(fmt::format("zone {} has no key {}", zone, key_tag));
+  if (!k->active(now)) {
+    return dns::error(fmt::format("key {} of zone {} does not sign the zone: only a signing key is rolled", key_tag, zone));
+  }
+  if (!k->state.rollover_step.empty() || k->state.successor) {
+    return dns::error(fmt::format("key {} of zone {} is already in a rollover (step \"{}\"): see rdnsprov keys status",
+                                  key_tag, zone, k->state.rollover_step));
+  }
+  if (!in_policy(*k, policy)) {
+    return dns::error(fmt::format("key {} of zone {} is of another algorithm or key layout than the policy: the key set "
+                                  "rollover under way replaces it",
+                                  key_tag, zone));
+  }
+  std::string detail;
+  if (k->state.rollover_requested) {
+    detail = fmt::format("a rollover of {} {} was already asked for at {}: the next run starts it", role_name(k->state.role),
+                         key_tag, rollover_time_text(*k->state.rollover_requested));
+  } else {
+    k->state.rollover_requested = now;
+    store.save_state(*k);
+    detail = fmt::format("the operator asked for a rollover of {} {}: the next run starts it, and it then goes as one "
+                         "the key's lifetime starts",
+                         role_name(k->state.role), key_tag);
+  }
+  return RolloverEvent{key_tag, k->state.role, "rollover-requested", std::move(detail), std::nullopt};
 }
 
 std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::vector<StoredKey>& keys,
@@ -686,7 +721,13 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       }
     } else if (current) {
       std::uint32_t lifetime = lifetime_of(policy, role);
-      if (lifetime == 0) {
+      if (current->state.rollover_requested) {
+        status.phase = "rollover-requested";
+        status.lines.push_back(fmt::format("{} {} active since {}; its rollover starts at the next run (asked for by "
+                                           "the operator {})",
+                                           name, current->key.key_tag(), rollover_time_text(key_start(*current)),
+                                           rollover_time_text(*current->state.rollover_requested)));
+      } else if (lifetime == 0) {
         status.phase = "no lifetime";
         status.lines.push_back(fmt::format("{} {} active since {}; no lifetime set: no automatic rollover", name,
                                            current->key.key_tag(), rollover_time_text(key_start(*current))));

@@ -125,6 +125,14 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
 dns::Result<RolloverEvent> confirm_ds(const KeyStore& store, std::vector<StoredKey>& keys, std::uint16_t key_tag,
                                       std::int64_t now);
 
+// `rdnsprov keys rollover`: the operator asks for a rollover of the signing key `key_tag` (a key that may have been
+// exposed, RFC 6781 §4.2, or a planned change), whatever the policy's lifetimes; the next advance_rollovers starts
+// it as one the key's lifetime starts, and every step then waits as usual. Recorded in the key's state
+// ("rollover_requested"). An error names what is wrong (no such key, not signing, already in a rollover, a key a key
+// set rollover replaces). Asking twice is not an error.
+dns::Result<RolloverEvent> request_rollover(const KeyStore& store, std::vector<StoredKey>& keys,
+                                            std::uint16_t key_tag, const SigningPolicy& policy, std::int64_t now);
+
 // Where a zone is in its rollovers, one entry per role in use.
 struct RolloverStatus {
   KeyRole role = KeyRole::kZsk;

@@ -196,6 +196,47 @@ TEST(SignCommand, RunSignsVerifiesIsIdempotentAndReSignsWhenSignaturesComeDue) {
   EXPECT_NE(refused.all().find(privates.front().filename().string()), std::string::npos) << refused.all();
 }
 
+// `keys rollover`: the operator rolls a ZSK that may have been exposed, with no lifetime set. The next run
+// pre-publishes its successor (journaled, in keys status); the zone still verifies; the key is refused a second
+// rollover while in this one; bad arguments are usage errors or errors naming the key.
+TEST(SignCommand, KeysRolloverStartsARolloverOfTheKeyAtTheNextRun) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
+  CommandResult list = rdnsprov_at(dir, now, {"keys", "list", "--zone", kNsecZone});
+  ASSERT_EQ(list.exit_code, 0) << list.all();
+  std::smatch zsk;
+  ASSERT_TRUE(std::regex_search(list.output, zsk, std::regex("\\s([0-9]{5})\\s+\\S+\\s+zsk\\s+active"))) << list.output;
+  std::string tag = std::to_string(std::stoi(zsk[1]));
+
+  CommandResult asked = rdnsprov_at(dir, now, {"keys", "rollover", "--zone", kNsecZone, "--key", tag});
+  ASSERT_EQ(asked.exit_code, 0) << asked.all();
+  EXPECT_NE(asked.output.find("rollover of ZSK " + tag + ": the next run starts it"), std::string::npos) << asked.output;
+  CommandResult status = rdnsprov_at(dir, now, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_NE(status.output.find("its rollover starts at the next run"), std::string::npos) << status.output;
+
+  CommandResult run = run_rdnsprov(run_args(dir, now + 60, "run"));
+  ASSERT_EQ(run.exit_code, 0) << run.all();
+  std::string journal = dns::read_file(dir / "state" / "journal.jsonl");
+  EXPECT_NE(journal.find("\"step\":\"rollover-requested\""), std::string::npos) << journal;
+  EXPECT_NE(journal.find("\"step\":\"zsk-prepublished\""), std::string::npos) << journal;
+  status = rdnsprov_at(dir, now + 60, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_NE(status.output.find("zsk-prepublished"), std::string::npos) << status.output;
+  for (const std::string& failure : verifier_failures(kNsecZone, served(dir, kNsecZone), now + 60, false, false, false)) {
+    ADD_FAILURE() << failure;
+  }
+
+  CommandResult twice = rdnsprov_at(dir, now + 60, {"keys", "rollover", "--zone", kNsecZone, "--key", tag});
+  EXPECT_EQ(twice.exit_code, 1) << twice.all();
+  EXPECT_NE(twice.all().find("already in a rollover"), std::string::npos) << twice.all();
+  CommandResult unknown = rdnsprov_at(dir, now + 60, {"keys", "rollover", "--zone", kNsecZone, "--key", "1"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.all();
+  EXPECT_NE(unknown.all().find("has no key 1"), std::string::npos) << unknown.all();
+  EXPECT_EQ(rdnsprov_at(dir, now + 60, {"keys", "rollover", "--zone", kNsecZone}).exit_code, 2);
+  EXPECT_EQ(rdnsprov_at(dir, now + 60, {"keys", "rollover", "--zone", kUnsignedZone, "--key", tag}).exit_code, 2);
+}
+
 // The earliest RRSIG expiration of a master file, read from its text (YYYYMMDDHHmmSS, as rdnsprov writes it).
 std::time_t earliest_rrsig_expiration(const fs::path& file) {
   std::string text = dns::read_file(file);

@@ -73,6 +73,8 @@ TEST(Rollover, StateFileKeepsEveryRolloverField) {
   state.dnskey_gone = kT0 + 2;
   state.ds_published = kT0 + 3;
   state.ds_removable = kT0 + 4;
+  state.signatures_seen = kT0 + 5;
+  state.rollover_requested = kT0 + 6;
   auto back = key_state_from_json(key_state_to_json(state, 13));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, state);
@@ -464,6 +466,60 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
     ASSERT_EQ(signing.size(), 4u);
     for (const SigningKey& k : signing) EXPECT_TRUE(k.in_dnskey && k.active) << k.key.key_tag();
   }
+}
+
+// `keys rollover`: with no lifetime set, the operator's request starts a ZSK rollover (pre-publication) and a KSK
+// rollover (double-DS, waiting for the DS) at the next run, and their steps then wait as usual; a key already in a
+// rollover, a key that does not sign, or an unknown key is refused; asking twice is not an error.
+TEST(Rollover, TheOperatorsRequestStartsARolloverWithoutALifetime) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;  // KSK + ZSK, no lifetimes
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  std::uint16_t ksk = tag_of(keys, 13, KeyRole::kKsk);
+  std::uint16_t zsk = tag_of(keys, 13, KeyRole::kZsk);
+  std::int64_t t1 = kT0 + kDay;
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1).empty());
+
+  auto asked = request_rollover(store, keys, zsk, policy, t1);
+  ASSERT_TRUE(asked.ok()) << asked.error();
+  EXPECT_NE(asked->detail.find("the next run starts it"), std::string::npos) << asked->detail;
+  auto again = request_rollover(store, keys, zsk, policy, t1 + 60);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_NE(again->detail.find("already asked for at " + rollover_time_text(t1)), std::string::npos) << again->detail;
+  ASSERT_TRUE(request_rollover(store, keys, ksk, policy, t1).ok());
+  EXPECT_FALSE(request_rollover(store, keys, 1, policy, t1).ok());
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
+  EXPECT_EQ(status[1].phase, "rollover-requested");
+  // The request is in the key's state: a reload (the next run) sees it.
+  auto reloaded = store.load();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error();
+  keys = *reloaded;
+
+  auto events = advance_rollovers(store, keys, policy, timing(), published(keys, t1), t1 + 3600);
+  ASSERT_EQ(events.size(), 3u);  // new ZSK pre-published; new KSK made, waiting for its DS; the old KSK rolling
+  EXPECT_NE(with_step(keys, KeyRole::kZsk, kStepZskPrepublished), nullptr);
+  EXPECT_NE(with_step(keys, KeyRole::kKsk, kStepKskDsPending), nullptr);
+  for (const RolloverEvent& e : events) {
+    if (!e.step.empty() && e.step != kStepRolling) {
+      EXPECT_NE(e.detail.find("a rollover the operator asked for"), std::string::npos) << e.detail;
+    }
+  }
+  auto refused = request_rollover(store, keys, zsk, policy, t1 + 3600);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("already in a rollover"), std::string::npos) << refused.error();
+  std::uint16_t prepublished = with_step(keys, KeyRole::kZsk, kStepZskPrepublished)->key.key_tag();
+  refused = request_rollover(store, keys, prepublished, policy, t1 + 3600);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("does not sign the zone"), std::string::npos) << refused.error();
+  // The ZSK's swap waits for the DNSKEY caches, as in any rollover; nothing more starts meanwhile.
+  EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1 + 3600), t1 + 3600 + 4199).empty());
+  events = advance_rollovers(store, keys, policy, timing(), published(keys, t1 + 3600), t1 + 3600 + 4200);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].key_tag, prepublished);
+  EXPECT_EQ(events[1].step, kStepZskRetiring);
 }
 
 // The policy's key layout changes from a CSK to a KSK and a ZSK: the CSK is the old key whose DS the new KSK's
