@@ -566,11 +566,11 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
   };
   std::vector<KeyRole> roles = policy.key_layout == KeyLayout::kCsk ? std::vector<KeyRole>{KeyRole::kCsk}
                                                                     : std::vector<KeyRole>{KeyRole::kKsk, KeyRole::kZsk};
-  // After a change of key layout, the old layout's KSK or CSK may still be leaving, its DS at the parent: its role is
-  // shown too, while there is something to show.
+  // After a change of key layout, the old layout's keys may still be leaving (a ZSK or CSK still signing, a KSK or
+  // CSK whose DS is still at the parent): their roles are shown too, while there is something to show.
   const std::size_t policy_roles = roles.size();
   for (const StoredKey& k : keys) {
-    if (signs_dnskey(k.state.role) && !in_policy(k, policy) && !k.state.rollover_step.empty() &&
+    if (!in_policy(k, policy) && !k.state.rollover_step.empty() &&
         std::find(roles.begin(), roles.end(), k.state.role) == roles.end()) {
       roles.push_back(k.state.role);
     }

@@ -298,6 +298,16 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
           EXPECT_GE(t, new_keys_published + std::max(kDnskeyWait, kSignatureWait));
         }
       }
+      if (step == "keyset-signatures-first" || step == "keyset-signatures-last") {
+        // keys list shows the key signing out of the DNSKEY RRset, and keys status the phase.
+        CommandResult list = s.rdnsprov({"keys", "list", "--zone", kZone}, t);
+        ASSERT_EQ(list.exit_code, 0) << list.all();
+        std::string state = step == "keyset-signatures-first" ? "presigning" : "leaving";
+        EXPECT_TRUE(std::regex_search(list.output, std::regex(fmt::format("\\s{:05}\\s.*\\s{}\\s", tag, state))))
+            << "key " << tag << " not " << state << ":\n" << list.output;
+        CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);
+        EXPECT_NE(status.output.find(step), std::string::npos) << status.output;
+      }
       if (step == "active" && (role == "ksk" || role == "csk") && e.contains("other_key")) {
         // The new KSK/CSK signs the DNSKEY RRset only after the confirmed DS has had time to reach every cache.
         ASSERT_TRUE(confirmed.count(tag)) << "key " << tag << " took over before its DS was confirmed";
