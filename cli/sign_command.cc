@@ -7,6 +7,7 @@
 #include <ctime>
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -217,9 +218,15 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
   return code;
 }
 
-// The operator saw the new DS of a rolling KSK (or CSK) at the parent: the rollover may go on.
-int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int key_tag) {
-  if (zone_text.empty() || key_tag < 0 || key_tag > 65535) throw po::error("keys ds-seen needs --zone ZONE and --key TAG");
+// A step the operator takes on one key of a signed zone (keys ds-seen, keys rollover), under the run lock: `step`
+// changes the key's state and returns the event that is journaled and printed, or an error naming what is wrong.
+using KeyStep = std::function<dns::Result<signer::RolloverEvent>(const signer::KeyStore&, std::vector<signer::StoredKey>&,
+                                                                  std::uint16_t, const signer::SigningPolicy&)>;
+int keys_operator_step(const GlobalOptions& global, const std::string& verb, const std::string& zone_text, int key_tag,
+                       const KeyStep& step) {
+  if (zone_text.empty() || key_tag < 0 || key_tag > 65535) {
+    throw po::error(fmt::format("keys {} needs --zone ZONE and --key TAG", verb));
+  }
   Config config = load(global);
   const ZoneConfig* zone = signed_zones(config, zone_text).front();
   safeguards::StateDir state = safeguards::StateDir::open(config.state);
@@ -234,7 +241,7 @@ int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int 
     spdlog::error("keys of zone {}: {}", zone->spec.apex.to_text(), keys.error());
     return kExitError;
   }
-  auto event = signer::confirm_ds(store, *keys, static_cast<std::uint16_t>(key_tag), global.now);
+  auto event = step(store, *keys, static_cast<std::uint16_t>(key_tag), zone_policy(config, *zone)->signing);
   if (!event) {
     spdlog::error("{}", event.error());
     return kExitError;
@@ -245,33 +252,20 @@ int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int 
   return kExitOk;
 }
 
+// The operator saw the new DS of a rolling KSK (or CSK) at the parent: the rollover may go on.
+int keys_ds_seen(const GlobalOptions& global, const std::string& zone_text, int key_tag) {
+  return keys_operator_step(global, "ds-seen", zone_text, key_tag,
+                            [&](const signer::KeyStore& store, std::vector<signer::StoredKey>& keys, std::uint16_t tag,
+                                const signer::SigningPolicy&) { return signer::confirm_ds(store, keys, tag, global.now); });
+}
+
 // The operator asks for a rollover of a signing key now (a key that may have been exposed, or a planned change).
 int keys_rollover(const GlobalOptions& global, const std::string& zone_text, int key_tag) {
-  if (zone_text.empty() || key_tag < 0 || key_tag > 65535) throw po::error("keys rollover needs --zone ZONE and --key TAG");
-  Config config = load(global);
-  const ZoneConfig* zone = signed_zones(config, zone_text).front();
-  safeguards::StateDir state = safeguards::StateDir::open(config.state);
-  auto lock = safeguards::RunLock::try_acquire(state.lock_file(), global.now);
-  if (!lock) {
-    spdlog::error("another run holds the lock ({}); nothing recorded", safeguards::RunLock::holder(state.lock_file()));
-    return kExitLocked;
-  }
-  signer::KeyStore store(zone_keys_dir(state.keys_dir(), zone->spec.apex), zone->spec.apex);
-  auto keys = store.load();
-  if (!keys) {
-    spdlog::error("keys of zone {}: {}", zone->spec.apex.to_text(), keys.error());
-    return kExitError;
-  }
-  auto event = signer::request_rollover(store, *keys, static_cast<std::uint16_t>(key_tag),
-                                        zone_policy(config, *zone)->signing, global.now);
-  if (!event) {
-    spdlog::error("{}", event.error());
-    return kExitError;
-  }
-  state.journal().set_context(journal_run_id(global.now), global.now);
-  state.journal().append("key", key_event_json(zone->spec.apex, *event));
-  std::cout << event->detail << "\n";
-  return kExitOk;
+  return keys_operator_step(global, "rollover", zone_text, key_tag,
+                            [&](const signer::KeyStore& store, std::vector<signer::StoredKey>& keys, std::uint16_t tag,
+                                const signer::SigningPolicy& policy) {
+                              return signer::request_rollover(store, keys, tag, policy, global.now);
+                            });
 }
 
 // The operator removed the zone's DS at the parent and saw it expire: a zone published signed may go out unsigned.

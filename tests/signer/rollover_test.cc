@@ -53,6 +53,16 @@ std::vector<StoredKey> keys_after_policy_change(const KeyStore& store, const Sig
   return loaded.ok() ? *loaded : std::vector<StoredKey>{};
 }
 
+// The two keys of a CSK algorithm rollover sign at `at`, both active; `published` alone is in the DNSKEY RRset.
+void expect_both_sign(const std::vector<StoredKey>& keys, std::int64_t at, std::uint16_t published) {
+  std::vector<SigningKey> signing = signing_keys(keys, at);
+  ASSERT_EQ(signing.size(), 2u);
+  for (const SigningKey& k : signing) {
+    EXPECT_TRUE(k.active) << k.key.key_tag();
+    EXPECT_EQ(k.in_dnskey, k.key.key_tag() == published) << k.key.key_tag();
+  }
+}
+
 // The tag of the one key of `keys` with `algorithm` and `role`, 0 when there is not exactly one.
 std::uint16_t tag_of(const std::vector<StoredKey>& keys, std::uint8_t algorithm, KeyRole role) {
   std::vector<std::uint16_t> tags;
@@ -248,12 +258,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key_tag, new_tag);
   EXPECT_EQ(events[0].step, kStepKeysetSignaturesFirst);
-  std::vector<SigningKey> first = signing_keys(keys, t0);
-  ASSERT_EQ(first.size(), 2u);
-  for (const SigningKey& k : first) {
-    EXPECT_TRUE(k.active);
-    EXPECT_EQ(k.in_dnskey, k.key.key_tag() == old_tag);
-  }
+  expect_both_sign(keys, t0, old_tag);
   EXPECT_EQ(store.ensure_keys(policy, t0)->size(), 2u);  // the new CSK counts: no other is made
   auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t0);
   ASSERT_EQ(status.size(), 1u);
@@ -336,12 +341,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_EQ(events[0].step, "");
   EXPECT_EQ(events[1].key_tag, old_tag);
   EXPECT_EQ(events[1].step, kStepKeysetSignaturesLast);
-  std::vector<SigningKey> after = signing_keys(keys, t3);
-  ASSERT_EQ(after.size(), 2u);
-  for (const SigningKey& k : after) {
-    EXPECT_TRUE(k.active);
-    EXPECT_EQ(k.in_dnskey, k.key.key_tag() == new_tag);
-  }
+  expect_both_sign(keys, t3, new_tag);
   EXPECT_EQ(cds_tags(t3), std::set<std::uint16_t>{new_tag});
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3).empty());
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
@@ -355,7 +355,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key_tag, old_tag);
   EXPECT_EQ(events[0].step, kStepDsRemoval);
-  after = signing_keys(keys, t3 + 4200);
+  std::vector<SigningKey> after = signing_keys(keys, t3 + 4200);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].key.key_tag(), new_tag);
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3 + 4200);
