@@ -15,7 +15,7 @@ const std::vector<Command>& commands() {
       {"sign", "sign a master file with a zone's keys and policy, verified (--zone --in --out)", run_sign},
       {"verify-zone", "verify a signed master file independently, as the dnssec gate does (--zone --in)", run_verify_zone},
       {"verify", "does every [verify] server serve every published zone as published (serial, DNSKEY, AXFR)", run_verify},
-      {"keys", "DNSSEC keys of the signed zones: list | generate | import", run_keys},
+      {"keys", "DNSSEC keys of the signed zones: list | generate | import | status | ds-seen | ds-gone | rollover", run_keys},
       {"zonelets", "delegations exchanged with peer registries: import | export | show", run_zonelets},
   };
   return all;

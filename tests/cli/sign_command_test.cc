@@ -1069,6 +1069,24 @@ std::string config_error(const TempDir& dir, const std::string& text) {
   return {};
 }
 
+// `rdnsprov --help` names every subcommand `rdnsprov keys --help` describes.
+TEST(SignCommand, TheCommandListNamesEveryKeysSubcommand) {
+  CommandResult top = run_rdnsprov({"--help"});
+  ASSERT_EQ(top.exit_code, 0) << top.all();
+  std::smatch keys_line;
+  ASSERT_TRUE(std::regex_search(top.output, keys_line, std::regex("\\n  keys +([^\\n]*)"))) << top.output;
+  CommandResult help = run_rdnsprov({"keys", "--help"});
+  ASSERT_EQ(help.exit_code, 0) << help.all();
+  std::regex usage("rdnsprov \\[--config FILE\\] keys ([a-z-]+)");
+  std::size_t subcommands = 0;
+  for (auto it = std::sregex_iterator(help.output.begin(), help.output.end(), usage); it != std::sregex_iterator(); ++it) {
+    ++subcommands;
+    EXPECT_TRUE(std::regex_search(keys_line[1].str(), std::regex("(^|[ :|]) ?" + (*it)[1].str() + "( |$)")))
+        << (*it)[1] << " is missing from: " << keys_line[1];
+  }
+  EXPECT_EQ(subcommands, 7u) << help.output;
+}
+
 TEST(SignConfig, PolicySectionsMapOntoTheSigningPolicy) {
   TempDir dir;
   Config config = load_text(dir, signed_config() +
