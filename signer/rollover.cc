@@ -244,16 +244,25 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
   // last publication did not carry, of an algorithm none of its DNSKEYs has, while keys outside the policy sign the
   // zone, is held out of the DNSKEY RRset. As a ZSK or CSK it signs the zone's data meanwhile; its DNSKEY (with the
   // new KSK's) follows once those signatures are in every cache. A validator holding the new DNSKEY RRset then never
-  // holds an RRset without a signature of its algorithm, which RFC 4035 §2.2 lets it refuse.
-  if (published && outside_policy_key(keys, KeyRole::kKsk, policy, now) &&
-      outside_policy_key(keys, KeyRole::kZsk, policy, now)) {
+  // holds an RRset without a signature of its algorithm, which RFC 4035 §2.2 lets it refuse. When the last
+  // publication cannot be read (a damaged copy), the keys' states say which algorithms it carried: those of the keys
+  // found published and not found removed since. Knowing none, the new keys sign first: the order that is safe
+  // whatever caches hold.
+  if (outside_policy_key(keys, KeyRole::kKsk, policy, now) && outside_policy_key(keys, KeyRole::kZsk, policy, now)) {
     std::set<std::uint8_t> published_algorithms;
-    for (const std::string& rdata : published->dnskeys) {
-      if (rdata.size() >= 4) published_algorithms.insert(static_cast<std::uint8_t>(rdata[3]));
+    if (published) {
+      for (const std::string& rdata : published->dnskeys) {
+        if (rdata.size() >= 4) published_algorithms.insert(static_cast<std::uint8_t>(rdata[3]));
+      }
+    } else {
+      for (const StoredKey& k : keys) {
+        if (k.state.dnskey_seen && !k.state.dnskey_gone) published_algorithms.insert(k.key.algorithm());
+      }
     }
     for (StoredKey& k : keys) {
       if (!in_policy(k, policy) || !k.state.rollover_step.empty() || k.state.dnskey_seen || !k.published(now) ||
-          published->dnskeys.count(k.key.dnskey_rdata()) || published_algorithms.count(k.key.algorithm())) {
+          (published && published->dnskeys.count(k.key.dnskey_rdata())) ||
+          published_algorithms.count(k.key.algorithm())) {
         continue;
       }
       k.state.rollover_step = kStepKeysetSignaturesFirst;

@@ -37,11 +37,11 @@
 //                signatures.
 //   Key set (an algorithm rollover, RFC 6781 §4.1.4 in its conservative order, or a change of key layout, KSK +
 //   ZSK ↔ CSK), when the policy's algorithm or layout changes: KeyStore::ensure_keys makes the keys the policy lacks.
-//         sign   of a new algorithm (none of the last publication's DNSKEYs has it): the new ZSK or CSK signs the
-//                zone's data from the next run, out of the DNSKEY RRset, the new KSK waiting with it
-//                ("keyset-signatures-first"); the largest signed TTL + propagation after the first publication of
-//                those signatures, their DNSKEYs are published. Of the same algorithm (a layout change): published
-//                and signing at once. Either way, a validator holding the new DNSKEY RRset never holds an RRset
+//         sign   of a new algorithm (none of the last publication's DNSKEYs has it; that publication unreadable,
+//                none of the keys last found published): the new ZSK or CSK signs the zone's data from the next
+//                run, out of the DNSKEY RRset, the new KSK waiting with it ("keyset-signatures-first"); the
+//                largest signed TTL + propagation after the first publication of those signatures, their DNSKEYs
+//                are published. Of the same algorithm (a layout change): published and signing at once. Either way, a validator holding the new DNSKEY RRset never holds an RRset
 //                without a signature of each of its algorithms (RFC 4035 §2.2 read strictly).
 //         DS     the largest TTL of the DNSKEY RRset and of a signed RRset + propagation after the policy's active
 //                keys were first published: the DS of its KSK (or CSK) may replace the old one at the parent

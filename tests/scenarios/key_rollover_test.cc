@@ -454,6 +454,40 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
   }
 }
 
+// The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
+// zone): the algorithm rollover still starts in the conservative order, by what the keys' states say the damaged
+// copy carried. The new ZSK signs every RRset; the DNSKEY RRset keeps the old algorithm alone.
+TEST(KeyRolloverStart, AlgorithmChangeOverADamagedPublishedCopySignsBeforeItPublishesTheNewKeys) {
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = roll";
+  auto policy = [](const char* algorithm) {
+    return fmt::format("[policy.roll]\nalgorithm = {}\nsignature-validity = 21d\nrefresh = 15d\n", algorithm);
+  };
+  s.extra_sections = policy("ecdsap256sha256");
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 20));
+  ASSERT_EQ(s.rdnsprov({"run"}, kT0).exit_code, 0);
+  ASSERT_EQ(s.rdnsprov({"run"}, kT0 + kHour).exit_code, 0);  // finds the keys published
+  std::string text = read_text(s.published_file(kZone));
+  write_text(s.published_file(kZone), text.substr(0, text.size() / 2));  // truncated by hand
+  s.extra_sections = policy("ed25519");
+  s.write_config();
+  std::size_t mark = s.journal_size();
+  CommandResult r = s.rdnsprov({"run"}, kT0 + 2 * kHour);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::vector<json> entries = s.journal_since(mark);
+  EXPECT_EQ(zone_events(entries, "published-copy-problem", kZone).size(), 1u);
+  ASSERT_EQ(zone_events(entries, "publish", kZone).size(), 1u);
+  std::vector<json> steps = zone_events(entries, "key", kZone);
+  ASSERT_EQ(steps.size(), 2u);  // the new KSK and ZSK
+  for (const json& e : steps) EXPECT_EQ(e.at("step"), "keyset-signatures-first") << e.dump();
+  Version v = read_version(read_text(s.target_file(kZone)), kT0 + 2 * kHour);
+  EXPECT_EQ(v.dnskey_algorithms, (std::set<std::uint8_t>{13}));
+  EXPECT_EQ(v.common_algorithms, (std::set<std::uint8_t>{13, 15})) << "every RRset signed by both algorithms";
+  CommandResult list = s.rdnsprov({"keys", "list", "--zone", kZone}, kT0 + 2 * kHour);
+  EXPECT_NE(list.output.find("presigning"), std::string::npos) << list.output;
+}
+
 INSTANTIATE_TEST_SUITE_P(Layouts, KeyRollover,
                          ::testing::Values(Layout{"ksk-zsk", "ecdsap256sha256", "nsec", "", ""},
                                            Layout{"csk", "ed25519", "nsec3", "", ""},

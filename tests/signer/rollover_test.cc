@@ -42,12 +42,14 @@ const StoredKey* with_step(const std::vector<StoredKey>& keys, KeyRole role, std
   return nullptr;
 }
 
-// The start of a key set rollover: keys made under `before` at kT0, then, the policy changed to `after`, the keys
-// it lacks made a day later (kT0 + kDay). Returns every key, old and new.
+// The start of a key set rollover: keys made under `before` at kT0 (with `seen_published`, found in a publication
+// at kT0), then, the policy changed to `after`, the keys it lacks made a day later (kT0 + kDay). Returns every key,
+// old and new.
 std::vector<StoredKey> keys_after_policy_change(const KeyStore& store, const SigningPolicy& before,
-                                                const SigningPolicy& after) {
+                                                const SigningPolicy& after, bool seen_published = false) {
   auto loaded = store.ensure_keys(before, kT0);
   EXPECT_TRUE(loaded.ok()) << loaded.error();
+  if (loaded.ok() && seen_published) advance_rollovers(store, *loaded, before, timing(), published(*loaded, kT0), kT0);
   loaded = store.ensure_keys(after, kT0 + kDay);
   EXPECT_TRUE(loaded.ok()) << loaded.error();
   return loaded.ok() ? *loaded : std::vector<StoredKey>{};
@@ -466,6 +468,38 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
     ASSERT_EQ(signing.size(), 4u);
     for (const SigningKey& k : signing) EXPECT_TRUE(k.in_dnskey && k.active) << k.key.key_tag();
   }
+}
+
+// The last publication cannot be read when a key set rollover starts (a damaged copy): the keys' states, which say
+// the old keys were found published, stand for it. A new algorithm's ZSK signs ahead of its DNSKEY as usual; keys
+// of a new layout but of the published algorithm are published and sign at once.
+TEST(Rollover, KeySetRolloverWithoutAReadablePublicationGoesByTheKeysStates) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.algorithm = 15;
+  std::vector<StoredKey> keys = keys_after_policy_change(store, SigningPolicy{}, policy, true);
+  ASSERT_EQ(keys.size(), 4u);
+  std::uint16_t new_zsk = tag_of(keys, 15, KeyRole::kZsk);
+  auto events = advance_rollovers(store, keys, policy, timing(), std::nullopt, kT0 + kDay);
+  ASSERT_EQ(events.size(), 2u);
+  for (const RolloverEvent& e : events) EXPECT_EQ(e.step, kStepKeysetSignaturesFirst) << e.detail;
+  std::vector<SigningKey> signing = signing_keys(keys, kT0 + kDay);
+  ASSERT_EQ(signing.size(), 3u);  // the old KSK and ZSK, and the new ZSK out of the DNSKEY RRset
+  for (const SigningKey& k : signing) EXPECT_EQ(k.in_dnskey, k.key.key_tag() != new_zsk) << k.key.key_tag();
+
+  TempDir layout_dir;
+  KeyStore layout_store(layout_dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy csk;
+  csk.key_layout = KeyLayout::kCsk;
+  keys = keys_after_policy_change(layout_store, SigningPolicy{}, csk, true);
+  ASSERT_EQ(keys.size(), 3u);
+  for (const RolloverEvent& e : advance_rollovers(layout_store, keys, csk, timing(), std::nullopt, kT0 + kDay)) {
+    EXPECT_NE(e.step, kStepKeysetSignaturesFirst) << e.detail;
+  }
+  signing = signing_keys(keys, kT0 + kDay);
+  ASSERT_EQ(signing.size(), 3u);
+  for (const SigningKey& k : signing) EXPECT_TRUE(k.in_dnskey && k.active) << k.key.key_tag();
 }
 
 // `keys rollover`: with no lifetime set, the operator's request starts a ZSK rollover (pre-publication) and a KSK
