@@ -14,6 +14,7 @@
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -21,6 +22,8 @@
 #include "cli/exit_codes.h"
 #include "cli/signing.h"
 #include "dns/atomic_file.h"
+#include "dns/dnssec.h"
+#include "dns/rdata.h"
 #include "dns/thread_pool.h"
 #include "safeguards/lock.h"
 #include "safeguards/state_dir.h"
@@ -106,10 +109,73 @@ void print_keys(const dns::Name& apex, const std::string& policy, const std::vec
   }
 }
 
-int keys_list(const GlobalOptions& global, const std::string& zone_text) {
+// The DS (SHA-256, RFC 4509) of a KSK or CSK as a parent takes it: "<zone> IN DS <rdata>".
+std::string ds_record_text(const signer::StoredKey& k) {
+  auto ds = dns::ds_rdata(k.key.zone(), k.key.dnskey_rdata(), 2);
+  if (!ds) return {};
+  return fmt::format("{} IN DS {}", k.key.zone().to_text(), dns::rdata::to_text(dns::RRType::kDs, *ds));
+}
+
+nlohmann::json time_json(const std::optional<std::int64_t>& t) { return t ? nlohmann::json(utc_text(*t)) : nlohmann::json(); }
+
+// One key as `keys list|status --format json` shows it: what `keys list` prints, and the DS of a KSK or CSK.
+nlohmann::json key_json(const signer::StoredKey& k, std::time_t now) {
+  const signer::KeyTiming& t = k.state.timing;
+  nlohmann::json j{{"key_tag", k.key.key_tag()},
+                   {"algorithm", k.key.algorithm()},
+                   {"algorithm_name", algorithm_text(k.key.algorithm())},
+                   {"role", signer::key_role_to_text(k.state.role)},
+                   {"state", key_state_text(k, now)},
+                   {"rollover_step", k.state.rollover_step.empty() ? nlohmann::json() : nlohmann::json(k.state.rollover_step)},
+                   {"publish", time_json(t.publish ? t.publish : t.activate)},
+                   {"activate", time_json(t.activate)},
+                   {"inactive", time_json(t.inactive)},
+                   {"delete", time_json(t.deletion)},
+                   {"file", k.key_file.string()}};
+  if (k.state.role != signer::KeyRole::kZsk) j["ds"] = ds_record_text(k);
+  return j;
+}
+
+nlohmann::json zone_keys_json(const dns::Name& apex, const std::string& policy,
+                              const std::vector<signer::StoredKey>& keys, std::time_t now) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const signer::StoredKey& k : keys) list.push_back(key_json(k, now));
+  return {{"zone", apex.to_text()}, {"policy", policy}, {"keys", std::move(list)}};
+}
+
+// What the operator does at the parent, for automation: the DS records a rollover waits for (to submit, then
+// confirm with `keys ds-seen`) and those that are to leave it (from a date; null until the next run knows it).
+// The same keys as the ACTION lines and the retired keys `keys status` shows.
+void add_parent_actions(nlohmann::json& zone, const std::vector<signer::StoredKey>& keys, std::time_t now) {
+  nlohmann::json submit = nlohmann::json::array();
+  nlohmann::json remove = nlohmann::json::array();
+  for (const signer::StoredKey& k : keys) {
+    if (k.state.role == signer::KeyRole::kZsk) continue;
+    const std::string& step = k.state.rollover_step;
+    if (signer::waits_for_ds(k)) {
+      submit.push_back({{"key_tag", k.key.key_tag()},
+                        {"ds", ds_record_text(k)},
+                        {"confirm", fmt::format("rdnsprov keys ds-seen --zone {} --key {}", k.key.zone().to_text(),
+                                                k.key.key_tag())}});
+    }
+    bool leaving = step == signer::kStepDsRemoval || step == signer::kStepCskRetiring;
+    bool retired_lately = step == signer::kStepRetired && k.state.ds_removable && *k.state.ds_removable > now - 30 * 86400;
+    if (leaving || retired_lately) {
+      remove.push_back({{"key_tag", k.key.key_tag()},
+                        {"ds", ds_record_text(k)},
+                        {"from", time_json(k.state.ds_removable)},
+                        {"now", k.state.ds_removable.has_value() && *k.state.ds_removable <= now}});
+    }
+  }
+  zone["ds_to_submit"] = std::move(submit);
+  zone["ds_to_remove"] = std::move(remove);
+}
+
+int keys_list(const GlobalOptions& global, const std::string& zone_text, bool json) {
   Config config = load(global);
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
   int code = kExitOk;
+  nlohmann::json zones = nlohmann::json::array();
   for (const ZoneConfig* z : signed_zones(config, zone_text)) {
     signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
     auto keys = store.load();
@@ -118,8 +184,13 @@ int keys_list(const GlobalOptions& global, const std::string& zone_text) {
       code = kExitError;
       continue;
     }
-    print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+    if (json) {
+      zones.push_back(zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, global.now));
+    } else {
+      print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+    }
   }
+  if (json) std::cout << nlohmann::json{{"zones", std::move(zones)}}.dump(2) << "\n";
   return code;
 }
 
@@ -162,30 +233,44 @@ int keys_generate(const GlobalOptions& global, const std::string& zone_text) {
   return kExitOk;
 }
 
-// Where each signed zone is in its rollovers, and what the operator must do.
-// A zone without a dnssec-policy whose published version is signed: where it is on its way to going unsigned.
-void print_going_unsigned(const safeguards::StateDir& state, const dns::Name& apex) {
+// A zone without a dnssec-policy whose published version is signed, on its way to going unsigned: the parent's DS
+// records that still point to its keys, and whether they were confirmed gone (`keys ds-gone`).
+struct GoingUnsigned {
+  std::set<std::string> parent_ds;  // DS rdata
+  std::optional<std::time_t> confirmed_gone_at;
+};
+std::optional<GoingUnsigned> going_unsigned(const safeguards::StateDir& state, const dns::Name& apex) {
   std::set<std::string> trusted = published_trust(state, apex);
-  if (trusted.empty()) return;
+  if (trusted.empty()) return std::nullopt;
+  GoingUnsigned out{trusted, std::nullopt};
+  std::optional<DsGone> gone = read_ds_gone(state.keys_dir(), apex);
+  if (gone && std::includes(gone->ds.begin(), gone->ds.end(), trusted.begin(), trusted.end())) {
+    out.confirmed_gone_at = gone->confirmed_at;
+  }
+  return out;
+}
+
+void print_going_unsigned(const dns::Name& apex, const GoingUnsigned& g) {
   std::string tags;
-  for (const std::string& ds : trusted) tags += fmt::format("{}{}", tags.empty() ? "" : ", ", ds.substr(0, ds.find(' ')));
+  for (const std::string& ds : g.parent_ds) tags += fmt::format("{}{}", tags.empty() ? "" : ", ", ds.substr(0, ds.find(' ')));
   std::cout << fmt::format("zone {}  no dnssec-policy; its published version is signed, the parent's DS points to key "
                            "{}\n",
                            apex.to_text(), tags);
-  std::optional<DsGone> gone = read_ds_gone(state.keys_dir(), apex);
-  if (gone && std::includes(gone->ds.begin(), gone->ds.end(), trusted.begin(), trusted.end())) {
+  if (g.confirmed_gone_at) {
     std::cout << fmt::format("  the DS was confirmed gone from the parent at {}: the next run publishes the zone "
                              "unsigned\n",
-                             utc_text(gone->confirmed_at));
+                             utc_text(*g.confirmed_gone_at));
     return;
   }
-  for (const std::string& ds : trusted) std::cout << fmt::format("  parent DS: {} IN DS {}\n", apex.to_text(), ds);
+  for (const std::string& ds : g.parent_ds) std::cout << fmt::format("  parent DS: {} IN DS {}\n", apex.to_text(), ds);
   std::cout << fmt::format("  ACTION: run holds the zone. Remove the DS at the parent, wait until its TTL has passed, "
                            "then rdnsprov keys ds-gone --zone {}; or give the zone its dnssec-policy back\n",
                            apex.to_text());
 }
 
-int keys_status(const GlobalOptions& global, const std::string& zone_text) {
+// Where each signed zone is in its rollovers, and what the operator must do; in JSON, with the DS records to submit
+// to and remove from the parent as fields of their own.
+int keys_status(const GlobalOptions& global, const std::string& zone_text, bool json) {
   Config config = load(global);
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
   int code = kExitOk;
@@ -197,6 +282,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
     if (!zone_policy(config, z) && (!only || z.spec.apex == *only)) unsigned_zones.push_back(&z);
   }
   bool only_unsigned = only && !unsigned_zones.empty();
+  nlohmann::json zones = nlohmann::json::array();
   for (const ZoneConfig* z : only_unsigned ? std::vector<const ZoneConfig*>{} : signed_zones(config, zone_text)) {
     const PolicyConfig* policy = zone_policy(config, *z);
     signer::KeyStore store(zone_keys_dir(state.keys_dir(), z->spec.apex), z->spec.apex);
@@ -206,15 +292,48 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text) {
       code = kExitError;
       continue;
     }
+    std::vector<signer::RolloverStatus> rollovers =
+        signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now);
+    if (json) {
+      nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, global.now);
+      nlohmann::json list = nlohmann::json::array();
+      for (const signer::RolloverStatus& r : rollovers) {
+        list.push_back({{"role", signer::key_role_to_text(r.role)},
+                        {"phase", r.phase},
+                        {"lines", r.lines},
+                        {"action", r.operator_action.empty() ? nlohmann::json() : nlohmann::json(r.operator_action)}});
+      }
+      zone["rollovers"] = std::move(list);
+      add_parent_actions(zone, *keys, global.now);
+      zones.push_back(std::move(zone));
+      continue;
+    }
     print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
-    for (const signer::RolloverStatus& s :
-         signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now)) {
+    for (const signer::RolloverStatus& s : rollovers) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
       for (const std::string& line : s.lines) std::cout << "    " << line << "\n";
       if (!s.operator_action.empty()) std::cout << "    ACTION: " << s.operator_action << "\n";
     }
   }
-  for (const ZoneConfig* z : unsigned_zones) print_going_unsigned(state, z->spec.apex);
+  nlohmann::json unsigned_list = nlohmann::json::array();
+  for (const ZoneConfig* z : unsigned_zones) {
+    std::optional<GoingUnsigned> g = going_unsigned(state, z->spec.apex);
+    if (!g) continue;
+    if (!json) {
+      print_going_unsigned(z->spec.apex, *g);
+      continue;
+    }
+    nlohmann::json parent = nlohmann::json::array();
+    for (const std::string& ds : g->parent_ds) parent.push_back(fmt::format("{} IN DS {}", z->spec.apex.to_text(), ds));
+    unsigned_list.push_back({{"zone", z->spec.apex.to_text()},
+                             {"parent_ds", std::move(parent)},
+                             {"confirmed_gone_at", g->confirmed_gone_at ? nlohmann::json(utc_text(*g->confirmed_gone_at))
+                                                                        : nlohmann::json()}});
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"zones", std::move(zones)}, {"going_unsigned", std::move(unsigned_list)}}.dump(2)
+              << "\n";
+  }
   return code;
 }
 
@@ -720,18 +839,19 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
 
 int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("rdnsprov keys");
-  std::string zone_text, from;
+  std::string zone_text, from, format = "text";
   int key_tag = -1;
   options.add_options()("help,h", "this help")("zone", po::value(&zone_text), "one zone (default: every signed zone)")(
+      "format", po::value(&format), "list, status: text (default) or json")(
       "key", po::value(&key_tag),
       "ds-seen: the key tag of the new KSK (or CSK) whose DS the parent serves; rollover: the key to roll")(
       "from", po::value(&from), "import: the directory holding BIND key files K<zone>.+<alg>+<tag>.{key,private}");
   bool help = args.empty() || args[0] == "--help" || args[0] == "-h";
   if (help) {
-    std::cout << "Usage: rdnsprov [--config FILE] keys list [--zone ZONE]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] keys list [--zone ZONE] [--format text|json]\n"
                  "       rdnsprov [--config FILE] keys generate [--zone ZONE]\n"
                  "       rdnsprov [--config FILE] keys import --zone ZONE --from DIR\n"
-                 "       rdnsprov [--config FILE] keys status [--zone ZONE]\n"
+                 "       rdnsprov [--config FILE] keys status [--zone ZONE] [--format text|json]\n"
                  "       rdnsprov [--config FILE] keys ds-seen --zone ZONE --key TAG\n"
                  "       rdnsprov [--config FILE] keys ds-gone --zone ZONE\n"
                  "       rdnsprov [--config FILE] keys rollover --zone ZONE --key TAG\n"
@@ -743,6 +863,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "algorithm or key layout), with the dates of the next steps and what the operator must do (ACTION: the DS\n"
                  "to submit to the parent, when the old DS may be removed). run takes the steps when due. A zone whose\n"
                  "dnssec-policy was removed while its published version is signed is shown with the DS to remove.\n"
+                 "--format json: the same as one JSON document; status adds per zone ds_to_submit (the DS a rollover\n"
+                 "waits for, with the ds-seen command) and ds_to_remove (the DS that may leave the parent, from when).\n"
                  "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK, algorithm or key layout\n"
                  "rollover waits for it.\n"
                  "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"
@@ -760,10 +882,12 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
   po::store(po::command_line_parser(rest).options(options).run(), vm);
   po::notify(vm);
   const std::string& verb = args[0];
-  if (verb == "list") return keys_list(global, zone_text);
+  if (format != "text" && format != "json") throw po::error("--format must be text or json");
+  if (format == "json" && verb != "list" && verb != "status") throw po::error("--format json is for keys list and keys status");
+  if (verb == "list") return keys_list(global, zone_text, format == "json");
   if (verb == "generate") return keys_generate(global, zone_text);
   if (verb == "import") return keys_import(global, zone_text, from);
-  if (verb == "status") return keys_status(global, zone_text);
+  if (verb == "status") return keys_status(global, zone_text, format == "json");
   if (verb == "ds-seen") return keys_ds_seen(global, zone_text, key_tag);
   if (verb == "ds-gone") return keys_ds_gone(global, zone_text);
   if (verb == "rollover") return keys_rollover(global, zone_text, key_tag);

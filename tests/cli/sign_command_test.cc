@@ -237,6 +237,83 @@ TEST(SignCommand, KeysRolloverStartsARolloverOfTheKeyAtTheNextRun) {
   EXPECT_EQ(rdnsprov_at(dir, now + 60, {"keys", "rollover", "--zone", kUnsignedZone, "--key", tag}).exit_code, 2);
 }
 
+// `keys list|status --format json`, for automation at the parent: every key with its state and, for a KSK, its DS
+// (as dnssec-dsfromkey computes it from the key file); in a KSK rollover, the new DS to submit with its ds-seen
+// command, then the old DS to remove, from when.
+TEST(SignCommand, KeysStatusInJsonGivesTheDsToSubmitAndToRemove) {
+  TempDir dir;
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  long now = static_cast<long>(std::time(nullptr));
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
+  auto status_at = [&](long at) {
+    CommandResult r = rdnsprov_at(dir, at, {"keys", "status", "--zone", kNsecZone, "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.all();
+    nlohmann::json j = nlohmann::json::parse(r.output, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.output;
+    EXPECT_EQ(j.at("zones").size(), 1u) << r.output;
+    return j.is_discarded() ? nlohmann::json() : j.at("zones")[0];
+  };
+  CommandResult list = rdnsprov_at(dir, now, {"keys", "list", "--zone", kNsecZone, "--format", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.all();
+  nlohmann::json zone = nlohmann::json::parse(list.output).at("zones")[0];
+  EXPECT_EQ(zone.at("zone"), std::string(kNsecZone) + ".");
+  ASSERT_EQ(zone.at("keys").size(), 2u) << list.output;
+  int old_ksk = -1;
+  for (const nlohmann::json& k : zone.at("keys")) {
+    EXPECT_EQ(k.at("state"), "active") << k.dump();
+    EXPECT_EQ(k.at("algorithm"), 13) << k.dump();
+    if (k.at("role") != "ksk") {
+      EXPECT_FALSE(k.contains("ds")) << k.dump();
+      continue;
+    }
+    old_ksk = k.at("key_tag");
+    CommandResult ds = run_command({"dnssec-dsfromkey", "-2", k.at("file").get<std::string>()});
+    ASSERT_EQ(ds.exit_code, 0) << ds.all();
+    auto squeeze = [](std::string text) {
+      std::erase_if(text, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+      for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return text;
+    };
+    EXPECT_EQ(squeeze(k.at("ds")), squeeze(ds.output)) << "as dnssec-dsfromkey computes it";
+  }
+  ASSERT_NE(old_ksk, -1) << list.output;
+  zone = status_at(now);
+  EXPECT_TRUE(zone.at("ds_to_submit").empty()) << zone.dump(2);
+  EXPECT_TRUE(zone.at("ds_to_remove").empty()) << zone.dump(2);
+  ASSERT_EQ(zone.at("rollovers").size(), 2u) << zone.dump(2);
+  EXPECT_EQ(zone.at("rollovers")[0].at("phase"), "no lifetime") << zone.dump(2);
+
+  // A KSK rollover: the new DS to submit, as the text's ACTION line gives it.
+  ASSERT_EQ(rdnsprov_at(dir, now, {"keys", "rollover", "--zone", kNsecZone, "--key", std::to_string(old_ksk)}).exit_code, 0);
+  ASSERT_EQ(run_rdnsprov(run_args(dir, now + 60, "run")).exit_code, 0);
+  zone = status_at(now + 60);
+  ASSERT_EQ(zone.at("ds_to_submit").size(), 1u) << zone.dump(2);
+  const nlohmann::json& submit = zone.at("ds_to_submit")[0];
+  int new_ksk = submit.at("key_tag");
+  EXPECT_NE(new_ksk, old_ksk);
+  CommandResult text = rdnsprov_at(dir, now + 60, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_NE(text.output.find(submit.at("ds").get<std::string>()), std::string::npos) << text.output;
+  EXPECT_EQ(submit.at("confirm"), fmt::format("rdnsprov keys ds-seen --zone {}. --key {}", kNsecZone, new_ksk));
+  EXPECT_TRUE(zone.at("ds_to_remove").empty()) << zone.dump(2);
+
+  // Confirmed, and the new KSK took over: the old DS is to leave the parent, from a date the run after knows.
+  ASSERT_EQ(rdnsprov_at(dir, now + 120, {"keys", "ds-seen", "--zone", kNsecZone, "--key", std::to_string(new_ksk)}).exit_code, 0);
+  EXPECT_TRUE(status_at(now + 120).at("ds_to_submit").empty());
+  long swap = now + 120 + 2 * 86400;
+  ASSERT_EQ(run_rdnsprov(run_args(dir, swap, "run")).exit_code, 0);
+  ASSERT_EQ(run_rdnsprov(run_args(dir, swap + 60, "run")).exit_code, 0);
+  zone = status_at(swap + 60);
+  ASSERT_EQ(zone.at("ds_to_remove").size(), 1u) << zone.dump(2);
+  const nlohmann::json& remove = zone.at("ds_to_remove")[0];
+  EXPECT_EQ(remove.at("key_tag"), old_ksk);
+  ASSERT_TRUE(remove.at("from").is_string()) << remove.dump();
+  EXPECT_FALSE(remove.at("now").get<bool>()) << remove.dump();
+  EXPECT_TRUE(status_at(swap + 60 + 2 * 86400).at("ds_to_remove")[0].at("now").get<bool>());
+  // --format is for list and status alone.
+  EXPECT_EQ(rdnsprov_at(dir, now, {"keys", "generate", "--format", "json"}).exit_code, 2);
+  EXPECT_EQ(rdnsprov_at(dir, now, {"keys", "list", "--format", "yaml"}).exit_code, 2);
+}
+
 // The earliest RRSIG expiration of a master file, read from its text (YYYYMMDDHHmmSS, as rdnsprov writes it).
 std::time_t earliest_rrsig_expiration(const fs::path& file) {
   std::string text = dns::read_file(file);
@@ -438,6 +515,19 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
     EXPECT_NE(status.output.find("  ACTION: run holds the zone. Remove the DS at the parent"), std::string::npos)
         << status.output;
   }
+  // The same in JSON.
+  auto going_unsigned_json = [&](long at) {
+    CommandResult json = rdnsprov(at, {"keys", "status", "--format", "json"});
+    EXPECT_EQ(json.exit_code, 0) << json.all();
+    nlohmann::json going = nlohmann::json::parse(json.output).at("going_unsigned");
+    EXPECT_EQ(going.size(), 1u) << json.output;
+    return going.empty() ? nlohmann::json::object() : going[0];
+  };
+  nlohmann::json going = going_unsigned_json(now + 3600);
+  EXPECT_EQ(going.value("zone", ""), std::string(kNsecZone) + ".");
+  EXPECT_EQ(going.value("parent_ds", nlohmann::json()),
+            nlohmann::json::array({fmt::format("{}. IN DS {}", kNsecZone, trust[0])}));
+  EXPECT_TRUE(going.value("confirmed_gone_at", nlohmann::json("")).is_null()) << going.dump();
 
   CommandResult gone = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
   ASSERT_EQ(gone.exit_code, 0) << gone.all();
@@ -449,6 +539,7 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   CommandResult confirmed = rdnsprov(now + 7200, {"keys", "status", "--zone", kNsecZone});
   EXPECT_EQ(confirmed.exit_code, 0) << confirmed.all();
   EXPECT_NE(confirmed.output.find("the next run publishes the zone unsigned"), std::string::npos) << confirmed.output;
+  EXPECT_TRUE(going_unsigned_json(now + 7200).at("confirmed_gone_at").is_string());
   CommandResult unsigned_run = rdnsprov(now + 7200, {"run"});
   EXPECT_EQ(unsigned_run.exit_code, 0) << unsigned_run.all();
   EXPECT_GT(soa_serial(served(dir, kNsecZone)), serial);
