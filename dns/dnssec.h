@@ -28,6 +28,8 @@ inline constexpr std::uint8_t kAlgorithmEd25519 = 15;
 // DNSKEY flags (RFC 4034 §2.1.1, RFC 3757).
 inline constexpr std::uint16_t kDnskeyZoneFlag = 0x0100;
 inline constexpr std::uint16_t kDnskeySepFlag = 0x0001;
+// RFC 5011 §3: a revoked key; it validates nothing but its own signature over the DNSKEY RRset (§2.1).
+inline constexpr std::uint16_t kDnskeyRevokeFlag = 0x0080;
 
 // Key tag of a DNSKEY rdata (RFC 4034 appendix B; algorithm 1 is not supported and never used here).
 std::uint16_t key_tag(std::string_view dnskey_rdata);

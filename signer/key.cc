@@ -404,6 +404,17 @@ dns::Result<DnssecKey> DnssecKey::load_bind_files(const std::filesystem::path& k
   if (!dnskey || dnskey->rdata.size() < 4) return dns::error(fmt::format("{}: no DNSKEY record", key_file.string()));
   auto flags = static_cast<std::uint16_t>((static_cast<unsigned char>(dnskey->rdata[0]) << 8) |
                                           static_cast<unsigned char>(dnskey->rdata[1]));
+  // A key to sign with: a zone key (RFC 4034 §2.1.1), not revoked (RFC 5011 §2.1: it would validate nothing).
+  if (!(flags & dns::kDnskeyZoneFlag)) {
+    return dns::error(fmt::format("{}: the DNSKEY has flags {}, without the Zone Key flag: not a key a zone is signed "
+                                  "with",
+                                  key_file.string(), flags));
+  }
+  if (flags & dns::kDnskeyRevokeFlag) {
+    return dns::error(fmt::format("{}: the key is revoked (flags {}, REVOKE, RFC 5011): validators use it for nothing "
+                                  "but its revocation, and rdnsprov does not sign with it",
+                                  key_file.string(), flags));
+  }
 
   // The private key must be readable by its owner only.
   struct stat info {};

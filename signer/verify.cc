@@ -452,12 +452,21 @@ class ZoneVerifier {
         continue;
       }
       if (key->flags() & dns::kDnskeySepFlag) any_sep_key_ = true;
-      if (std::find(algorithms_.begin(), algorithms_.end(), key->algorithm()) == algorithms_.end()) {
+      // RFC 5011 §2.1: a revoked key's signatures validate nothing but the DNSKEY RRset, to show the revocation;
+      // they are checked, and count for no algorithm and no path.
+      bool revoked = (key->flags() & dns::kDnskeyRevokeFlag) != 0;
+      if (revoked) {
+        ++revoked_keys_;
+      } else if (std::find(algorithms_.begin(), algorithms_.end(), key->algorithm()) == algorithms_.end()) {
         algorithms_.push_back(key->algorithm());
       }
       keys_.push_back(std::move(*key));
     }
     std::sort(algorithms_.begin(), algorithms_.end());
+    if (keys_.size() == revoked_keys_ && revoked_keys_ > 0) {
+      problems_.add(apex_, RRType::kDnskey,
+                    "every key of the DNSKEY RRset is revoked (REVOKE flag, RFC 5011): nothing can be validated");
+    }
     if (keys_.empty()) {
       problems_.add(apex_, RRType::kDnskey, "the DNSKEY RRset holds no usable key: nothing can be validated");
       return;
@@ -532,6 +541,7 @@ class ZoneVerifier {
     std::uint32_t rrset_ttl = records_[rrset.begin]->ttl;
     std::vector<std::uint8_t> valid_algorithms;
     std::vector<std::uint8_t> signed_algorithms;
+    std::vector<std::uint16_t> revoked_signers;  // published keys with the REVOKE flag whose RRSIGs are here
     bool valid_by_sep = false;
     for (std::size_t s = rrset.sig_begin; s < rrset.sig_end; ++s) {
       const Record& sig_record = *records_[s];
@@ -571,23 +581,26 @@ class ZoneVerifier {
       build_signed_data(rrset, *sig, signed_data);
       bool key_found = false;
       bool published_key = false;
+      bool usable = false;  // a key of the DNSKEY RRset that a validator may use for this RRset
       bool valid = false;
       bool by_sep = false;
       for (std::size_t k = 0; k < keys_.size() && !valid; ++k) {
         if (keys_[k].key_tag() != sig->key_tag || keys_[k].algorithm() != sig->algorithm) continue;
         key_found = true;
         published_key = k < published_keys_;
+        usable = published_key && !(keys_[k].flags() & dns::kDnskeyRevokeFlag);
         ++out.signatures_checked;
         valid = checker.verify(k, signed_data, sig->signature);
-        by_sep = valid && published_key && (keys_[k].flags() & dns::kDnskeySepFlag);
+        by_sep = valid && usable && (keys_[k].flags() & dns::kDnskeySepFlag);
       }
+      if (published_key && !usable) revoked_signers.push_back(sig->key_tag);
       if (!key_found && options_.allow_unknown_signers) {
         // RFC 4035 §5.3.1: a validator passes over an RRSIG whose key it does not have.
         ++out.unchecked_signatures;
         out.unknown_signers.emplace(sig->key_tag, sig->algorithm);
         continue;
       }
-      if (published_key || !key_found) signed_algorithms.push_back(sig->algorithm);
+      if (usable || !key_found) signed_algorithms.push_back(sig->algorithm);
       if (!key_found) {
         out.problems.add(name, rrset.type,
                          fmt::format("{} over {}: the DNSKEY RRset has no such key", by(), where()));
@@ -622,7 +635,7 @@ class ZoneVerifier {
                                      "has passed",
                                      where(), sig->key_tag, utc_text(sig->expiration), duration_text(soa_->expire)));
       }
-      if (in_window && published_key) {
+      if (in_window && usable) {
         valid_algorithms.push_back(sig->algorithm);
         valid_by_sep = valid_by_sep || by_sep;
       }
@@ -630,21 +643,30 @@ class ZoneVerifier {
     auto contains = [](const std::vector<std::uint8_t>& v, std::uint8_t a) {
       return std::find(v.begin(), v.end(), a) != v.end();
     };
-    if (options_.require_every_algorithm) {
+    bool apex_dnskey = rrset.type == RRType::kDnskey && owner.kind == NameKind::kApex;
+    if (!revoked_signers.empty() && signed_algorithms.empty() && !apex_dnskey) {
+      out.problems.add(name, rrset.type,
+                       fmt::format("{} is signed only by revoked key {} (REVOKE flag): RFC 5011 §2.1 lets a revoked "
+                                   "key validate nothing but the DNSKEY RRset",
+                                   where(), fmt::join(revoked_signers, ", ")));
+    } else if (options_.require_every_algorithm) {
       // RFC 4035 §2.2. An algorithm whose signatures were present but bad was reported above.
       for (std::uint8_t algorithm : algorithms_) {
         if (!contains(signed_algorithms, algorithm)) {
           out.problems.add(name, rrset.type,
-                           fmt::format("{} has no RRSIG of algorithm {}, which the DNSKEY RRset uses", where(),
-                                       verify_detail::algorithm_name(algorithm)));
+                           fmt::format("{} has no RRSIG of algorithm {}{}, which the DNSKEY RRset uses", where(),
+                                       verify_detail::algorithm_name(algorithm),
+                                       revoked_signers.empty() ? "" : " by a key that is not revoked"));
         }
       }
     }
-    if (rrset.type == RRType::kDnskey && owner.kind == NameKind::kApex && any_sep_key_ && !valid_by_sep) {
+    if (apex_dnskey && any_sep_key_ && !valid_by_sep) {
       out.problems.add(name, rrset.type,
-                       fmt::format("{} has no valid RRSIG by a key with the SEP flag (KSK): resolvers following "
+                       fmt::format("{} has no valid RRSIG by a key with the SEP flag (KSK){}: resolvers following "
                                    "the DS from the parent cannot validate it",
-                                   where()));
+                                   where(), revoked_signers.empty() ? std::string()
+                                                                     : fmt::format(" but revoked key {}",
+                                                                                   fmt::join(revoked_signers, ", "))));
     }
     // RFC 7344 §4.1: a parent takes CDS/CDNSKEY only signed by a key its DS points to.
     if ((rrset.type == RRType::kCds || rrset.type == RRType::kCdnskey) && owner.kind == NameKind::kApex &&
@@ -1191,6 +1213,7 @@ class ZoneVerifier {
   std::vector<VerifyKey> keys_;
   std::vector<std::uint8_t> algorithms_;  // of the usable keys, sorted
   bool any_sep_key_ = false;
+  std::size_t revoked_keys_ = 0;  // keys of the DNSKEY RRset with the REVOKE flag
   std::size_t signatures_checked_ = 0;
   std::size_t published_keys_ = 0;  // keys_[0, published_keys_) are those of the DNSKEY RRset
   std::size_t unchecked_signatures_ = 0;

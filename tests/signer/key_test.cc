@@ -308,6 +308,34 @@ TEST(KeyFiles, RsaKeyFilesUnder2048BitsAreRefused) {
   }
 }
 
+// A key revoked with dnssec-revoke (REVOKE flag, RFC 5011) or a DNSKEY without the Zone Key flag is not a key to
+// sign with: loading it (keys import, the key store) is refused, naming the file.
+TEST(KeyFiles, RevokedAndNonZoneKeysAreRefused) {
+  TempDir keys;
+  auto keygen = run_command({"dnssec-keygen", "-q", "-K", keys.path().string(), "-a", "ECDSAP256SHA256", "-f", "KSK",
+                             "example"});
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.all();
+  std::filesystem::path key_file = keys / (keygen.output.substr(0, keygen.output.find('\n')) + ".key");
+  ASSERT_TRUE(DnssecKey::load_bind_files(key_file).ok());
+  auto revoke = run_command({"dnssec-revoke", "-K", keys.path().string(), key_file.string()});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.all();
+  std::filesystem::path revoked_file = keys / (revoke.output.substr(0, revoke.output.find('\n')) + ".key");
+  auto loaded = DnssecKey::load_bind_files(revoked_file);
+  ASSERT_FALSE(loaded.ok()) << revoked_file;
+  EXPECT_NE(loaded.error().find(revoked_file.string() + ": the key is revoked (flags 385"), std::string::npos)
+      << loaded.error();
+
+  DnssecKey key = DnssecKey::generate(name("example"), 13, KeyRole::kZsk);
+  auto zone_file = key.write_bind_files(keys.path(), {});
+  std::string text = dns::read_file(zone_file);
+  ASSERT_NE(text.find("IN DNSKEY 256 3 13"), std::string::npos) << text;
+  text.replace(text.find("IN DNSKEY 256 3 13"), 18, "IN DNSKEY 0 3 13");
+  dns::write_file_atomically(zone_file, text);
+  loaded = DnssecKey::load_bind_files(zone_file);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().find("without the Zone Key flag"), std::string::npos) << loaded.error();
+}
+
 TEST(KeyFilesPermissions, MismatchedKeyAndPrivateFilesAreRefused) {
   TempDir dir;
   DnssecKey a = DnssecKey::generate(name("example"), 13, KeyRole::kKsk);

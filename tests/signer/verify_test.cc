@@ -16,6 +16,9 @@
 #include "dns/dnssec.h"
 #include "dns/encoding.h"
 #include "dns/rdata.h"
+#include "dns/thread_pool.h"
+#include "signer/key.h"
+#include "signer/signer.h"
 #include "tests/support/support.h"
 
 namespace rdnsprov::signer {
@@ -558,6 +561,54 @@ TEST(Verify, DnskeyRRsetMustBeSignedByTheKsk) {
                 records.end());
   VerifyResult result = verify(zone);
   EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", "SEP flag"));
+}
+
+// A key with the REVOKE flag (RFC 5011 §2.1) validates nothing but its own signature over the DNSKEY RRset, which
+// shows the revocation: RRsets signed only by a revoked ZSK have no usable signature, nor a DNSKEY RRset signed by a
+// revoked KSK alone. A revoked KSK beside a KSK that signs, as in an RFC 5011 revocation, is fine.
+TEST(Verify, RevokedKeysValidateNothingButTheDnskeyRRset) {
+  Name apex = n(kV4Apex);
+  auto revoked = [&](const DnssecKey& key) {
+    auto copy = DnssecKey::from_private_text(apex, key.flags() | dns::kDnskeyRevokeFlag, key.private_file_text({}));
+    EXPECT_TRUE(copy.ok()) << copy.error();
+    return *copy;
+  };
+  auto sign = [&](const std::vector<SigningKey>& keys) {
+    dns::MasterFile parsed = dns::read_master_file(kV4Zone, apex);
+    dns::Zone zone(apex);
+    for (auto& r : parsed.records) zone.add(std::move(r));
+    zone.canonicalise();
+    dns::ThreadPool pool(2);
+    return sign_zone(zone, keys, SigningPolicy{}, wall_clock(), nullptr, pool).zone;
+  };
+  auto fresh = [&] {
+    return std::vector<SigningKey>{
+        {DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kKsk), KeyRole::kKsk, true},
+        {DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kZsk), KeyRole::kZsk, true}};
+  };
+
+  std::vector<SigningKey> keys = fresh();
+  keys[1].key = revoked(keys[1].key);
+  dns::Zone zone = sign(keys);
+  VerifyResult result = verify(zone);
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(has_problem(result, zone, "@", "SOA",
+                          fmt::format("signed only by revoked key {} (REVOKE flag)", keys[1].key.key_tag())));
+  EXPECT_TRUE(has_problem(result, zone, "0-63.4.1", "DS", "signed only by revoked key"));
+
+  keys = fresh();
+  keys[0].key = revoked(keys[0].key);
+  zone = sign(keys);
+  result = verify(zone);
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", fmt::format("but revoked key {}", keys[0].key.key_tag())));
+  for (const auto& p : result.problems) EXPECT_EQ(p.type, "DNSKEY") << listing(result) << "the data, signed by the ZSK, validates";
+
+  keys = fresh();
+  keys.push_back({revoked(DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kKsk)), KeyRole::kKsk, true});
+  zone = sign(keys);
+  result = verify(zone);
+  EXPECT_TRUE(result.ok) << listing(result);
 }
 
 TEST(Verify, OutputIsTheSameWhateverTheRecordOrderAndThreads) {

@@ -28,6 +28,7 @@ std::string package_of(std::string_view program) {
       {"dnssec-verify", "bind9-utils"},
       {"dnssec-dsfromkey", "bind9-utils"},
       {"dnssec-keygen", "bind9-utils"},
+      {"dnssec-revoke", "bind9-utils"},
       {"dnssec-signzone", "bind9-utils"},
       {"ldns-verify-zone", "ldnsutils"},
       {"ldns-signzone", "ldnsutils"},
