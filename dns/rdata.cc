@@ -71,8 +71,10 @@ void append_rrsig_time(std::string& out, std::uint32_t seconds) {
 }
 
 // The shape of each type's rdata: one list drives parsing, printing and checking.
-enum class Field { kU8, kU16, kU32, kTimer, kType, kTime, kName, kAddr4, kAddr16, kHexRest, kBase64Rest, kSalt,
-                   kHash, kBitmapRest, kStringsRest };
+// kNameKeepCase: a name whose letters keep the case they are written in, in the rdata and so in the signing input
+// (NSEC's next name: RFC 6840 §5.1 takes NSEC out of RFC 4034 §6.2's list of rdata names that are lower-cased).
+enum class Field { kU8, kU16, kU32, kTimer, kType, kTime, kName, kNameKeepCase, kAddr4, kAddr16, kHexRest,
+                   kBase64Rest, kSalt, kHash, kBitmapRest, kStringsRest };
 
 std::span<const Field> fields_of(RRType type) {
   using F = Field;
@@ -84,7 +86,7 @@ std::span<const Field> fields_of(RRType type) {
   static constexpr F kDnskey[] = {F::kU16, F::kU8, F::kU8, F::kBase64Rest};
   static constexpr F kRrsig[] = {F::kType, F::kU8, F::kU8, F::kTimer, F::kTime, F::kTime, F::kU16, F::kName,
                                  F::kBase64Rest};
-  static constexpr F kNsec[] = {F::kName, F::kBitmapRest};
+  static constexpr F kNsec[] = {F::kNameKeepCase, F::kBitmapRest};
   static constexpr F kNsec3[] = {F::kU8, F::kU8, F::kU16, F::kSalt, F::kHash, F::kBitmapRest};
   static constexpr F kNsec3param[] = {F::kU8, F::kU8, F::kU16, F::kSalt};
   static constexpr F kZonemd[] = {F::kU32, F::kU8, F::kU8, F::kHexRest};
@@ -435,6 +437,28 @@ Result<std::uint32_t> ttl_from_text(std::string_view text) {
   return static_cast<std::uint32_t>(total);
 }
 
+namespace {
+
+// The labels `token` spells (a name as written, already parsed into the wire-format name at `out[start]`, lower
+// case) get back the case they are written in; labels the origin added stay as they are. Names hold no escapes
+// (the reader refuses them), so each label of the token is its label's octets.
+void restore_case(std::string& out, std::size_t start, std::string_view token) {
+  if (token == "@") return;
+  if (token.ends_with('.')) token.remove_suffix(1);
+  std::size_t pos = start;
+  while (!token.empty() && pos < out.size()) {
+    std::size_t length = static_cast<unsigned char>(out[pos]);
+    std::size_t dot = token.find('.');
+    std::string_view label = token.substr(0, dot);
+    if (length == 0 || label.size() != length) return;
+    out.replace(pos + 1, length, label);
+    pos += 1 + length;
+    token = dot == std::string_view::npos ? std::string_view() : token.substr(dot + 1);
+  }
+}
+
+}  // namespace
+
 Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin, bool slash) {
   std::span<const Field> shape = fields_of(type);
   if (shape.empty()) return generic_from_text(type, fields);
@@ -483,10 +507,14 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
         put32(out, *v);
         break;
       }
-      case Field::kName: {
-        auto name = Name::from_text(fields[i++], origin, slash);
+      case Field::kName:
+      case Field::kNameKeepCase: {
+        std::string_view token = fields[i++];
+        auto name = Name::from_text(token, origin, slash);
         if (!name) return error(name.error());
+        std::size_t start = out.size();
         out.append(name->wire());
+        if (f == Field::kNameKeepCase) restore_case(out, start, token);
         break;
       }
       case Field::kAddr4:
@@ -601,6 +629,7 @@ void append_text(std::string& out, RRType type, std::string_view wire) {
         pos += 4;
         break;
       case Field::kName:
+      case Field::kNameKeepCase:
         append_wire_name_text(out, wire, pos);
         break;
       case Field::kAddr4: {
@@ -681,7 +710,8 @@ Result<bool> check_wire(RRType type, std::string_view wire) {
       case Field::kTime: if (!need(4)) return error("rdata too short"); pos += 4; break;
       case Field::kAddr4: if (!need(4)) return error("rdata too short"); pos += 4; break;
       case Field::kAddr16: if (!need(16)) return error("rdata too short"); pos += 16; break;
-      case Field::kName: {
+      case Field::kName:
+      case Field::kNameKeepCase: {
         auto name = Name::from_wire(wire, pos);
         if (!name) return error(name.error());
         break;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "dns/name.h"
+#include "dns/rdata.h"
 #include "dns/thread_pool.h"
 #include "dns/record.h"
 #include "dns/zone.h"
@@ -86,6 +87,26 @@ TEST(MasterFileReader, ZoneFileWrittenWithTwoSoaRecordsKeepsBoth) {
     EXPECT_EQ(back.records.size(), 3u) << file;
     EXPECT_TRUE(file.starts_with("193.in-addr.arpa.\t60\tIN\tSOA\t")) << file;
   }
+}
+
+// Names are lower-cased, owners and rdata alike (RFC 4034 §6.2's canonical form), but for the next name of an NSEC
+// record, which keeps the case it is written in (RFC 6840 §5.1): a signer that kept it signed it so. Labels the
+// origin adds keep the origin's form.
+TEST(MasterFileReader, NsecNextNamesKeepTheirCaseAndOtherNamesAreLowerCased) {
+  const std::string text = "$TTL 60\n"
+                           "MiXeD NS NS1.Example.NET.\n"
+                           "MiXeD NSEC Next.193.IN-ADDR.ARPA. NS RRSIG NSEC\n"
+                           "Next NSEC MiXeD NS RRSIG NSEC\n";
+  MasterFile parsed = read_master_file(text, origin());
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors.front().reason;
+  ASSERT_EQ(parsed.records.size(), 3u);
+  EXPECT_EQ(parsed.records[0].owner.to_text(), "mixed.193.in-addr.arpa.");
+  EXPECT_EQ(rdata::to_text(RRType::kNs, parsed.records[0].rdata), "ns1.example.net.");
+  EXPECT_EQ(rdata::to_text(RRType::kNsec, parsed.records[1].rdata), "Next.193.IN-ADDR.ARPA. NS RRSIG NSEC");
+  EXPECT_EQ(rdata::to_text(RRType::kNsec, parsed.records[2].rdata), "MiXeD.193.in-addr.arpa. NS RRSIG NSEC");
+  std::size_t pos = 0;
+  EXPECT_EQ(Name::from_wire(parsed.records[1].rdata, pos)->to_text(), "next.193.in-addr.arpa.")
+      << "compared as a name, case does not count";
 }
 
 // Wildcards (RFC 4592) are read only when the caller allows them (`rdnsprov sign`, `verify-zone`). Every other

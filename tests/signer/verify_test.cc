@@ -563,6 +563,22 @@ TEST(Verify, DnskeyRRsetMustBeSignedByTheKsk) {
   EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", "SEP flag"));
 }
 
+// A name written in mixed case, signed by dnssec-signzone: the next name of the NSEC before it keeps that case,
+// in the file and in its signature (RFC 6840 §5.1), and the zone verifies.
+TEST(Verify, MixedCaseNamesAsBindSignsThemVerify) {
+  TempDir dir;
+  make_keys(dir.path(), kV4Apex, "ECDSAP256SHA256");
+  std::string signed_text = bind_sign(dir, kV4Apex, std::string(kV4Zone) + "MiXeD.2 PTR host.example.\n", "mixed", {});
+  ASSERT_NE(signed_text.find("NSEC\tMiXeD.2.10.in-addr.arpa."), std::string::npos) << signed_text;
+  Name apex = n(kV4Apex);
+  dns::MasterFile parsed = dns::read_master_file(signed_text, apex);
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors.front().reason;
+  dns::Zone zone(apex);
+  for (auto& r : parsed.records) zone.add(std::move(r));
+  VerifyResult result = verify(zone);
+  EXPECT_TRUE(result.ok) << listing(result);
+}
+
 // A key with the REVOKE flag (RFC 5011 §2.1) validates nothing but its own signature over the DNSKEY RRset, which
 // shows the revocation: RRsets signed only by a revoked ZSK have no usable signature, nor a DNSKEY RRset signed by a
 // revoked KSK alone. A revoked KSK beside a KSK that signs, as in an RFC 5011 revocation, is fine.
