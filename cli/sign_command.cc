@@ -792,8 +792,11 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
                  "policy's validity-margin past now, and no expiry before the SOA EXPIRE interval has passed), the\n"
                  "whole NSEC or NSEC3 chain and its type bitmaps, and ZONEMD (required when the policy publishes it).\n"
                  "An RRSIG by a key the DNSKEY RRset lacks is passed over, as validators pass over it (a signer\n"
-                 "pre-publishing signatures in an algorithm rollover makes them), and counted in the output.\n"
-                 "Prints the first problems. Works on files signed by any signer; reads no key and writes nothing.\n"
+                 "pre-publishing signatures in an algorithm rollover makes them), and counted in the output. An RRSIG\n"
+                 "by a revoked key (REVOKE flag, RFC 5011) counts for nothing but the revocation.\n"
+                 "Prints the first problems. Works on files signed by any signer, read as `rdnsprov sign` reads its\n"
+                 "input (names with escapes such as \\. or \\DDD are refused, naming the line); reads no key and\n"
+                 "writes nothing.\n"
                  "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify (also:\n"
                  "a CNAME beside other data, or names a DNAME occludes).\n\n"
               << options;
