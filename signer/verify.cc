@@ -261,6 +261,7 @@ class ZoneVerifier {
     index_records();
     check_structure();
     load_keys();
+    check_cds();
     check_signatures();
     check_denial();
     check_zonemd();
@@ -428,10 +429,7 @@ class ZoneVerifier {
   // ---- keys and signatures ------------------------------------------------------------------------------
 
   void load_keys() {
-    std::optional<std::size_t> apex;
-    for (std::size_t o = 0; o < owners_.size(); ++o) {
-      if (owners_[o].kind == NameKind::kApex) apex = o;
-    }
+    std::optional<std::size_t> apex = apex_owner();
     const RRset* dnskeys = apex ? find_rrset_after(*apex, RRType::kDnskey) : nullptr;
     if (!dnskeys) {
       problems_.add(apex_, RRType::kDnskey, "the zone has no DNSKEY RRset at the apex: nothing can be validated");
@@ -486,6 +484,93 @@ class ZoneVerifier {
                                            return k.key_tag() == key->key_tag() && k.algorithm() == key->algorithm();
                                          });
       if (!in_dnskey_rrset) keys_.push_back(std::move(*key));
+    }
+  }
+
+  // ---- CDS and CDNSKEY ---------------------------------------------------------------------------------
+  // What a parent acting on them (RFC 7344, RFC 8078) takes: each CDS the digest of a DNSKEY of the zone and each
+  // CDNSKEY one of its DNSKEYs — else a parent that checks them takes no action and the rollover waiting for it
+  // stalls, and one that does not breaks the delegation; the two RRsets naming the same keys (RFC 9975 §3.1: else
+  // no action); a delete request ("CDS 0 0 0 00", "CDNSKEY 0 3 0 AA==", RFC 8078 §4) alone in its RRset.
+  void check_cds() {
+    std::optional<std::size_t> apex = apex_owner();
+    if (!apex) return;
+    std::vector<std::string_view> dnskeys;
+    if (const RRset* set = find_rrset_after(*apex, RRType::kDnskey)) {
+      for (std::size_t i = set->begin; i < set->end; ++i) dnskeys.push_back(records_[i]->rdata);
+    }
+    using KeyId = std::pair<std::uint16_t, std::uint8_t>;  // key tag, algorithm
+    auto check = [&](RRType type, auto&& key_of) -> std::optional<std::set<KeyId>> {
+      const RRset* set = find_rrset_after(*apex, type);
+      if (!set) return std::nullopt;
+      std::set<KeyId> keys;
+      bool deletes = false;
+      std::size_t count = 0;
+      for (std::size_t i = set->begin; i < set->end; ++i) {
+        if (i > set->begin && same_rr(records_[i - 1], records_[i])) continue;
+        ++count;
+        std::string_view rdata = records_[i]->rdata;
+        std::string text = dns::rdata::to_text(type, rdata);
+        std::string problem;
+        std::optional<KeyId> id = key_of(rdata, deletes, problem);
+        if (!problem.empty()) problems_.add(apex_, type, fmt::format("{} {}: {}", dns::rrtype_to_text(type), text, problem));
+        if (id) keys.insert(*id);
+      }
+      if (deletes && count > 1) {
+        problems_.add(apex_, type,
+                      fmt::format("the {} RRset holds a delete request beside other records: RFC 8078 §4 wants it "
+                                  "alone",
+                                  dns::rrtype_to_text(type)));
+      }
+      if (deletes) keys.insert({0, 0});
+      return keys;
+    };
+    auto cds = check(RRType::kCds, [&](std::string_view rdata, bool& deletes, std::string& problem) -> std::optional<KeyId> {
+      if (rdata.size() < 5) {
+        problem = "malformed";
+        return std::nullopt;
+      }
+      KeyId id{static_cast<std::uint16_t>((static_cast<unsigned char>(rdata[0]) << 8) | static_cast<unsigned char>(rdata[1])),
+               static_cast<std::uint8_t>(rdata[2])};
+      if (id.second == 0) {
+        deletes = true;
+        if (rdata != std::string_view("\0\0\0\0\0", 5)) problem = "a delete request is CDS 0 0 0 00 (RFC 8078 §4)";
+        return std::nullopt;
+      }
+      auto digest_type = static_cast<std::uint8_t>(rdata[3]);
+      bool checked = false;
+      for (std::string_view key : dnskeys) {
+        auto ds = dns::ds_rdata(apex_, key, digest_type);
+        if (!ds) continue;  // a digest type not computed here: a parent that knows none of them passes it over
+        checked = true;
+        if (*ds == rdata) return id;
+      }
+      if (checked) problem = "no DNSKEY of the zone has this digest";
+      return id;
+    });
+    auto cdnskey = check(RRType::kCdnskey, [&](std::string_view rdata, bool& deletes, std::string& problem) -> std::optional<KeyId> {
+      if (rdata.size() < 5) {
+        problem = "malformed";
+        return std::nullopt;
+      }
+      if (static_cast<std::uint8_t>(rdata[3]) == 0) {
+        deletes = true;
+        if (rdata != std::string_view("\0\0\3\0\0", 5)) problem = "a delete request is CDNSKEY 0 3 0 AA== (RFC 8078 §4)";
+        return std::nullopt;
+      }
+      if (std::find(dnskeys.begin(), dnskeys.end(), rdata) == dnskeys.end()) problem = "it is not a DNSKEY of the zone";
+      return KeyId{dns::key_tag(rdata), static_cast<std::uint8_t>(rdata[3])};
+    });
+    if (cds && cdnskey && *cds != *cdnskey) {
+      auto names = [](const std::set<KeyId>& keys) {
+        std::vector<std::string> out;
+        for (const auto& [tag, algorithm] : keys) out.push_back(algorithm == 0 ? "delete" : fmt::format("{}/{}", tag, algorithm));
+        return fmt::format("{}", fmt::join(out, ", "));
+      };
+      problems_.add(apex_, RRType::kCds,
+                    fmt::format("CDS and CDNSKEY name different keys (CDS: {}; CDNSKEY: {}): a parent takes no action "
+                                "on them (RFC 9975 §3.1)",
+                                names(*cds), names(*cdnskey)));
     }
   }
 

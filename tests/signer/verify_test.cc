@@ -563,6 +563,57 @@ TEST(Verify, DnskeyRRsetMustBeSignedByTheKsk) {
   EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", "SEP flag"));
 }
 
+// A fresh KSK and ZSK (ECDSAP256SHA256) for kV4Apex.
+std::vector<SigningKey> fresh_v4_keys() {
+  Name apex = n(kV4Apex);
+  return {{DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kKsk), KeyRole::kKsk, true},
+          {DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kZsk), KeyRole::kZsk, true}};
+}
+
+// kV4Zone signed by rdnsprov's signer with `keys` and `policy`, now.
+dns::Zone rdnsprov_signed_v4(const std::vector<SigningKey>& keys, const SigningPolicy& policy = {}) {
+  Name apex = n(kV4Apex);
+  dns::MasterFile parsed = dns::read_master_file(kV4Zone, apex);
+  dns::Zone zone(apex);
+  for (auto& r : parsed.records) zone.add(std::move(r));
+  zone.canonicalise();
+  dns::ThreadPool pool(2);
+  return sign_zone(zone, keys, policy, wall_clock(), nullptr, pool).zone;
+}
+
+// CDS and CDNSKEY as a parent takes them (RFC 7344, RFC 8078, RFC 9975): each CDS the digest of a DNSKEY of the
+// zone, each CDNSKEY one of its DNSKEYs, both naming the same keys, a delete request alone.
+TEST(Verify, CdsAndCdnskeyMustNameTheZonesKeysAlike) {
+  SigningPolicy policy;
+  policy.cds_cdnskey = true;
+  std::vector<SigningKey> keys = fresh_v4_keys();
+  const dns::Zone good = rdnsprov_signed_v4(keys, policy);
+  VerifyResult result = verify(good);
+  ASSERT_TRUE(result.ok) << listing(result);
+
+  dns::Zone zone = good;
+  Record& cds = find(zone, "@", RRType::kCds);
+  cds.rdata.back() = static_cast<char>(cds.rdata.back() ^ 1);
+  result = verify(zone);
+  EXPECT_TRUE(has_problem(result, zone, "@", "CDS", "no DNSKEY of the zone has this digest"));
+
+  zone = good;
+  DnssecKey stranger = DnssecKey::generate(n(kV4Apex), dns::kAlgorithmEcdsaP256Sha256, KeyRole::kKsk);
+  find(zone, "@", RRType::kCdnskey).rdata = stranger.dnskey_rdata();
+  result = verify(zone);
+  EXPECT_TRUE(has_problem(result, zone, "@", "CDNSKEY", "it is not a DNSKEY of the zone"));
+  EXPECT_TRUE(has_problem(result, zone, "@", "CDS",
+                          fmt::format("CDS and CDNSKEY name different keys (CDS: {}/13; CDNSKEY: {}/13)",
+                                      keys[0].key.key_tag(), stranger.key_tag())));
+
+  zone = good;
+  Record deletion = find(zone, "@", RRType::kCds);
+  deletion.rdata = std::string("\0\0\0\0\0", 5);
+  zone.add(deletion);
+  result = verify(zone);
+  EXPECT_TRUE(has_problem(result, zone, "@", "CDS", "delete request beside other records"));
+}
+
 // A name written in mixed case, signed by dnssec-signzone: the next name of the NSEC before it keeps that case,
 // in the file and in its signature (RFC 6840 §5.1), and the zone verifies.
 TEST(Verify, MixedCaseNamesAsBindSignsThemVerify) {
@@ -589,19 +640,8 @@ TEST(Verify, RevokedKeysValidateNothingButTheDnskeyRRset) {
     EXPECT_TRUE(copy.ok()) << copy.error();
     return *copy;
   };
-  auto sign = [&](const std::vector<SigningKey>& keys) {
-    dns::MasterFile parsed = dns::read_master_file(kV4Zone, apex);
-    dns::Zone zone(apex);
-    for (auto& r : parsed.records) zone.add(std::move(r));
-    zone.canonicalise();
-    dns::ThreadPool pool(2);
-    return sign_zone(zone, keys, SigningPolicy{}, wall_clock(), nullptr, pool).zone;
-  };
-  auto fresh = [&] {
-    return std::vector<SigningKey>{
-        {DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kKsk), KeyRole::kKsk, true},
-        {DnssecKey::generate(apex, dns::kAlgorithmEcdsaP256Sha256, KeyRole::kZsk), KeyRole::kZsk, true}};
-  };
+  auto sign = [](const std::vector<SigningKey>& keys) { return rdnsprov_signed_v4(keys); };
+  auto fresh = fresh_v4_keys;
 
   std::vector<SigningKey> keys = fresh();
   keys[1].key = revoked(keys[1].key);
