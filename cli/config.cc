@@ -343,11 +343,13 @@ std::map<std::string, KeyRule> policy_rules(PolicySettings& s) {
            std::size_t used = 0;
            unsigned long n = std::stoul(v, &used);
            // RFC 9276 §3.2: validators may treat more iterations as insecure (and 0 is what §3.1 asks for).
-           if (used != v.size() || v[0] == '-' || n > 150) throw std::out_of_range(v);
+           if (used != v.size() || v[0] == '-' || n > signer::kMaxNsec3Iterations) throw std::out_of_range(v);
            p.nsec3_iterations = static_cast<std::uint16_t>(n);
            return std::string();
          } catch (const std::exception&) {
-           return std::string("expected a number from 0 to 150 (RFC 9276 recommends 0)");
+           return fmt::format("expected a number from 0 to {} (RFC 9276 §3.1 asks for 0; validators may treat more "
+                              "than {} as insecure, §3.2)",
+                              signer::kMaxNsec3Iterations, signer::kMaxNsec3Iterations);
          }
        })},
       {"nsec3-salt", nsec3("nsec3-salt", [&](const std::string& v) {

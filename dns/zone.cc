@@ -293,6 +293,7 @@ std::vector<std::string> Zone::owner_problems() const {
     std::size_t dnames = 0;
     std::size_t others = 0;
     bool ns = false;
+    bool nsec3_only = true;  // an NSEC3 owner (a hashed name under the apex, RFC 5155 §3), not data a DNAME occludes
     std::size_t j = i;
     for (; j < records_.size() && records_[j].owner == owner; ++j) {
       RRType type = records_[j].type;
@@ -300,8 +301,11 @@ std::vector<std::string> Zone::owner_problems() const {
       else if (type == RRType::kDname) ++dnames;
       else if (type != RRType::kRrsig && type != RRType::kNsec && type != RRType::kNsec3) ++others;
       ns |= type == RRType::kNs;
+      nsec3_only = nsec3_only && (type == RRType::kNsec3 || type == RRType::kRrsig);
     }
-    if (dname && owner.is_below(*dname)) {
+    if (dname && owner.is_below(*dname) && nsec3_only && *dname == apex_) {
+      // Passed over: the DNAME at the apex keeps its place for the names after it.
+    } else if (dname && owner.is_below(*dname)) {
       problems.push_back(fmt::format("{} lies below the DNAME at {}, which occludes it (RFC 6672 §2.3)",
                                      owner.to_text(), dname->to_text()));
     } else {
@@ -379,7 +383,7 @@ class EntryReader {
         if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
           if (problem.empty()) {
             problem = c == '"'  ? "quoted text is not used by any record type rdnsprov handles"
-                      : c == '\\' ? "escapes in names are not accepted"
+                      : c == '\\' ? "a backslash escape outside quoted text is not accepted (names hold no escapes)"
                                   : fmt::format("byte 0x{:02x} is not allowed", static_cast<unsigned char>(c));
           }
           ++pos_;
@@ -775,7 +779,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
         }
         ttl = *parsed;
         ++i;
-      } else if (fields[i] == "IN" || fields[i] == "in") {
+      } else if (fields[i] == "IN" || fields[i] == "in" || fields[i] == "CLASS1") {  // CLASS1 is IN (RFC 3597 §5)
         ++i;
       } else if (fields[i] == "CH" || fields[i] == "HS" || fields[i] == "CS" || fields[i] == "ANY" ||
                  fields[i].starts_with("CLASS")) {

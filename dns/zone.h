@@ -59,7 +59,8 @@ class Zone {
 
   // What no zone may hold, owner by owner, each naming the owner: a CNAME beside other data, or two CNAME records
   // (RFC 2181 §10.1); two DNAME records (RFC 6672 §2.4); a DNAME at a delegation point, or names below a DNAME,
-  // which it occludes (RFC 6672 §2.3). RRSIG, NSEC and NSEC3 go with any data. Requires canonical order.
+  // which it occludes (RFC 6672 §2.3). RRSIG, NSEC and NSEC3 go with any data, and the NSEC3 owners below a DNAME
+  // at the apex are the zone's own hashed names, not data it occludes. Requires canonical order.
   std::vector<std::string> owner_problems() const;
 
  private:

@@ -29,6 +29,10 @@ enum class Denial {
   kNsec3,  // RFC 5155
 };
 
+// RFC 9276 §3.2: validators may treat NSEC3 with more iterations than this as insecure; the dnssec gate refuses
+// them, and a policy may not ask for them.
+inline constexpr std::uint16_t kMaxNsec3Iterations = 100;
+
 struct SigningPolicy {
   // DNSSEC algorithm of every key: 13 ECDSAP256SHA256 (default), 15 ED25519 or 8 RSASHA256.
   std::uint8_t algorithm = dns::kAlgorithmEcdsaP256Sha256;
@@ -40,7 +44,7 @@ struct SigningPolicy {
   // NSEC (default) or NSEC3.
   Denial denial = Denial::kNsec;
   // NSEC3 extra hash iterations; default 0 (RFC 9276 §3.1).
-  std::uint16_t nsec3_iterations = 0;
+  std::uint16_t nsec3_iterations = 0;  // at most kMaxNsec3Iterations
   // NSEC3 salt as raw octets; default empty (RFC 9276 §3.1).
   std::string nsec3_salt;
   // Leave unsigned delegations (no DS) out of the NSEC3 chain and set the Opt-Out flag (RFC 5155 §6);

@@ -21,6 +21,7 @@
 #include "dns/encoding.h"
 #include "dns/rdata.h"
 #include "dns/wire.h"
+#include "signer/policy.h"
 #include "signer/verify_crypto.h"
 #include "signer/zonemd.h"
 
@@ -39,8 +40,6 @@ using verify_detail::VerifyKey;
 
 // RRsets per parallel_for chunk: enough to amortise the chunk's OpenSSL contexts.
 constexpr std::size_t kRRsetsPerChunk = 512;
-// RFC 9276 §3.2: validators may treat NSEC3 with more iterations than this as insecure.
-constexpr std::uint16_t kMaxNsec3Iterations = 100;
 constexpr std::uint8_t kNsec3OptOutFlag = 0x01;
 constexpr std::uint8_t kNsec3HashSha1 = 1;
 

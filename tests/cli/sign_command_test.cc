@@ -1213,6 +1213,10 @@ TEST(SignConfig, BadPoliciesAndUnknownPolicyNamesAreErrorsNamingTheSection) {
   EXPECT_NE(bad.find("[policy.bad] algorithm = dsa: expected"), std::string::npos) << bad;
   EXPECT_NE(bad.find("nsec3-opt-out needs denial = nsec3"), std::string::npos) << bad;
   EXPECT_NE(bad.find("c.conf:"), std::string::npos) << bad;
+  // More NSEC3 iterations than validators take (RFC 9276 §3.2): never signable, so never configurable.
+  std::string slow = config_error(dir, signed_config() + "[policy.slow]\ndenial = nsec3\nnsec3-iterations = 101\n");
+  EXPECT_NE(slow.find("[policy.slow] nsec3-iterations = 101: expected a number from 0 to 100"), std::string::npos)
+      << slow;
   // A 20-day SOA EXPIRE with the default 15-day refresh: signatures could expire before secondaries stop serving.
   std::string expire = config_error(dir, signed_config() + "[policy.plain]\n[zone.10.in-addr.arpa]\n"
                                                            "soa-expire = 20d\ndnssec-policy = plain\n");

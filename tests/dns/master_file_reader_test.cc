@@ -109,6 +109,18 @@ TEST(MasterFileReader, NsecNextNamesKeepTheirCaseAndOtherNamesAreLowerCased) {
       << "compared as a name, case does not count";
 }
 
+// CLASS1 is IN written generically (RFC 3597 §5); any other class is refused, naming it.
+TEST(MasterFileReader, Class1IsInAndOtherClassesAreRefused) {
+  MasterFile parsed = read_master_file("$TTL 60\na CLASS1 PTR x.example.\nb 60 CLASS1 PTR y.example.\n"
+                                       "c CH PTR z.example.\nd CLASS3 PTR z.example.\n",
+                                       origin());
+  ASSERT_EQ(parsed.records.size(), 2u);
+  EXPECT_EQ(parsed.records[1].ttl, 60u);
+  ASSERT_EQ(parsed.errors.size(), 2u);
+  EXPECT_NE(parsed.errors[0].reason.find("class CH is not IN"), std::string::npos) << parsed.errors[0].reason;
+  EXPECT_NE(parsed.errors[1].reason.find("class CLASS3 is not IN"), std::string::npos) << parsed.errors[1].reason;
+}
+
 // Wildcards (RFC 4592) are read only when the caller allows them (`rdnsprov sign`, `verify-zone`). Every other
 // reader — zonelets, published zones — refuses a '*' anywhere on the line, owner or rdata, naming the line, and
 // still reads the good lines. The parallel reader applies the same choice to every piece.
@@ -277,7 +289,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
       {10, "byte 0x01 is not allowed in quoted text"},
       {11, "is above 255"},
       {12, "at most 255 octets"},
-      {14, "escapes in names are not accepted"},
+      {14, "a backslash escape outside quoted text is not accepted"},
   };
   for (const auto& [line, words] : expected) {
     EXPECT_NE(reasons[line].find(words), std::string::npos) << "line " << line << ": " << reasons[line];

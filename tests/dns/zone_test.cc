@@ -71,6 +71,9 @@ TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
        "5.b.2.0.192.in-addr.arpa. lies below the DNAME at b.2.0.192.in-addr.arpa., which occludes it"},
       {"@ DNAME x.example.\n1 PTR y.example.\n",
        "1.2.0.192.in-addr.arpa. lies below the DNAME at 2.0.192.in-addr.arpa., which occludes it"},
+      // Data at a name spelt like a hashed NSEC3 owner is data like any other.
+      {"@ DNAME x.example.\nk4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g TXT \"t\"\n",
+       "k4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g.2.0.192.in-addr.arpa. lies below the DNAME at 2.0.192.in-addr.arpa."},
   };
   for (const auto& [lines, expected] : bad) {
     SCOPED_TRACE(lines);
@@ -79,9 +82,12 @@ TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
     EXPECT_NE(found[0].find(expected), std::string::npos) << found[0];
   }
   // Allowed: a DNAME beside other data, at the apex beside SOA and NS; a CNAME with its DNSSEC records; names
-  // after a DNAME's subtree; a DNAME below another owner's CNAME.
+  // after a DNAME's subtree; a DNAME below another owner's CNAME; the NSEC3 owners of a zone with a DNAME at its
+  // apex (hashed names under the apex, RFC 5155 §3).
   for (const std::string good : {"a DNAME x.example.\na PTR y.example.\nb PTR z.example.\n",
                                  "@ DNAME x.example.\n",
+                                 "@ DNAME x.example.\nk4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g NSEC3 1 0 0 - "
+                                 "k4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g NS SOA RRSIG DNAME NSEC3PARAM\n",
                                  "c CNAME x.example.\nc NSEC d.2.0.192.in-addr.arpa. CNAME RRSIG NSEC\n",
                                  "a DNAME x.example.\nab PTR y.example.\nb.a0 PTR z.example.\n"}) {
     SCOPED_TRACE(good);
