@@ -560,7 +560,8 @@ std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name
   return zone;
 }
 
-// Whether the zone read from `path` keeps the rules of Zone::owner_problems (CNAME alone, DNAME occluding nothing);
+// Whether the zone read from `path` keeps the rules of Zone::owner_problems (CNAME alone, DNAME occluding nothing,
+// the zone's own RRsets at its apex);
 // the problems are logged (the first 20 of them). The zone was read, but it is not one to sign or to trust.
 bool keeps_owner_rules(const dns::Zone& zone, const std::string& path) {
   std::vector<std::string> problems = zone.owner_problems();
@@ -637,9 +638,9 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "MINIMUM, which then stands for $TTL (as in BIND).\n"
                  "Refused, naming the line (and nothing is signed): meta and query types, types whose data holds\n"
                  "names (RP, AFSDB, NAPTR, ...) other than those above, and every bad line; and, naming the owner, a\n"
-                 "CNAME beside other data or two of them, two DNAME records, a DNAME at a delegation point, and names\n"
-                 "below a DNAME (which it occludes, RFC 6672). Names are written in lower case; they may hold '/'\n"
-                 "(RFC 2317's 0/26), not escapes.\n"
+                 "CNAME beside other data or two of them, two DNAME records, a DNAME at a delegation point, names\n"
+                 "below a DNAME (which it occludes, RFC 6672), and a SOA, DNSKEY or NSEC3PARAM RRset below the apex.\n"
+                 "Names are written in lower case; they may hold '/' (RFC 2317's 0/26), not escapes.\n"
                  "The policy is --policy NAME, else the zone's dnssec-policy, else the built-in defaults (with --keys\n"
                  "and no configuration file). The result is verified independently before it is written (as\n"
                  "`rdnsprov verify-zone` does); when the zone patched from SIGNED does not verify, it is signed afresh\n"
@@ -799,7 +800,7 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
                  "input (names with escapes such as \\. or \\DDD are refused, naming the line); reads no key and\n"
                  "writes nothing.\n"
                  "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify (also:\n"
-                 "a CNAME beside other data, or names a DNAME occludes).\n\n"
+                 "a CNAME beside other data, names a DNAME occludes, a SOA, DNSKEY or NSEC3PARAM below the apex).\n\n"
               << options;
     return kExitOk;
   }
@@ -818,7 +819,8 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
   }
   clock.done("reading the input");
   if (!keeps_owner_rules(*zone, in)) {
-    std::cout << fmt::format("zone {}  {}: does not verify: its names break the rules of CNAME and DNAME\n",
+    std::cout << fmt::format("zone {}  {}: does not verify: its names break the rules every zone keeps "
+                             "(CNAME, DNAME, apex RRsets)\n",
                              apex.to_text(), in);
     return kExitHeld;
   }

@@ -293,6 +293,7 @@ std::vector<std::string> Zone::owner_problems() const {
     std::size_t dnames = 0;
     std::size_t others = 0;
     bool ns = false;
+    std::vector<RRType> apex_only;  // SOA, DNSKEY, NSEC3PARAM: a zone's own records, meaningless below its apex
     bool nsec3_only = true;  // an NSEC3 owner (a hashed name under the apex, RFC 5155 §3), not data a DNAME occludes
     std::size_t j = i;
     for (; j < records_.size() && records_[j].owner == owner; ++j) {
@@ -301,6 +302,8 @@ std::vector<std::string> Zone::owner_problems() const {
       else if (type == RRType::kDname) ++dnames;
       else if (type != RRType::kRrsig && type != RRType::kNsec && type != RRType::kNsec3) ++others;
       ns |= type == RRType::kNs;
+      bool own = type == RRType::kSoa || type == RRType::kDnskey || type == RRType::kNsec3param;
+      if (own && owner != apex_ && (apex_only.empty() || apex_only.back() != type)) apex_only.push_back(type);
       nsec3_only = nsec3_only && (type == RRType::kNsec3 || type == RRType::kRrsig);
     }
     if (dname && owner.is_below(*dname) && nsec3_only && *dname == apex_) {
@@ -321,6 +324,13 @@ std::vector<std::string> Zone::owner_problems() const {
     if (dnames > 0 && ns && owner != apex_) {
       problems.push_back(fmt::format("{} has a DNAME at a delegation point, where the child zone answers",
                                      owner.to_text()));
+    }
+    for (RRType type : apex_only) {
+      std::string_view rule = type == RRType::kSoa      ? "RFC 1035 §5.2"
+                              : type == RRType::kDnskey ? "RFC 4035 §2.1"
+                                                        : "RFC 5155 §4";
+      problems.push_back(fmt::format("{} has a {} RRset, which belongs at the apex {} alone ({})", owner.to_text(),
+                                     rrtype_to_text(type), apex_.to_text(), rule));
     }
     if (dnames > 0 && !dname) dname = &owner;
     i = j;

@@ -847,8 +847,8 @@ TEST(SignCommand, NoVerifyWritesWhatVerifyZoneThenRefusesAndVerifyZoneChecksAnyS
 // bitmaps; a wildcard's RRSIG leaves the "*" out of its labels field, and signing again reuses its signatures. A
 // wrong labels field is refused by verify-zone. A file with a meta type, a type holding names rdnsprov cannot
 // lower-case, a "*" inside a name or an unknown mnemonic is refused, each line named, and nothing is written; so
-// is one whose names break the rules every zone keeps (a CNAME beside other data, a name a DNAME occludes), which
-// verify-zone finds does not verify.
+// is one whose names break the rules every zone keeps (a CNAME beside other data, a name a DNAME occludes, a SOA
+// below the apex), which verify-zone finds does not verify.
 TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoesNotHandle) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
@@ -933,7 +933,8 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
   EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
 
   dns::write_file_atomically(dir / "names.zone", text + "d DNAME example.net.\n5.d PTR x.example.net.\n"
-                                                        "c CNAME x.example.net.\nc TXT \"and data\"\n");
+                                                        "c CNAME x.example.net.\nc TXT \"and data\"\n"
+                                                        "e SOA ns1.example.net. h.example.net. 1 2 3 4 5\n");
   CommandResult names = sign("nsec", dir / "names.zone", dir / "names-signed.zone");
   EXPECT_EQ(names.exit_code, 1) << names.all();
   EXPECT_NE(names.all().find("names.zone: 5.d.2.0.192.in-addr.arpa. lies below the DNAME at d.2.0.192.in-addr.arpa., "
@@ -941,6 +942,10 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
             std::string::npos)
       << names.all();
   EXPECT_NE(names.all().find("names.zone: c.2.0.192.in-addr.arpa. has a CNAME and other data (RFC 2181 §10.1)"),
+            std::string::npos)
+      << names.all();
+  EXPECT_NE(names.all().find("names.zone: e.2.0.192.in-addr.arpa. has a SOA RRset, which belongs at the apex "
+                             "2.0.192.in-addr.arpa. alone (RFC 1035 §5.2)"),
             std::string::npos)
       << names.all();
   EXPECT_FALSE(fs::exists(dir / "names-signed.zone"));
@@ -953,7 +958,7 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
   EXPECT_NE(names_check.all().find("names-signed.zone: 1.2.0.192.in-addr.arpa. has a CNAME and other data"),
             std::string::npos)
       << names_check.all();
-  EXPECT_NE(names_check.all().find("does not verify: its names break the rules of CNAME and DNAME"), std::string::npos)
+  EXPECT_NE(names_check.all().find("does not verify: its names break the rules every zone keeps"), std::string::npos)
       << names_check.all();
 
   // Two SOA records (found by fuzz_master_file: signed, then written with one of them, the file did not verify).

@@ -49,7 +49,7 @@ TEST(ZoneCanonical, SetByCanonicaliseAndClearedByWhatMayChangeTheOrder) {
 }
 
 // What no zone may hold, each problem naming the owner; what a zone may hold gives none.
-TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
+TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionSingletonsAndApexRRsetsBelowTheApexAreFound) {
   auto problems = [](const std::string& lines) {
     MasterFile read = read_master_file("$TTL 60\n@ SOA ns1.example. h.example. 1 2 3 4 5\n@ NS ns1.example.\n" + lines,
                                        name("2.0.192.in-addr.arpa"), Dialect::kOperator);
@@ -74,6 +74,12 @@ TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
       // Data at a name spelt like a hashed NSEC3 owner is data like any other.
       {"@ DNAME x.example.\nk4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g TXT \"t\"\n",
        "k4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g.2.0.192.in-addr.arpa. lies below the DNAME at 2.0.192.in-addr.arpa."},
+      // A zone's own RRsets below its apex, even at a delegation point (dnssec-signzone refuses these too).
+      {"a SOA ns1.example. h.example. 1 2 3 4 5\n",
+       "a.2.0.192.in-addr.arpa. has a SOA RRset, which belongs at the apex 2.0.192.in-addr.arpa. alone (RFC 1035"},
+      {"a NS ns.example.\na DNSKEY 257 3 13 AwEAAc3PQu7NRdP6RY3JOrlTvQnzaq/AGiY/xEFZcTVqTK26Ef0Wfl1BZOvLO7K5ED0JLi1kXZW2yKY3f9DeFAwoLww=\n",
+       "a.2.0.192.in-addr.arpa. has a DNSKEY RRset, which belongs at the apex"},
+      {"a.b NSEC3PARAM 1 0 0 -\n", "a.b.2.0.192.in-addr.arpa. has a NSEC3PARAM RRset, which belongs at the apex"},
   };
   for (const auto& [lines, expected] : bad) {
     SCOPED_TRACE(lines);
@@ -83,13 +89,16 @@ TEST(ZoneOwnerProblems, CnameBesideDataDnameOcclusionAndSingletonsAreFound) {
   }
   // Allowed: a DNAME beside other data, at the apex beside SOA and NS; a CNAME with its DNSSEC records; names
   // after a DNAME's subtree; a DNAME below another owner's CNAME; the NSEC3 owners of a zone with a DNAME at its
-  // apex (hashed names under the apex, RFC 5155 §3).
+  // apex (hashed names under the apex, RFC 5155 §3); a delegation's DS; DNSKEY and NSEC3PARAM at the apex.
   for (const std::string good : {"a DNAME x.example.\na PTR y.example.\nb PTR z.example.\n",
                                  "@ DNAME x.example.\n",
                                  "@ DNAME x.example.\nk4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g NSEC3 1 0 0 - "
                                  "k4dvkb6rlhnbsdpi8o4d1ssrud7gdc0g NS SOA RRSIG DNAME NSEC3PARAM\n",
                                  "c CNAME x.example.\nc NSEC d.2.0.192.in-addr.arpa. CNAME RRSIG NSEC\n",
-                                 "a DNAME x.example.\nab PTR y.example.\nb.a0 PTR z.example.\n"}) {
+                                 "a DNAME x.example.\nab PTR y.example.\nb.a0 PTR z.example.\n",
+                                 "@ DNSKEY 257 3 13 AwEAAc3PQu7NRdP6RY3JOrlTvQnzaq/AGiY/xEFZcTVqTK26Ef0Wfl1BZOvLO7K5ED0JLi1kXZW2yKY3f9DeFAwoLww=\n"
+                                 "@ NSEC3PARAM 1 0 0 -\nd NS ns.example.\nd DS 1 13 2 "
+                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"}) {
     SCOPED_TRACE(good);
     EXPECT_TRUE(problems(good).empty()) << problems(good)[0];
   }
