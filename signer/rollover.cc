@@ -84,6 +84,16 @@ const StoredKey* outside_policy_key(const std::vector<StoredKey>& keys, KeyRole 
   return nullptr;
 }
 
+// The same, in a rollover of its own or not (a KSK waiting for its successor's DS still signs the DNSKEY RRset).
+const StoredKey* signing_outside_policy(const std::vector<StoredKey>& keys, KeyRole role, const SigningPolicy& policy,
+                                        std::int64_t now) {
+  for (const StoredKey& k : keys) {
+    bool same_work = signs_dnskey(role) ? signs_dnskey(k.state.role) : signs_data(k.state.role);
+    if (same_work && is_outside_policy(k, policy, now) && k.active(now)) return &k;
+  }
+  return nullptr;
+}
+
 // What a key set rollover from `old_key` to `fresh` changes: "algorithm 15 → 13", "KSK + ZSK → CSK", or both.
 std::string keyset_change(const StoredKey& old_key, const StoredKey& fresh) {
   auto layout = [](const StoredKey& k) { return k.state.role == KeyRole::kCsk ? "CSK" : "KSK + ZSK"; };
@@ -247,8 +257,9 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
   // holds an RRset without a signature of its algorithm, which RFC 4035 §2.2 lets it refuse. When the last
   // publication cannot be read (a damaged copy), the keys' states say which algorithms it carried: those of the keys
   // found published and not found removed since. Knowing none, the new keys sign first: the order that is safe
-  // whatever caches hold.
-  if (outside_policy_key(keys, KeyRole::kKsk, policy, now) && outside_policy_key(keys, KeyRole::kZsk, policy, now)) {
+  // whatever caches hold. The old keys may be in a rollover of their own (a KSK waiting for its successor's DS).
+  if (signing_outside_policy(keys, KeyRole::kKsk, policy, now) &&
+      signing_outside_policy(keys, KeyRole::kZsk, policy, now)) {
     std::set<std::uint8_t> published_algorithms;
     if (published) {
       for (const std::string& rdata : published->dnskeys) {
@@ -267,7 +278,7 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
       }
       k.state.rollover_step = kStepKeysetSignaturesFirst;
       touch(k);
-      const StoredKey* old_key = outside_policy_key(keys, k.state.role, policy, now);
+      const StoredKey* old_key = signing_outside_policy(keys, k.state.role, policy, now);
       event(k,
             fmt::format("algorithm rollover{}: new {} {} (algorithm {}) {} before its DNSKEY is published, which "
                         "follows once {} in every cache",

@@ -470,6 +470,40 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
   }
 }
 
+// The policy's algorithm changes while a KSK rollover of the old algorithm waits for its DS: the old KSK, "rolling",
+// still signs the DNSKEY RRset, so the algorithm rollover starts in the conservative order all the same. The new
+// ZSK signs ahead of its DNSKEY, and no key of the new algorithm is in the DNSKEY RRset.
+TEST(Rollover, AlgorithmChangeWhileAKskWaitsForItsDsSignsBeforeItPublishes) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.ksk_lifetime = 30 * kDay;
+  auto loaded = store.ensure_keys(policy, kT0);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  std::vector<StoredKey> keys = *loaded;
+  advance_rollovers(store, keys, policy, timing(), published(keys, kT0), kT0);
+  std::int64_t t1 = kT0 + 30 * kDay;
+  advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t1);
+  ASSERT_NE(with_step(keys, KeyRole::kKsk, kStepKskDsPending), nullptr);
+  ASSERT_NE(with_step(keys, KeyRole::kKsk, kStepRolling), nullptr);
+
+  SigningPolicy ed25519 = policy;
+  ed25519.algorithm = 15;
+  loaded = store.ensure_keys(ed25519, t1 + 3600);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  keys = *loaded;
+  std::uint16_t new_zsk = tag_of(keys, 15, KeyRole::kZsk);
+  ASSERT_NE(new_zsk, 0);
+  std::vector<RolloverEvent> events = advance_rollovers(store, keys, ed25519, timing(), published(keys, t1), t1 + 3600);
+  std::size_t presigning = 0;
+  for (const RolloverEvent& e : events) presigning += e.step == kStepKeysetSignaturesFirst;
+  EXPECT_EQ(presigning, 2u);  // the new ZSK and KSK
+  for (const SigningKey& k : signing_keys(keys, t1 + 3600)) {
+    EXPECT_TRUE(k.key.algorithm() != 15 || !k.in_dnskey) << k.key.key_tag();
+    EXPECT_TRUE(k.key.key_tag() != new_zsk || k.active);
+  }
+}
+
 // The last publication cannot be read when a key set rollover starts (a damaged copy): the keys' states, which say
 // the old keys were found published, stand for it. A new algorithm's ZSK signs ahead of its DNSKEY as usual; keys
 // of a new layout but of the published algorithm are published and sign at once.
