@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "cli/signing.h"
 #include "cli/target_config.h"
 #include "dns/atomic_file.h"
 #include "dns/dnssec.h"
@@ -391,6 +392,8 @@ std::map<std::string, KeyRule> policy_rules(PolicySettings& s) {
 // A duration as an operator wrote it: whole days when it is whole days.
 std::string duration_text(std::uint32_t seconds) {
   if (seconds % 86400 == 0) return fmt::format("{}d", seconds / 86400);
+  if (seconds % 3600 == 0) return fmt::format("{}h", seconds / 3600);
+  if (seconds % 60 == 0) return fmt::format("{}m", seconds / 60);
   return fmt::format("{}s", seconds);
 }
 
@@ -898,6 +901,30 @@ Config load_config_text(const std::filesystem::path& file, const std::string& te
           "secondaries stop serving (RFC 6781 §4.4.1); raise refresh (and signature-validity) or lower soa-expire",
           zone.location, section, duration_text(zone.spec.soa_expire), duration_text(p.refresh),
           zone.dnssec_policy));
+    }
+    // RFC 7583 §3.3.1: a key must live at least as long as its own rollover takes, or the next rollover starts
+    // before the last one has ended, and the DNSKEY RRset (and the DS requests) pile up.
+    signer::RolloverTiming t = rollover_timing(zone, p);
+    std::int64_t dnskey_wait = t.dnskey_ttl + t.propagation_delay;
+    std::int64_t signature_wait = t.max_signed_ttl + t.propagation_delay;
+    std::int64_t parent_wait = t.parent_ds_ttl + t.parent_propagation_delay;
+    bool csk = p.key_layout == signer::KeyLayout::kCsk;
+    auto too_short = [&](const char* key, std::uint32_t lifetime, std::int64_t rollover, const char* what) {
+      if (lifetime == 0 || lifetime >= rollover) return;
+      problems.push_back(fmt::format(
+          "{}: [policy.{}] {} ({}) is shorter than its rollover in [{}] ({}: {}): the next rollover would start before "
+          "the last one ends (RFC 7583 §3.3.1); raise {} or lower the TTLs and delays",
+          zone.location, zone.dnssec_policy, key, duration_text(lifetime), section, what,
+          duration_text(static_cast<std::uint32_t>(rollover)), key));
+    };
+    if (!csk) {
+      too_short("zsk-lifetime", p.zsk_lifetime, dnskey_wait + signature_wait,
+                "DNSKEY TTL + largest signed TTL + twice propagation-delay");
+      too_short("ksk-lifetime", p.ksk_lifetime, parent_wait + dnskey_wait,
+                "parent-ds-ttl + parent-propagation-delay + DNSKEY TTL + propagation-delay");
+    } else {
+      too_short("ksk-lifetime", p.ksk_lifetime, std::max(parent_wait, dnskey_wait) + signature_wait,
+                "the longer of the parent's DS and the DNSKEY waits, + largest signed TTL + propagation-delay");
     }
   }
   if (!problems.empty()) {

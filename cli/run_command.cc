@@ -205,6 +205,27 @@ void log_plan(const safeguards::Plan& plan) {
   }
 }
 
+// The earlier_ttls of a version with `ttls` about to replace the published one at `now`: the TTLs resolvers may
+// still cache (the published version's, read from its zone file when its metadata predates them).
+std::vector<safeguards::PublishedMeta::EarlierTtls> earlier_ttls(const safeguards::StateDir& state,
+                                                                 const dns::Name& apex, const dns::ServedTtls& ttls,
+                                                                 std::time_t now) {
+  std::optional<safeguards::PublishedMeta> published;
+  try {
+    published = state.published_meta(apex);
+  } catch (const safeguards::StateError& e) {
+    spdlog::warn("zone {}: {}; the TTLs of versions before it are not known", apex.to_text(), e.what());
+  }
+  if (!published) return {};
+  dns::ServedTtls served;
+  if (published->ttls) {
+    served = *published->ttls;
+  } else if (std::optional<dns::Zone> zone = published_zone(state, apex)) {
+    served = dns::served_ttls(zone->records(), apex);
+  }
+  return published->earlier_ttls_after(served, ttls, now);
+}
+
 // Writes a passing zone to every target, then to the state; journals it. A zone that a target could not take is
 // not recorded as published, so that the next run publishes it again; returns false then.
 bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr<publisher::Target>>& targets,
@@ -219,6 +240,9 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   meta.content_sha256 = facts.content_sha256;
   meta.published_at = now;
   meta.signatures_expire_at = dns::earliest_signature_expiration(z.candidate.records(), now);
+  dns::ServedTtls ttls = dns::served_ttls(z.candidate.records(), z.apex);
+  if (meta.signatures_expire_at) meta.ttls = ttls;
+  meta.earlier_ttls = earlier_ttls(state, z.apex, ttls, now);
   // The keys the dnssec gate found the parent's DS may point to, carried to the next publication's check.
   for (const safeguards::GateResult& g : z.gates) {
     if (g.gate == "dnssec" && g.figures.contains("trusted_ds")) {

@@ -21,13 +21,10 @@ namespace {
 constexpr const char* kZoneGates[] = {"completeness", "empty-zone", "serial", "size-drop", "size-drop-total"};
 
 std::optional<safeguards::PublishedMeta> published_meta(const safeguards::StateDir& state, const dns::Name& apex) {
-  std::filesystem::path file = state.published_dir() / (safeguards::StateDir::zone_file_stem(apex) + ".json");
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return std::nullopt;
   try {
-    return safeguards::PublishedMeta::from_json(nlohmann::json::parse(dns::read_file(file)));
+    return state.published_meta(apex);
   } catch (const std::exception& e) {
-    spdlog::warn("metrics: cannot read {}: {}", file.string(), e.what());
+    spdlog::warn("metrics: {}", e.what());
     return std::nullopt;
   }
 }

@@ -293,7 +293,10 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
       continue;
     }
     std::vector<signer::RolloverStatus> rollovers =
-        signer::rollover_status(z->spec.apex, *keys, policy->signing, rollover_timing(*z, policy->signing), global.now);
+        signer::rollover_status(z->spec.apex, *keys, policy->signing,
+                                cached_rollover_timing(rollover_timing(*z, policy->signing), state, z->spec.apex,
+                                                       global.now),
+                                global.now);
     if (json) {
       nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, global.now);
       nlohmann::json list = nlohmann::json::array();

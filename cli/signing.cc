@@ -212,6 +212,34 @@ signer::RolloverTiming rollover_timing(const ZoneConfig& zone, const signer::Sig
   return timing;
 }
 
+signer::RolloverTiming cached_rollover_timing(signer::RolloverTiming timing, const safeguards::StateDir& state,
+                                              const dns::Name& apex, std::time_t now) {
+  std::optional<safeguards::PublishedMeta> meta;
+  try {
+    meta = state.published_meta(apex);
+  } catch (const safeguards::StateError& e) {
+    spdlog::warn("zone {}: {}; key rollovers wait with the configured TTLs", apex.to_text(), e.what());
+  }
+  if (!meta) return timing;
+  dns::ServedTtls served;
+  if (meta->ttls) {
+    served = *meta->ttls;
+  } else if (std::optional<dns::Zone> zone = published_zone(state, apex)) {
+    served = dns::served_ttls(zone->records(), apex);
+  }
+  std::int64_t dnskey = std::max<std::int64_t>(timing.dnskey_ttl, served.dnskey);
+  std::int64_t signed_rrsets = std::max<std::int64_t>(timing.max_signed_ttl, served.signed_rrsets);
+  for (const safeguards::PublishedMeta::EarlierTtls& e : meta->earlier_ttls) {
+    if (e.replaced_at + e.ttls.dnskey + timing.propagation_delay > now) dnskey = std::max<std::int64_t>(dnskey, e.ttls.dnskey);
+    if (e.replaced_at + e.ttls.signed_rrsets + timing.propagation_delay > now) {
+      signed_rrsets = std::max<std::int64_t>(signed_rrsets, e.ttls.signed_rrsets);
+    }
+  }
+  timing.dnskey_ttl = dnskey;
+  timing.max_signed_ttl = std::max(signed_rrsets, dnskey);
+  return timing;
+}
+
 void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const safeguards::StateDir& state,
                            std::time_t now) {
   for (const ZoneConfig& zone : config.zones) {
@@ -226,6 +254,7 @@ void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const saf
         facts = signer::published_key_facts(*parsed, copy->meta->published_at);
       }
     }
+    keys.timing = cached_rollover_timing(keys.timing, state, zone.spec.apex, now);
     signer::KeyStore store(keys.directory, zone.spec.apex);
     std::vector<signer::RolloverEvent> events =
         signer::advance_rollovers(store, keys.keys, keys.policy->signing, keys.timing, facts, now);

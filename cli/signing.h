@@ -64,6 +64,13 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
 // propagation delays and parent DS TTL.
 signer::RolloverTiming rollover_timing(const ZoneConfig& zone, const signer::SigningPolicy& policy);
 
+// The same waits as resolvers' caches stand at `now`: each TTL is the larger of the configured one, the published
+// version's and those of earlier versions that caches may still hold (PublishedMeta::earlier_ttls). A TTL lowered
+// in the configuration shortens the waits only once no cache can hold what was served with the old one
+// (RFC 7583 §3: a wait counts with the TTL of what is cached).
+signer::RolloverTiming cached_rollover_timing(signer::RolloverTiming timing, const safeguards::StateDir& state,
+                                              const dns::Name& apex, std::time_t now);
+
 // `run`: takes every signed zone's key rollovers as far as `now` allows (signer::advance_rollovers), judging what
 // was published from STATE/published/. The steps taken are kept in each zone's rollover_events.
 void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const safeguards::StateDir& state,

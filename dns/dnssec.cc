@@ -113,4 +113,13 @@ std::optional<std::time_t> earliest_signature_expiration(std::span<const Record>
   return static_cast<std::time_t>(now + *earliest);
 }
 
+ServedTtls served_ttls(std::span<const Record> records, const Name& apex) {
+  ServedTtls ttls;
+  for (const Record& r : records) {
+    if (r.type == RRType::kDnskey && r.owner == apex) ttls.dnskey = std::max(ttls.dnskey, r.ttl);
+    if (r.type == RRType::kRrsig) ttls.signed_rrsets = std::max(ttls.signed_rrsets, r.ttl);
+  }
+  return ttls;
+}
+
 }  // namespace rdnsprov::dns

@@ -61,4 +61,14 @@ inline std::int64_t seconds_until(std::uint32_t rrsig_time, std::time_t now) {
 // without an RRSIG. From then on a validating resolver can no longer validate what it covers.
 std::optional<std::time_t> earliest_signature_expiration(std::span<const Record> records, std::time_t now);
 
+// The TTLs resolvers cache a signed zone's keys and signatures with, which key rollovers wait for (RFC 7583 §3):
+// its apex DNSKEY RRset's, and its largest signed RRset's (the largest RRSIG TTL, an RRSIG having its RRset's).
+// Zero for what it lacks.
+struct ServedTtls {
+  std::uint32_t dnskey = 0;
+  std::uint32_t signed_rrsets = 0;
+  bool operator==(const ServedTtls&) const = default;
+};
+ServedTtls served_ttls(std::span<const Record> records, const Name& apex);
+
 }  // namespace rdnsprov::dns

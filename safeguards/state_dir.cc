@@ -17,7 +17,38 @@ nlohmann::json PublishedMeta::to_json() const {
                       {"content_sha256", content_sha256}, {"published_at", published_at}};
   if (signatures_expire_at) j["signatures_expire_at"] = *signatures_expire_at;
   if (trusted_ds) j["trusted_ds"] = *trusted_ds;
+  if (ttls) j["ttls"] = {{"dnskey", ttls->dnskey}, {"signed", ttls->signed_rrsets}};
+  if (!earlier_ttls.empty()) {
+    nlohmann::json earlier = nlohmann::json::array();
+    for (const EarlierTtls& e : earlier_ttls) {
+      earlier.push_back({{"dnskey", e.ttls.dnskey}, {"signed", e.ttls.signed_rrsets}, {"replaced_at", e.replaced_at}});
+    }
+    j["earlier_ttls"] = std::move(earlier);
+  }
   return j;
+}
+
+namespace {
+
+dns::ServedTtls ttls_from_json(const nlohmann::json& j) {
+  return {integer_field<std::uint32_t>(j, "dnskey"), integer_field<std::uint32_t>(j, "signed")};
+}
+
+}  // namespace
+
+std::vector<PublishedMeta::EarlierTtls> PublishedMeta::earlier_ttls_after(const dns::ServedTtls& mine,
+                                                                          const dns::ServedTtls& next,
+                                                                          std::time_t now) const {
+  std::vector<EarlierTtls> candidates = earlier_ttls;
+  candidates.push_back({mine, now});
+  std::vector<EarlierTtls> kept;
+  for (const EarlierTtls& e : candidates) {
+    bool dnskey = e.ttls.dnskey > next.dnskey && e.replaced_at + e.ttls.dnskey + kEarlierTtlsKept > now;
+    bool signed_rrsets =
+        e.ttls.signed_rrsets > next.signed_rrsets && e.replaced_at + e.ttls.signed_rrsets + kEarlierTtlsKept > now;
+    if (dnskey || signed_rrsets) kept.push_back(e);
+  }
+  return kept;
 }
 
 PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
@@ -30,6 +61,12 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   m.published_at = integer_field<std::time_t>(j, "published_at");
   if (j.contains("signatures_expire_at")) m.signatures_expire_at = integer_field<std::time_t>(j, "signatures_expire_at");
   if (j.contains("trusted_ds")) m.trusted_ds = j.at("trusted_ds").get<std::vector<std::string>>();
+  if (j.contains("ttls")) m.ttls = ttls_from_json(j.at("ttls"));
+  if (j.contains("earlier_ttls")) {
+    for (const nlohmann::json& e : j.at("earlier_ttls")) {
+      m.earlier_ttls.push_back({ttls_from_json(e), integer_field<std::time_t>(e, "replaced_at")});
+    }
+  }
   return m;
 }
 
@@ -107,6 +144,16 @@ StateDir StateDir::open_read_only(const std::filesystem::path& root_in) {
     }
   }
   return StateDir(root, Journal(root / "journal.jsonl"));
+}
+
+std::optional<PublishedMeta> StateDir::published_meta(const dns::Name& apex) const {
+  std::filesystem::path file = published_dir() / (zone_file_stem(apex) + ".json");
+  if (!std::filesystem::exists(file)) return std::nullopt;
+  try {
+    return PublishedMeta::from_json(nlohmann::json::parse(dns::read_file(file)));
+  } catch (const std::exception& e) {
+    throw StateError(fmt::format("{} cannot be read: {}", file.string(), e.what()));
+  }
 }
 
 std::optional<PublishedZone> StateDir::published(const dns::Name& apex) const {

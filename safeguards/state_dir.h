@@ -19,12 +19,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dns/dnssec.h"
 #include "dns/name.h"
 #include "safeguards/journal.h"
 
 namespace rdnsprov::safeguards {
 
 inline constexpr int kStateFormat = 1;
+// How long an earlier version's TTLs are remembered past the moment caches let go of it (PublishedMeta::earlier_ttls):
+// longer than any propagation delay a policy sets.
+inline constexpr std::time_t kEarlierTtlsKept = 30 * 86400;
 
 // A broken or unusable state directory: the message names the path.
 class StateError : public std::runtime_error {
@@ -47,6 +51,23 @@ struct PublishedMeta {
   // believed to be those the parent's DS points to. Carried from publication to publication; the dnssec gate holds
   // a zone whose DNSKEY RRset none of them (nor a key whose DS the operator confirmed) would sign.
   std::optional<std::vector<std::string>> trusted_ds;
+  // A signed zone: the TTLs of its DNSKEY RRset and of its largest signed RRset (dns::served_ttls). Versions
+  // recorded before this field existed have none (their zone file says).
+  std::optional<dns::ServedTtls> ttls;
+  // Earlier versions whose TTLs were larger than a later one's (a TTL lowered), with when each was replaced:
+  // resolvers may still cache their keys and signatures until replaced_at + TTL, and key rollovers wait for that,
+  // not for the TTL configured now. Carried from publication to publication while they exceed the current TTLs,
+  // and for kEarlierTtlsKept past replaced_at + TTL.
+  struct EarlierTtls {
+    dns::ServedTtls ttls;
+    std::time_t replaced_at = 0;
+  };
+  std::vector<EarlierTtls> earlier_ttls;
+
+  // The earlier_ttls of the version that replaces this one (whose TTLs are `next`) at `now`: this version's TTLs
+  // when larger than `next` in either, and the earlier ones still larger and not long past.
+  std::vector<EarlierTtls> earlier_ttls_after(const dns::ServedTtls& mine, const dns::ServedTtls& next,
+                                              std::time_t now) const;
 
   nlohmann::json to_json() const;
   static PublishedMeta from_json(const nlohmann::json& j);  // throws nlohmann::json::exception on bad input
@@ -88,6 +109,9 @@ class StateDir {
 
   // The last published copy of a zone; nothing when neither its zone file nor its metadata exists.
   std::optional<PublishedZone> published(const dns::Name& apex) const;
+  // Its metadata alone, without reading the zone file; nothing when there is none. Throws StateError when it cannot
+  // be read.
+  std::optional<PublishedMeta> published_meta(const dns::Name& apex) const;
   // Every zone with a published metadata file.
   std::vector<dns::Name> published_zones() const;
   void write_published(const dns::Name& apex, const std::string& text, const PublishedMeta& meta) const;

@@ -1227,6 +1227,25 @@ TEST(SignConfig, BadPoliciesAndUnknownPolicyNamesAreErrorsNamingTheSection) {
                                                            "soa-expire = 20d\ndnssec-policy = plain\n");
   EXPECT_NE(expire.find("[zone.10.in-addr.arpa] soa-expire (20d) is longer than the refresh (15d)"),
             std::string::npos) << expire;
+  // Lifetimes shorter than the rollovers they start (RFC 7583 §3.3.1), with TTLs of 4 h and delays of 1 h: a ZSK
+  // rollover takes 10 h, a KSK rollover 10 h, a CSK rollover 10 h. One second less is refused; the same is taken.
+  const std::string zone = "[zone.10.in-addr.arpa]\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h\n";
+  const std::string waits = "dnskey-ttl = 4h\npropagation-delay = 1h\nparent-ds-ttl = 4h\nparent-propagation-delay = 1h\n";
+  std::string brief = config_error(dir, signed_config() + "[policy.brief]\n" + waits +
+                                            "zsk-lifetime = 35999\nksk-lifetime = 35999\n" + zone +
+                                            "dnssec-policy = brief\n");
+  EXPECT_NE(brief.find("[policy.brief] zsk-lifetime (35999s) is shorter than its rollover in [zone.10.in-addr.arpa] "
+                       "(DNSKEY TTL + largest signed TTL + twice propagation-delay: 10h)"),
+            std::string::npos)
+      << brief;
+  EXPECT_NE(brief.find("[policy.brief] ksk-lifetime (35999s) is shorter than its rollover"), std::string::npos)
+      << brief;
+  std::string csk = config_error(dir, signed_config() + "[policy.csk]\nkeys = csk\n" + waits +
+                                          "ksk-lifetime = 35999\n" + zone + "dnssec-policy = csk\n");
+  EXPECT_NE(csk.find("[policy.csk] ksk-lifetime (35999s) is shorter than its rollover"), std::string::npos) << csk;
+  Config taken = load_text(dir, signed_config() + "[policy.brief]\n" + waits +
+                                    "zsk-lifetime = 10h\nksk-lifetime = 10h\n" + zone + "dnssec-policy = brief\n");
+  EXPECT_EQ(taken.policies.at("brief").signing.zsk_lifetime, 36000u);
 }
 
 }  // namespace

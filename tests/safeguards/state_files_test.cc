@@ -75,6 +75,38 @@ TEST(PublishedMetaFile, TrustedDsIsOptionalAndAListOfStrings) {
   EXPECT_NE(meta_error("trusted_ds", json::array({7})), "(accepted)");
 }
 
+// A signed version's TTLs, and those of earlier versions caches may still hold (key rollovers wait for them), read
+// back as written. An earlier version is kept while a TTL of it exceeds the new version's, and for
+// kEarlierTtlsKept past the moment caches let go of it.
+TEST(PublishedMetaFile, TtlsOfThisAndEarlierVersionsAreKeptWhileCachesMayHoldThem) {
+  json signed_meta = good_meta();
+  signed_meta["ttls"] = {{"dnskey", 3600}, {"signed", 7200}};
+  signed_meta["earlier_ttls"] = json::array({{{"dnskey", 86400}, {"signed", 86400}, {"replaced_at", 1799990000}}});
+  PublishedMeta m = PublishedMeta::from_json(signed_meta);
+  ASSERT_TRUE(m.ttls);
+  EXPECT_EQ(*m.ttls, (dns::ServedTtls{3600, 7200}));
+  ASSERT_EQ(m.earlier_ttls.size(), 1u);
+  EXPECT_EQ(m.earlier_ttls[0].replaced_at, 1799990000);
+  EXPECT_EQ(m.to_json(), signed_meta);
+  EXPECT_NE(meta_error("ttls", {{"dnskey", -1}, {"signed", 1}}).find("dnskey"), std::string::npos);
+  EXPECT_NE(meta_error("earlier_ttls", json::array({{{"dnskey", 1}, {"signed", 1}}})).find("replaced_at"),
+            std::string::npos);
+
+  const std::time_t now = 1800000000;
+  // Replaced now by a version with TTLs 300: this one (3600/7200) and the earlier one (86400) stay.
+  std::vector<PublishedMeta::EarlierTtls> after = m.earlier_ttls_after(*m.ttls, {300, 300}, now);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[1].ttls, (dns::ServedTtls{3600, 7200}));
+  EXPECT_EQ(after[1].replaced_at, now);
+  // By one with TTLs 7200: only the earlier one, whose TTL is larger, stays.
+  after = m.earlier_ttls_after(*m.ttls, {7200, 7200}, now);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].ttls.dnskey, 86400u);
+  // Long after caches let go of the earlier one: forgotten.
+  after = m.earlier_ttls_after(*m.ttls, {7200, 7200}, 1799990000 + 86400 + kEarlierTtlsKept);
+  EXPECT_TRUE(after.empty());
+}
+
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
   TempDir dir;
   StateDir state = StateDir::open(dir / "state");

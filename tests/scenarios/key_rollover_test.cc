@@ -30,6 +30,7 @@
 
 #include "dns/dnssec.h"
 #include "dns/zone.h"
+#include "signer/rollover.h"
 #include "tests/scenarios/dns_servers.h"
 #include "tests/scenarios/scenario.h"
 
@@ -43,6 +44,7 @@ constexpr std::time_t kStep = 2 * kHour;
 constexpr std::time_t kDnskeyWait = 5 * kHour;
 constexpr std::time_t kSignatureWait = 5 * kHour;
 constexpr std::time_t kParentWait = 5 * kHour;
+constexpr std::time_t kPropagation = kHour;  // the test policies' propagation-delay
 
 struct Layout {
   std::string keys;           // policy `keys`
@@ -68,6 +70,7 @@ struct Version {
   std::set<std::uint8_t> dnskey_algorithms;                  // the algorithms of the DNSKEY RRset
   std::set<std::uint8_t> common_algorithms;                  // those every signed RRset but the apex key RRsets
                                                              // has a signature of
+  dns::ServedTtls ttls;                                      // what caches hold its DNSKEY RRset and signatures for
 };
 
 Version read_version(const std::string& text, std::time_t published) {
@@ -76,6 +79,7 @@ Version read_version(const std::string& text, std::time_t published) {
   EXPECT_TRUE(parsed.errors.empty());
   Version v;
   v.published = published;
+  v.ttls = dns::served_ttls(parsed.records, *apex);
   std::map<std::pair<std::string, std::uint16_t>, std::set<std::uint8_t>> rrset_algorithms;  // owner, type covered
   for (const dns::Record& r : parsed.records) {
     if (r.type == dns::RRType::kDnskey) {
@@ -164,9 +168,9 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
                                              << ds.size() << " DS";
   }
   for (const Version& old : history) {
-    // Its DNSKEY RRset may still be cached: the new signatures must validate with it, and the parent's DS RRset
-    // (as it may be cached now) must still validate it.
-    if (latest.published < old.replaced + kDnskeyWait) {
+    // Its DNSKEY RRset may still be cached (for the TTL it was served with): the new signatures must validate with
+    // it, and the parent's DS RRset (as it may be cached now) must still validate it.
+    if (latest.published < old.replaced + old.ttls.dnskey + kPropagation) {
       EXPECT_TRUE(overlap(latest.data_signers, old.dnskeys))
           << "new signatures by keys " << fmt::format("{}", fmt::join(latest.data_signers, ", "))
           << " cannot be validated with the DNSKEY RRset published at " << old.published << " still in caches";
@@ -179,7 +183,7 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
           << " (algorithms " << fmt::format("{}", fmt::join(old.dnskey_algorithms, ", ")) << "), still in caches";
     }
     // Its signatures may still be cached: the new DNSKEY RRset must hold their keys.
-    if (latest.published < old.replaced + kSignatureWait) {
+    if (latest.published < old.replaced + old.ttls.signed_rrsets + kPropagation) {
       EXPECT_TRUE(overlap(old.data_signers, latest.dnskeys))
           << "signatures by keys " << fmt::format("{}", fmt::join(old.data_signers, ", ")) << " published at "
           << old.published << ", still in caches, have no DNSKEY in the new zone";
@@ -452,6 +456,78 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
     for (std::uint16_t tag : last.data_signers) EXPECT_TRUE(last.dnskeys.count(tag)) << tag;
     EXPECT_EQ(status.output.find("keyset-rollover"), std::string::npos) << status.output;
   }
+}
+
+// TTLs lowered in the middle of a ZSK rollover. A wait counts with the TTL of what resolvers cached, not with the
+// TTL configured now (RFC 7583 §3). The DNSKEY TTL and every signed TTL go from 12 h to 6 h right after the new ZSK
+// is pre-published, and to 1 h right after it takes over. The new ZSK signs only once the DNSKEY RRsets without it,
+// served with 12 h, have left the caches; the old ZSK leaves only once the signatures it made, served with 6 h, have
+// too. At every publication the cache check holds, with each version's own TTLs, and `keys status` gives the date
+// the run keeps, also from metadata written before it recorded TTLs.
+TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem) {
+  Scenario s({kZone});
+  auto configure = [&](const std::string& ttl) {
+    s.zone_settings[kZone] = fmt::format(
+        "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = {0}\nns-ttl = {0}\nds-ttl = {0}\ncname-ttl = {0}", ttl);
+    s.extra_sections = fmt::format(
+        "[policy.roll]\nkeys = ksk-zsk\nalgorithm = ecdsap256sha256\ndenial = nsec\nsignature-validity = 30d\n"
+        "refresh = 12d\ndnskey-ttl = {}\nzsk-lifetime = 3d\nksk-lifetime = 0\npropagation-delay = 1h\n",
+        ttl);
+    s.write_config();
+  };
+  configure("12h");
+  s.write_dump(slash24_delegations(193, 50));
+  const std::time_t start = std::time(nullptr) - 6 * 86400;
+  std::vector<Version> history;
+  std::vector<ParentDs> parent;
+  std::map<std::string, std::time_t> step_at;  // "zsk:<step>" → when the run took it (the first time)
+  std::string served_before;
+  for (std::time_t t = start; t <= start + 5 * 86400 && !step_at.count("zsk:retired"); t += kStep) {
+    SCOPED_TRACE(fmt::format("run at --now {} (start + {} h)", t, (t - start) / kHour));
+    std::size_t mark = s.journal_size();
+    CommandResult run = s.rdnsprov({"run"}, t);
+    ASSERT_EQ(run.exit_code, 0) << run.all();
+    std::string served = read_text(s.target_file(kZone));
+    if (served != served_before) {
+      served_before = served;
+      Version latest = read_version(served, t);
+      // The KSK does not roll: the parent has served its DS for long.
+      if (parent.empty()) {
+        for (std::uint16_t tag : latest.dnskey_signers) parent.push_back({tag, latest.dnskeys[tag], start - 86400, 0});
+      }
+      if (!history.empty()) history.back().replaced = t;
+      check_caches(history, latest, parent);
+      history.push_back(latest);
+    }
+    for (const json& e : zone_events(s.journal_since(mark), "key", kZone)) {
+      step_at.emplace(std::string(e.at("role")) + ":" + std::string(e.at("step")), t);
+      if (e.at("step") == "zsk-prepublished") {
+        configure("6h");
+        // The published metadata as a release before its "ttls" wrote it: the zone file says them.
+        fs::path meta_file = s.state / "published" / (std::string(kZone) + ".json");
+        json meta = json::parse(read_text(meta_file));
+        ASSERT_TRUE(meta.contains("ttls")) << meta.dump();
+        EXPECT_EQ(meta.at("ttls").at("dnskey"), 12 * kHour);
+        meta.erase("ttls");
+        write_text(meta_file, meta.dump());
+        // Published with 12 h: the new ZSK signs from then + 12 h + propagation, whatever the TTL now.
+        CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);
+        EXPECT_NE(status.output.find("it starts signing from " + signer::rollover_time_text(t + 13 * kHour)),
+                  std::string::npos)
+            << status.output;
+      }
+      if (e.at("step") == "zsk-retiring") configure("1h");
+    }
+  }
+  ASSERT_TRUE(step_at.count("zsk:zsk-prepublished") && step_at.count("zsk:zsk-retiring") &&
+              step_at.count("zsk:retired"))
+      << "the ZSK rollover did not end";
+  std::time_t prepublished = step_at["zsk:zsk-prepublished"];
+  std::time_t swapped = step_at["zsk:zsk-retiring"];
+  EXPECT_GE(swapped, prepublished + 12 * kHour + kPropagation);
+  // The last version with the old ZSK's signatures, served with 6 h, was replaced by the swap.
+  EXPECT_GE(step_at["zsk:retired"], swapped + 6 * kHour + kPropagation);
+  EXPECT_EQ(history.back().ttls.dnskey, 3600u);
 }
 
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
