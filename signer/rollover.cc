@@ -396,8 +396,8 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
       k.state.rollover_step = kStepRetired;
       touch(k);
       event(k,
-            fmt::format("the DS of old KSK {} may now be removed from the parent: rollover complete ({})",
-                        k.key.key_tag(), ds_text(k)),
+            fmt::format("the DS of old {} {} may now be removed from the parent: rollover complete ({})",
+                        role_name(k.state.role), k.key.key_tag(), ds_text(k)),
             k.state.successor);
     }
   }
