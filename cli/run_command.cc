@@ -377,7 +377,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "A zone with a dnssec-policy is signed with its keys in STATE/keys/<zone>/ (made when missing),\n"
                  "reusing the published copy's signatures, and verified independently (the dnssec gate) before it is\n"
                  "published; an unchanged signed zone is re-signed with a new serial when its signatures come within\n"
-                 "the policy's refresh window, or when its keys or policy change.\n"
+                 "the policy's refresh window, or when its keys or policy (DNSKEY TTL, denial, NSEC3, CDS, ZONEMD) change.\n"
                  "Peers' zonelets ([peer.NAME]) are checked and join the build; ours are exported after publication\n"
                  "once export-interval has passed (docs/ZONELETS.md). A refused zonelet or a held export is exit 4.\n"
                  "Key rollovers (policy zsk-lifetime, ksk-lifetime) take their due steps at the start of the run and\n"

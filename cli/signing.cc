@@ -304,6 +304,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   bool has_rrsig = false;
   std::optional<std::uint32_t> earliest_expiration;
   std::set<std::string> dnskeys;
+  std::optional<std::uint32_t> dnskey_ttl;
   bool has_nsec3param = false;
   std::string nsec3param;
   std::optional<bool> opt_out;
@@ -327,6 +328,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
         break;
       case RRType::kDnskey:
         if (at_apex) dnskeys.insert(r.rdata);
+        if (at_apex) dnskey_ttl = r.ttl;
         break;
       case RRType::kNsec3param:
         if (at_apex) {
@@ -382,6 +384,13 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
     wanted += policy.nsec3_salt;
     if (nsec3param != wanted) return "NSEC3 parameters (iterations or salt) change";
     if (opt_out && *opt_out != policy.nsec3_opt_out) return "NSEC3 opt-out changes";
+  }
+  // The one TTL of the policy's (the others are the zone's content, which the plan compares): the zone serves it
+  // from the next run. Key rollovers wait with the larger of the old and the new TTL meanwhile
+  // (cached_rollover_timing).
+  std::uint32_t wanted_dnskey_ttl = policy.dnskey_ttl.value_or(zone.spec.soa_ttl);
+  if (dnskey_ttl && *dnskey_ttl != wanted_dnskey_ttl) {
+    return fmt::format("the DNSKEY TTL changes from {} to {} seconds", *dnskey_ttl, wanted_dnskey_ttl);
   }
   if (has_cds != policy.cds_cdnskey) return policy.cds_cdnskey ? "CDS/CDNSKEY are added" : "CDS/CDNSKEY are removed";
   if (has_zonemd != policy.zonemd) return policy.zonemd ? "ZONEMD is added" : "ZONEMD is removed";
@@ -503,6 +512,22 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       continue;
     }
     std::optional<safeguards::PublishedZone> published = published_state.published(z.apex);
+    // The clock behind this zone's last publication (stepped back, or ahead until then): the key steps taken since
+    // would read as not yet reached, and a key whose signatures caches hold could leave the DNSKEY RRset. Nothing
+    // is signed until the clock has passed that publication.
+    if (published && published->meta && published->meta->published_at > now) {
+      std::time_t at = published->meta->published_at;
+      bool was_unchanged = z.action == Action::kUnchanged;
+      safeguards::hold(
+          z, GateResult{"dnssec", Verdict::kHold,
+                        fmt::format("the clock ({}) is {} s behind this zone's last publication ({}): signing now could "
+                                    "undo key rollover steps that resolvers' caches already hold. Check the system "
+                                    "clock (NTP); the zone is signed and published again once the clock has passed {}",
+                                    utc_text(now), at - now, utc_text(at), utc_text(at)),
+                        {{"policy", policy.name}, {"published_at", at}}});
+      if (was_unchanged) z.action = Action::kHold;
+      continue;
+    }
     std::optional<dns::Zone> previous = published_zone(published, z.apex);
     std::set<std::string> trusted = published_trust(z.apex, published, previous);
     published.reset();

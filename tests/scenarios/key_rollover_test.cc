@@ -463,16 +463,16 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
 // is pre-published, and to 1 h right after it takes over. The new ZSK signs only once the DNSKEY RRsets without it,
 // served with 12 h, have left the caches; the old ZSK leaves only once the signatures it made, served with 6 h, have
 // too. At every publication the cache check holds, with each version's own TTLs, and `keys status` gives the date
-// the run keeps, also from metadata written before it recorded TTLs.
+// the run keeps, also from metadata written before it recorded TTLs. A change of the DNSKEY TTL alone is published.
 TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem) {
   Scenario s({kZone});
-  auto configure = [&](const std::string& ttl) {
+  auto configure = [&](const std::string& ttl, const std::string& dnskey_ttl = "") {
     s.zone_settings[kZone] = fmt::format(
         "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = {0}\nns-ttl = {0}\nds-ttl = {0}\ncname-ttl = {0}", ttl);
     s.extra_sections = fmt::format(
         "[policy.roll]\nkeys = ksk-zsk\nalgorithm = ecdsap256sha256\ndenial = nsec\nsignature-validity = 30d\n"
         "refresh = 12d\ndnskey-ttl = {}\nzsk-lifetime = 3d\nksk-lifetime = 0\npropagation-delay = 1h\n",
-        ttl);
+        dnskey_ttl.empty() ? ttl : dnskey_ttl);
     s.write_config();
   };
   configure("12h");
@@ -528,6 +528,43 @@ TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem)
   // The last version with the old ZSK's signatures, served with 6 h, was replaced by the swap.
   EXPECT_GE(step_at["zsk:retired"], swapped + 6 * kHour + kPropagation);
   EXPECT_EQ(history.back().ttls.dnskey, 3600u);
+
+  // The DNSKEY TTL alone changes (the policy's, not the zone's content): diff says why the zone is republished, and
+  // the next run publishes it.
+  configure("1h", "2h");
+  std::time_t next = step_at["zsk:retired"] + kStep;
+  CommandResult diff = s.rdnsprov({"diff"}, next);
+  EXPECT_EQ(diff.exit_code, 3) << diff.all();
+  EXPECT_NE(diff.output.find("republished: the DNSKEY TTL changes from 3600 to 7200 seconds"), std::string::npos)
+      << diff.all();
+  CommandResult run = s.rdnsprov({"run"}, next);
+  ASSERT_EQ(run.exit_code, 0) << run.all();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), next).ttls.dnskey, 7200u);
+}
+
+// The clock stepped back a day (an NTP correction) right after a ZSK took over: signing then would read the new ZSK
+// as not yet active and drop it from the DNSKEY RRset while caches hold its signatures. The signed zone is held,
+// naming both times, and its published version stays; once the clock has passed the last publication, runs go on.
+TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d";
+  s.extra_sections = "[policy.roll]\nsignature-validity = 30d\nrefresh = 12d\n";
+  s.write_config();
+  s.write_dump(slash24_delegations(193, 20));
+  const std::time_t t = std::time(nullptr) - 2 * 86400;
+  CommandResult first = s.rdnsprov({"run"}, t);
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  std::string published = read_text(s.target_file(kZone));
+  s.write_dump(slash24_delegations(193, 21));  // a change to publish
+  CommandResult behind = s.rdnsprov({"run"}, t - 86400);
+  EXPECT_EQ(behind.exit_code, 4) << behind.all();
+  EXPECT_NE(behind.all().find("is 86400 s behind this zone's last publication (" + signer::rollover_time_text(t) + ")"),
+            std::string::npos)
+      << behind.all();
+  EXPECT_EQ(read_text(s.target_file(kZone)), published);
+  CommandResult later = s.rdnsprov({"run"}, t + kHour);
+  EXPECT_EQ(later.exit_code, 0) << later.all();
+  EXPECT_NE(read_text(s.target_file(kZone)), published);
 }
 
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
