@@ -104,7 +104,7 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
   p.zonelets = prepare_zonelets(config, state.root(), now, p.ingested);
   p.built = build_configured_zones(config, p.ingested, now);
   // Keys first: a zone whose keys cannot be used is held by the dnssec gate (sign_planned_zones).
-  p.keyring = load_zone_keys(config, signing.keys_root, now, signing.access);
+  p.keyring = load_zone_keys(config, signing.keys_root, now, signing.access, &state);
   if (signing.advance_rollovers) advance_key_rollovers(config, p.keyring, state, now);
   const ZoneKeyring& keyring = p.keyring;
   std::vector<safeguards::ZoneCandidate> candidates;

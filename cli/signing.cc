@@ -163,8 +163,17 @@ std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, cons
   return keys_root / apex.to_text_no_dot();
 }
 
+bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now) {
+  try {
+    std::optional<safeguards::PublishedMeta> meta = state.published_meta(apex);
+    return meta && meta->published_at > now;
+  } catch (const safeguards::StateError&) {
+    return false;  // unreadable metadata: the zone is rebuilt (make_plan says why)
+  }
+}
+
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
-                           KeyAccess access) {
+                           KeyAccess access, const safeguards::StateDir* published) {
   ZoneKeyring keyring;
   for (const ZoneConfig& zone : config.zones) {
     const PolicyConfig* policy = zone_policy(config, zone);
@@ -174,7 +183,8 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
     entry.directory = zone_keys_dir(keys_root, zone.spec.apex);
     signer::KeyStore store(entry.directory, zone.spec.apex);
     auto existing = store.load();
-    if (existing && access == KeyAccess::kCreate && layout_incomplete(*existing, policy->signing, now)) {
+    bool behind = published && clock_behind(*published, zone.spec.apex, now);
+    if (existing && access == KeyAccess::kCreate && !behind && layout_incomplete(*existing, policy->signing, now)) {
       std::set<std::uint16_t> before;
       for (const signer::StoredKey& k : *existing) before.insert(k.key.key_tag());
       existing = store.ensure_keys(policy->signing, now);
@@ -246,7 +256,7 @@ void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const saf
     auto entry = keyring.find(zone.spec.apex);
     if (entry == keyring.end()) continue;
     ZoneKeys& keys = entry->second;
-    if (!keys.error.empty()) continue;
+    if (!keys.error.empty() || clock_behind(state, zone.spec.apex, now)) continue;
     std::optional<signer::PublishedKeyFacts> facts;
     std::optional<safeguards::PublishedZone> copy = state.published(zone.spec.apex);
     if (copy && copy->meta) {
@@ -515,8 +525,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     // The clock behind this zone's last publication (stepped back, or ahead until then): the key steps taken since
     // would read as not yet reached, and a key whose signatures caches hold could leave the DNSKEY RRset. Nothing
     // is signed until the clock has passed that publication.
-    if (published && published->meta && published->meta->published_at > now) {
-      std::time_t at = published->meta->published_at;
+    if (clock_behind(published_state, z.apex, now)) {
+      std::time_t at = published_state.published_meta(z.apex)->published_at;
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(
           z, GateResult{"dnssec", Verdict::kHold,

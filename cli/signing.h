@@ -56,9 +56,14 @@ using ZoneKeyring = std::map<dns::Name, ZoneKeys>;
 std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, const dns::Name& apex);
 
 // The keys of every signed zone. Keys that cannot be used (a .private readable by group or others, a damaged file)
-// leave their zone's entry without keys and with `error` set, logged; no key is made for that zone.
+// leave their zone's entry without keys and with `error` set, logged; no key is made for that zone. Nor for a zone
+// whose last publication in `published` is later than `now` (clock_behind).
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
-                           KeyAccess access);
+                           KeyAccess access, const safeguards::StateDir* published = nullptr);
+
+// Whether the clock (`now`) is behind the zone's last publication: stepped back, or ahead until then. Keys made or
+// rollover steps taken then would read the steps already taken as not yet reached; the dnssec gate holds the zone.
+bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
 
 // The waits of a zone's rollovers: its DNSKEY TTL, the largest TTL of its signed RRsets, and the policy's
 // propagation delays and parent DS TTL.

@@ -544,7 +544,8 @@ TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem)
 
 // The clock stepped back a day (an NTP correction) right after a ZSK took over: signing then would read the new ZSK
 // as not yet active and drop it from the DNSKEY RRset while caches hold its signatures. The signed zone is held,
-// naming both times, and its published version stays; once the clock has passed the last publication, runs go on.
+// naming both times; its published version and its keys stay as they are (no key is made for a layout the clock
+// reads as incomplete); once the clock has passed the last publication, runs go on with the same keys.
 TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d";
@@ -555,6 +556,12 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
   CommandResult first = s.rdnsprov({"run"}, t);
   ASSERT_EQ(first.exit_code, 0) << first.all();
   std::string published = read_text(s.target_file(kZone));
+  auto key_files = [&] {
+    std::set<std::string> names;
+    for (const auto& f : fs::directory_iterator(s.state / "keys" / kZone)) names.insert(f.path().filename().string());
+    return names;
+  };
+  const std::set<std::string> keys_before = key_files();
   s.write_dump(slash24_delegations(193, 21));  // a change to publish
   CommandResult behind = s.rdnsprov({"run"}, t - 86400);
   EXPECT_EQ(behind.exit_code, 4) << behind.all();
@@ -562,9 +569,13 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
             std::string::npos)
       << behind.all();
   EXPECT_EQ(read_text(s.target_file(kZone)), published);
+  // Nothing of the keys changed: the keys made at t, not yet there by the clock, are not made again.
+  EXPECT_EQ(key_files(), keys_before);
   CommandResult later = s.rdnsprov({"run"}, t + kHour);
   EXPECT_EQ(later.exit_code, 0) << later.all();
   EXPECT_NE(read_text(s.target_file(kZone)), published);
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t + kHour).dnskeys,
+            read_version(published, t).dnskeys);
 }
 
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
