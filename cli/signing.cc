@@ -256,7 +256,14 @@ void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const saf
     auto entry = keyring.find(zone.spec.apex);
     if (entry == keyring.end()) continue;
     ZoneKeys& keys = entry->second;
-    if (!keys.error.empty() || clock_behind(state, zone.spec.apex, now)) continue;
+    if (!keys.error.empty()) continue;
+    if (clock_behind(state, zone.spec.apex, now)) {
+      spdlog::warn("zone {}: the clock ({}) is behind its last publication ({}): no key is made and no rollover step "
+                   "taken, and the zone is not signed, until the clock has passed it; check the system clock (NTP)",
+                   zone.spec.apex.to_text(), utc_text(now),
+                   utc_text(state.published_meta(zone.spec.apex)->published_at));
+      continue;
+    }
     std::optional<signer::PublishedKeyFacts> facts;
     std::optional<safeguards::PublishedZone> copy = state.published(zone.spec.apex);
     if (copy && copy->meta) {
@@ -319,6 +326,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   std::string nsec3param;
   std::optional<bool> opt_out;
   bool has_cds = false;
+  std::set<std::string> cdnskeys;
   bool has_zonemd = false;
   std::set<std::uint16_t> signing_tags;
   for (const dns::Record& r : published.records()) {
@@ -351,6 +359,9 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
         break;
       case RRType::kCds:
         if (at_apex) has_cds = true;
+        break;
+      case RRType::kCdnskey:
+        if (at_apex) cdnskeys.insert(r.rdata);
         break;
       case RRType::kZonemd:
         if (at_apex) has_zonemd = true;
@@ -403,6 +414,17 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
     return fmt::format("the DNSKEY TTL changes from {} to {} seconds", *dnskey_ttl, wanted_dnskey_ttl);
   }
   if (has_cds != policy.cds_cdnskey) return policy.cds_cdnskey ? "CDS/CDNSKEY are added" : "CDS/CDNSKEY are removed";
+  if (has_cds) {
+    // The keys whose DS the parent should serve change without a change of the DNSKEY RRset (a key set rollover's
+    // DS step): an automated parent reads them from CDS/CDNSKEY.
+    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
+    signer::mark_cds_keys(signing, keys->second.keys, policy, now);
+    std::set<std::string> wanted;
+    for (const signer::SigningKey& k : signing) {
+      if (k.role != signer::KeyRole::kZsk && k.in_dnskey && k.in_cds) wanted.insert(k.key.dnskey_rdata());
+    }
+    if (wanted != cdnskeys) return "the keys CDS/CDNSKEY name change (the DS the parent should serve)";
+  }
   if (has_zonemd != policy.zonemd) return policy.zonemd ? "ZONEMD is added" : "ZONEMD is removed";
   return {};
 }

@@ -1736,9 +1736,11 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
       if (k.in_dnskey) apex_records.push_back(Record{apex, RRType::kDnskey, dnskey_ttl, k.key.dnskey_rdata()});
     }
     if (policy.cds_cdnskey) {
-      // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: the active KSKs or CSK.
-      for (std::size_t i : key_signers) {
-        if (!keys[i].in_cds) continue;
+      // RFC 7344 §4: CDS/CDNSKEY name the key(s) the parent's DS should point to: every KSK or CSK in the DNSKEY
+      // RRset, signing or not — a CSK pre-published in its rollover (its DS is asked for), and the old one until it
+      // leaves the RRset (caches may hold a DNSKEY RRset that only it signs) — but for those `in_cds` leaves out.
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i].role == KeyRole::kZsk || !keys[i].in_dnskey || !keys[i].in_cds) continue;
         auto ds = dns::ds_rdata(apex, keys[i].key.dnskey_rdata(), 2);
         apex_records.push_back(Record{apex, RRType::kCds, dnskey_ttl, std::move(*ds)});
         apex_records.push_back(Record{apex, RRType::kCdnskey, dnskey_ttl, keys[i].key.dnskey_rdata()});

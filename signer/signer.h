@@ -37,7 +37,7 @@ struct SigningKey {
   // false: published only — a successor ZSK before its rollover, or a retired key still in caches
   // (RFC 6781 §4.1.1.1).
   bool active = true;
-  // Named by CDS/CDNSKEY (policy cds) when it signs the DNSKEY RRset. false: a key set rollover's new KSK or CSK
+  // Named by CDS/CDNSKEY (policy cds) when a KSK or CSK in the DNSKEY RRset. false: a key set rollover's new KSK or CSK
   // before its DS may go to the parent (mark_cds_keys, signer/rollover.h).
   bool in_cds = true;
   // false: signs the zone's data but is not in the DNSKEY RRset (and signs neither it nor CDS/CDNSKEY): the first

@@ -239,7 +239,7 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
         "[policy.roll]\nkeys = {}\nalgorithm = {}\ndenial = {}\nsignature-validity = 30d\nrefresh = 12d\n"
         "dnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = {}\npropagation-delay = 1h\nparent-ds-ttl = 4h\n"
         "parent-propagation-delay = 1h\n{}",
-        keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d", keyset_rollover ? "cds = yes\n" : "");
+        keys, algorithm, layout.denial, keyset_rollover ? "0" : "4d", "cds = yes\n");
   };
   s.extra_sections = policy(layout.keys, layout.algorithm);
   s.general_settings = "metrics-file = " + (s.dir / "rdnsprov.prom").string() + "\n";
@@ -296,6 +296,12 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
             << status.output;
         parent.push_back(ParentDs{tag, {}, t, 0});
         confirm_at[tag] = t + 86400;
+        // A CSK pre-published, or a key set rollover's new KSK at its DS step, is in the DNSKEY RRset: the zone this
+        // run published names it in CDS too, for a parent that acts on CDS (a double-DS KSK is not in it yet).
+        if (step != "ksk-ds-pending") {
+          EXPECT_TRUE(read_version(read_text(s.target_file(kZone)), t).cds.count(tag))
+              << "the zone published with the " << step << " step does not name key " << tag << " in CDS";
+        }
         // A key set rollover asks for the new DS only once every cache holds the new keys and signatures.
         if (keyset_rollover) {
           ASSERT_NE(new_keys_published, 0) << "a DS asked for before the policy's new keys were published";
@@ -340,9 +346,18 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
     Version latest = read_version(served, t);
     if (keyset_rollover && !new_keys_published && t >= change) new_keys_published = t;
     // CDS names the keys whose DS the parent serves or was asked to serve (an automated parent acts on it): a key
-    // set rollover's new KSK only from its DS step on, the old one until it leaves the zone.
-    if (keyset_rollover) {
+    // set rollover's new KSK only from its DS step on, the old one until it leaves the zone. And every KSK or CSK
+    // of the DNSKEY RRset whose DS the parent serves or was asked for: a CSK pre-published in its rollover, the old
+    // one until it leaves (RFC 7344 §4).
+    {
       EXPECT_FALSE(latest.cds.empty());
+      for (const auto& [tag, rdata] : latest.dnskeys) {
+        bool sep = static_cast<unsigned char>(rdata[1]) & 1;
+        bool at_parent = std::any_of(parent.begin(), parent.end(),
+                                     [&](const ParentDs& d) { return d.tag == tag && d.removed == 0; });
+        EXPECT_TRUE(!sep || !at_parent || latest.cds.count(tag))
+            << "CDS leaves out key " << tag << ", whose DS the parent serves or was asked for";
+      }
       for (std::uint16_t tag : latest.cds) {
         EXPECT_TRUE(std::any_of(parent.begin(), parent.end(),
                                 [&](const ParentDs& d) { return d.tag == tag && d.removed == 0; }))
@@ -542,10 +557,11 @@ TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem)
   EXPECT_EQ(read_version(read_text(s.target_file(kZone)), next).ttls.dnskey, 7200u);
 }
 
-// The clock stepped back a day (an NTP correction) right after a ZSK took over: signing then would read the new ZSK
-// as not yet active and drop it from the DNSKEY RRset while caches hold its signatures. The signed zone is held,
-// naming both times; its published version and its keys stay as they are (no key is made for a layout the clock
-// reads as incomplete); once the clock has passed the last publication, runs go on with the same keys.
+// The clock stepped back a day (an NTP correction): signing then would read keys and rollover steps taken since as
+// not yet there (a new ZSK would leave the DNSKEY RRset while caches hold its signatures). Here the keys themselves
+// are younger than the clock. The changed signed zone is held, naming both times; its published version and its
+// keys stay as they are (no key is made for a layout the clock reads as incomplete). Unchanged, it is not held, but
+// the run warns. Once the clock has passed the last publication, runs go on with the same keys.
 TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
   Scenario s({kZone});
   s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d";
@@ -553,8 +569,11 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
   s.write_config();
   s.write_dump(slash24_delegations(193, 20));
   const std::time_t t = std::time(nullptr) - 2 * 86400;
-  CommandResult first = s.rdnsprov({"run"}, t);
+  CommandResult first = s.rdnsprov({"run"}, t - 3 * kHour);  // the keys are made then
   ASSERT_EQ(first.exit_code, 0) << first.all();
+  s.write_dump(slash24_delegations(193, 22));
+  CommandResult second = s.rdnsprov({"run"}, t);
+  ASSERT_EQ(second.exit_code, 0) << second.all();
   std::string published = read_text(s.target_file(kZone));
   auto key_files = [&] {
     std::set<std::string> names;
@@ -571,6 +590,15 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
   EXPECT_EQ(read_text(s.target_file(kZone)), published);
   // Nothing of the keys changed: the keys made at t, not yet there by the clock, are not made again.
   EXPECT_EQ(key_files(), keys_before);
+  // Unchanged (its keys older than the clock), the zone is not signed, so not held; the run still says what is
+  // wrong with the clock.
+  s.write_dump(slash24_delegations(193, 22));
+  CommandResult unchanged = s.rdnsprov({"run"}, t - kHour);
+  EXPECT_EQ(unchanged.exit_code, 0) << unchanged.all();
+  EXPECT_NE(unchanged.all().find("is behind its last publication (" + signer::rollover_time_text(t) + ")"),
+            std::string::npos)
+      << unchanged.all();
+  s.write_dump(slash24_delegations(193, 21));
   CommandResult later = s.rdnsprov({"run"}, t + kHour);
   EXPECT_EQ(later.exit_code, 0) << later.all();
   EXPECT_NE(read_text(s.target_file(kZone)), published);
