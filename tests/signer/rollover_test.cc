@@ -43,6 +43,14 @@ const StoredKey* with_step(const std::vector<StoredKey>& keys, KeyRole role, std
 }
 
 // The keys `policy` has, made at kT0; none (and a failure) when they cannot be made.
+// The default policy (KSK + ZSK, ECDSAP256SHA256) with these lifetimes (0: no rollover of that key on its own).
+SigningPolicy with_lifetimes(std::uint32_t zsk, std::uint32_t ksk) {
+  SigningPolicy policy;
+  policy.zsk_lifetime = zsk;
+  policy.ksk_lifetime = ksk;
+  return policy;
+}
+
 std::vector<StoredKey> keys_at_start(const KeyStore& store, const SigningPolicy& policy) {
   auto loaded = store.ensure_keys(policy, kT0);
   EXPECT_TRUE(loaded.ok()) << loaded.error();
@@ -103,8 +111,7 @@ TEST(Rollover, StateFileKeepsEveryRolloverField) {
 TEST(Rollover, ZskPrePublicationWaitsForWhatWasPublished) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
-  SigningPolicy policy;
-  policy.zsk_lifetime = 10 * kDay;
+  SigningPolicy policy = with_lifetimes(10 * kDay, 0);
   std::vector<StoredKey> keys = keys_at_start(store, policy);
   ASSERT_FALSE(keys.empty());
   const std::int64_t lead = 3600 + 600;
@@ -190,8 +197,7 @@ TEST(Rollover, DsOfAnActiveKskOutsideARolloverCanBeConfirmed) {
 TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
-  SigningPolicy policy;
-  policy.ksk_lifetime = 30 * kDay;
+  SigningPolicy policy = with_lifetimes(0, 30 * kDay);
   std::vector<StoredKey> keys = keys_at_start(store, policy);
   ASSERT_FALSE(keys.empty());
   std::int64_t t1 = kT0 + 30 * kDay;
@@ -479,8 +485,7 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
 TEST(Rollover, AlgorithmChangeWhileAKskWaitsForItsDsSignsBeforeItPublishes) {
   TempDir dir;
   KeyStore store(dir.path(), name("193.in-addr.arpa"));
-  SigningPolicy policy;
-  policy.ksk_lifetime = 30 * kDay;
+  SigningPolicy policy = with_lifetimes(0, 30 * kDay);
   std::vector<StoredKey> keys = keys_at_start(store, policy);
   ASSERT_FALSE(keys.empty());
   advance_rollovers(store, keys, policy, timing(), published(keys, kT0), kT0);
