@@ -243,6 +243,9 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   dns::ServedTtls ttls = dns::served_ttls(z.candidate.records(), z.apex);
   if (meta.signatures_expire_at) meta.ttls = ttls;
   meta.earlier_ttls = earlier_ttls(state, z.apex, ttls, now);
+  // Published with the clock behind the last publication (accepted): the keys were read at that time, and are
+  // until the clock has passed it.
+  if (std::time_t keys_at = keys_time(state, z.apex, now); keys_at > now) meta.keys_at = keys_at;
   // The keys the dnssec gate found the parent's DS may point to, carried to the next publication's check.
   for (const safeguards::GateResult& g : z.gates) {
     if (g.gate == "dnssec" && g.figures.contains("trusted_ds")) {
@@ -360,7 +363,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   std::string plan_sha256;
   options.add_options()("help,h", "this help")(
       "allow-drop", po::value(&allow_drop)->composing(), "publish ZONE even if its empty-zone or size-drop gate holds (repeatable)")(
-      "reason", po::value(&reason), "why (required with --allow-drop; journaled)")(
+      "reason", po::value(&reason), "why (required with --allow-drop, --allow-list-drop and --accept-clock; journaled)")(
+      "accept-clock", "the system clock is right: sign the zones whose last publication is later than it (made with "
+                      "a clock ahead) with their keys as last published, instead of holding them")(
       "plan", po::value(&plan_file), "publish only if the plan computed now is identical to this reviewed plan "
                                      "(written by diff --save-plan)")(
       "plan-sha256", po::value(&plan_sha256), "with --plan: the SHA-256 the plan must have (the one reviewed)")(
@@ -370,7 +375,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--allow-list-drop TARGET]\n"
-                 "       [--plan FILE [--plan-sha256 H]]\n"
+                 "       [--accept-clock --reason TEXT] [--plan FILE [--plan-sha256 H]]\n"
                  "The hourly run: takes the lock, honours the freeze, reads every source, builds every zone, gates each\n"
                  "against its published copy, writes a verified snapshot of what it replaces, publishes the zones that\n"
                  "pass, and journals every decision in STATE/journal.jsonl. A held zone keeps its published version.\n"
@@ -382,6 +387,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "once export-interval has passed (docs/ZONELETS.md). A refused zonelet or a held export is exit 4.\n"
                  "Key rollovers (policy zsk-lifetime, ksk-lifetime) take their due steps at the start of the run and\n"
                  "are journaled as \"key\" events; rdnsprov keys status shows each zone's next step.\n"
+                 "A signed zone whose last publication is later than the clock is held (dnssec gate); once you have\n"
+                 "checked that the clock is right now (it was ahead then), --accept-clock signs it with its keys as\n"
+                 "last published and signatures valid from now; no key step is taken until the clock passes that time.\n"
                  "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
                  "a reload that fails is retried by the next run (docs/PUBLISHING.md).\n"
                  "With --plan FILE (from diff --save-plan) it publishes only if the plan it computes is identical to\n"
@@ -402,6 +410,11 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     throw po::error("--plan applies the --allow-drop overrides recorded in the plan: give them to diff --save-plan");
   }
   if (plan_file.empty() && !plan_sha256.empty()) throw po::error("--plan-sha256 needs --plan FILE");
+  bool accept_clock = vm.count("accept-clock") > 0;
+  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
+  if (accept_clock && !plan_file.empty()) {
+    throw po::error("--accept-clock cannot apply a reviewed plan (the plan was computed without it): run without --plan");
+  }
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   auto list_overrides = parse_list_overrides(config, allow_list_drop, reason);
@@ -440,8 +453,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (!plan_problem.empty()) return finish(kExitError, "reviewed plan refused: " + plan_problem);
   try {
     LiveSerials live = ask_live_serials(config, &state.journal());
-    p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kCreate, {}, true}, {},
-                live);
+    SigningSetup signing{state.keys_dir(), KeyAccess::kCreate, {}, true};
+    if (accept_clock) signing.options.accept_clock_reason = reason;
+    p = prepare(config, state, global.now, overrides, signing, {}, live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     return finish(kExitError, e.what());

@@ -292,13 +292,22 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
       code = kExitError;
       continue;
     }
+    // A clock behind the last publication: the keys as run reads them, at that publication's time.
+    const std::time_t at = keys_time(state, z->spec.apex, global.now);
+    std::string clock_note;
+    if (at > global.now) {
+      clock_note = fmt::format("the clock ({}) is behind {}, the last publication or the time its keys were read at: "
+                               "keys are shown as at then, and no rollover step is taken until the clock passes it",
+                               utc_text(global.now), utc_text(at));
+    }
     std::vector<signer::RolloverStatus> rollovers =
         signer::rollover_status(z->spec.apex, *keys, policy->signing,
                                 cached_rollover_timing(rollover_timing(*z, policy->signing), state, z->spec.apex,
                                                        global.now),
-                                global.now);
+                                at);
     if (json) {
-      nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, global.now);
+      nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, at);
+      if (!clock_note.empty()) zone["clock"] = clock_note;
       nlohmann::json list = nlohmann::json::array();
       for (const signer::RolloverStatus& r : rollovers) {
         list.push_back({{"role", signer::key_role_to_text(r.role)},
@@ -307,11 +316,12 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
                         {"action", r.operator_action.empty() ? nlohmann::json() : nlohmann::json(r.operator_action)}});
       }
       zone["rollovers"] = std::move(list);
-      add_parent_actions(zone, *keys, global.now);
+      add_parent_actions(zone, *keys, at);
       zones.push_back(std::move(zone));
       continue;
     }
-    print_keys(z->spec.apex, z->dnssec_policy, *keys, global.now);
+    print_keys(z->spec.apex, z->dnssec_policy, *keys, at);
+    if (!clock_note.empty()) std::cout << "  NOTE: " << clock_note << "\n";
     for (const signer::RolloverStatus& s : rollovers) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
       for (const std::string& line : s.lines) std::cout << "    " << line << "\n";

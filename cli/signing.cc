@@ -172,6 +172,16 @@ bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std:
   }
 }
 
+std::time_t keys_time(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now) {
+  try {
+    std::optional<safeguards::PublishedMeta> meta = state.published_meta(apex);
+    if (!meta) return now;
+    return std::max({now, meta->published_at, meta->keys_at.value_or(now)});
+  } catch (const safeguards::StateError&) {
+    return now;  // unreadable metadata: the zone is rebuilt (make_plan says why)
+  }
+}
+
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access, const safeguards::StateDir* published) {
   ZoneKeyring keyring;
@@ -183,8 +193,9 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
     entry.directory = zone_keys_dir(keys_root, zone.spec.apex);
     signer::KeyStore store(entry.directory, zone.spec.apex);
     auto existing = store.load();
-    bool behind = published && clock_behind(*published, zone.spec.apex, now);
-    if (existing && access == KeyAccess::kCreate && !behind && layout_incomplete(*existing, policy->signing, now)) {
+    entry.keys_at = published ? keys_time(*published, zone.spec.apex, now) : now;
+    bool frozen = entry.keys_at > now;
+    if (existing && access == KeyAccess::kCreate && !frozen && layout_incomplete(*existing, policy->signing, now)) {
       std::set<std::uint16_t> before;
       for (const signer::StoredKey& k : *existing) before.insert(k.key.key_tag());
       existing = store.ensure_keys(policy->signing, now);
@@ -202,7 +213,8 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
       continue;
     }
     entry.keys = std::move(*existing);
-    entry.would_generate = access == KeyAccess::kReadOnly && layout_incomplete(entry.keys, policy->signing, now);
+    entry.would_generate =
+        access == KeyAccess::kReadOnly && layout_incomplete(entry.keys, policy->signing, entry.keys_at);
     keyring.emplace(zone.spec.apex, std::move(entry));
   }
   return keyring;
@@ -262,6 +274,12 @@ void advance_key_rollovers(const Config& config, ZoneKeyring& keyring, const saf
                    "taken, and the zone is not signed, until the clock has passed it; check the system clock (NTP)",
                    zone.spec.apex.to_text(), utc_text(now),
                    utc_text(state.published_meta(zone.spec.apex)->published_at));
+      continue;
+    }
+    if (keys.keys_at > now) {
+      spdlog::warn("zone {}: its keys stay as they were at {} (published with a clock ahead of the one accepted since): "
+                   "no key is made and no rollover step taken until the clock ({}) has passed it",
+                   zone.spec.apex.to_text(), utc_text(keys.keys_at), utc_text(now));
       continue;
     }
     std::optional<signer::PublishedKeyFacts> facts;
@@ -329,6 +347,7 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   std::set<std::string> cdnskeys;
   bool has_zonemd = false;
   std::set<std::uint16_t> signing_tags;
+  std::optional<std::uint32_t> future_inception;  // the latest inception after `now` (a clock ahead then)
   for (const dns::Record& r : published.records()) {
     if (!safeguards::is_dnssec_type(r.type)) continue;
     has_dnssec = true;
@@ -338,6 +357,11 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
         has_rrsig = true;
         if (r.rdata.size() >= 18) signing_tags.insert(static_cast<std::uint16_t>(read_u32(r.rdata, 14) & 0xffff));
         if (r.rdata.size() >= 12) {
+          std::uint32_t inception = read_u32(r.rdata, 12);
+          if (seconds_until(inception, now) > 0 &&
+              (!future_inception || seconds_until(inception, now) > seconds_until(*future_inception, now))) {
+            future_inception = inception;
+          }
           std::uint32_t expiration = read_u32(r.rdata, 8);
           if (!earliest_expiration || seconds_until(expiration, now) < seconds_until(*earliest_expiration, now)) {
             earliest_expiration = expiration;
@@ -382,12 +406,19 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
     return fmt::format("signatures expire from {}, within the refresh window of {} days: re-signed",
                        utc_text(now + seconds_until(*earliest_expiration, now)), policy.refresh / 86400.0);
   }
+  if (future_inception) {
+    return fmt::format("signatures are not valid before {} (made with a clock ahead): re-signed",
+                       utc_text(now + seconds_until(*future_inception, now)));
+  }
   if (keys->second.would_generate) return "keys would be generated for the zone's policy";
+  const std::time_t keys_at = keys->second.keys_at ? keys->second.keys_at : now;
   std::set<std::string> expected;
-  for (const signer::StoredKey& k : signer::published_keys(keys->second.keys, now)) expected.insert(k.key.dnskey_rdata());
+  for (const signer::StoredKey& k : signer::published_keys(keys->second.keys, keys_at)) {
+    expected.insert(k.key.dnskey_rdata());
+  }
   if (expected != dnskeys) return "the set of published DNSKEYs changes (key generated, imported or retired)";
   std::set<std::uint16_t> active;
-  for (const signer::SigningKey& k : signer::signing_keys(keys->second.keys, now)) {
+  for (const signer::SigningKey& k : signer::signing_keys(keys->second.keys, keys_at)) {
     if (k.active) active.insert(k.key.key_tag());  // with those that sign before they are published
   }
   for (std::uint16_t tag : signing_tags) {
@@ -417,8 +448,8 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   if (has_cds) {
     // The keys whose DS the parent should serve change without a change of the DNSKEY RRset (a key set rollover's
     // DS step): an automated parent reads them from CDS/CDNSKEY.
-    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
-    signer::mark_cds_keys(signing, keys->second.keys, policy, now);
+    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, keys_at);
+    signer::mark_cds_keys(signing, keys->second.keys, policy, keys_at);
     std::set<std::string> wanted;
     for (const signer::SigningKey& k : signing) {
       if (k.role != signer::KeyRole::kZsk && k.in_dnskey && k.in_cds) wanted.insert(k.key.dnskey_rdata());
@@ -547,14 +578,29 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     // The clock behind this zone's last publication (stepped back, or ahead until then): the key steps taken since
     // would read as not yet reached, and a key whose signatures caches hold could leave the DNSKEY RRset. Nothing
     // is signed until the clock has passed that publication.
-    if (clock_behind(published_state, z.apex, now)) {
+    const std::time_t keys_at = keys->second.keys_at ? keys->second.keys_at : now;
+    if (clock_behind(published_state, z.apex, now) && !options.accept_clock_reason.empty()) {
+      // The operator says the clock is right now: signed with the keys as they were last published (no rollover
+      // step was taken, none is undone) and signatures valid from the clock on.
+      std::time_t at = published_state.published_meta(z.apex)->published_at;
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
+                                     fmt::format("the clock ({}) is {} s behind this zone's last publication ({}), "
+                                                 "accepted (--accept-clock: {}): signed with the keys as at {}",
+                                                 utc_text(now), at - now, utc_text(at), options.accept_clock_reason,
+                                                 utc_text(keys_at)),
+                                     {{"accept_clock", options.accept_clock_reason},
+                                      {"published_at", at},
+                                      {"keys_at", keys_at}}});
+    } else if (clock_behind(published_state, z.apex, now)) {
       std::time_t at = published_state.published_meta(z.apex)->published_at;
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(
           z, GateResult{"dnssec", Verdict::kHold,
                         fmt::format("the clock ({}) is {} s behind this zone's last publication ({}): signing now could "
                                     "undo key rollover steps that resolvers' caches already hold. Check the system "
-                                    "clock (NTP); the zone is signed and published again once the clock has passed {}",
+                                    "clock (NTP); the zone is signed and published again once the clock has passed {} "
+                                    "(or now, if the clock is right and was ahead then: run --accept-clock --reason "
+                                    "TEXT)",
                                     utc_text(now), at - now, utc_text(at), utc_text(at)),
                         {{"policy", policy.name}, {"published_at", at}}});
       if (was_unchanged) z.action = Action::kHold;
@@ -566,7 +612,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     if (keys->second.would_generate) {
       // The keys there now that would sign the DNSKEY RRset (new ones would not be trusted).
       std::set<std::string> existing;
-      for (const signer::StoredKey& k : signer::active_keys(keys->second.keys, now)) {
+      for (const signer::StoredKey& k : signer::active_keys(keys->second.keys, keys_at)) {
         if (k.state.role != signer::KeyRole::kZsk) existing.insert(k.key.dnskey_rdata());
       }
       if (!trusted.empty() && carried_trust(z.apex, trusted, existing, keys->second.keys).empty()) {
@@ -583,8 +629,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                      {{"signed", false}}});
       continue;
     }
-    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, now);
-    signer::mark_cds_keys(signing, keys->second.keys, policy.signing, now);
+    std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, keys_at);
+    signer::mark_cds_keys(signing, keys->second.keys, policy.signing, keys_at);
     signer::VerifyOptions verify;
     verify.now = static_cast<std::uint32_t>(now);
     verify.validity_margin = policy.validity_margin;

@@ -45,6 +45,9 @@ struct ZoneKeys {
   bool would_generate = false;          // kReadOnly: the policy's layout lacks keys that run would generate
   std::vector<std::uint16_t> generated; // kCreate: tags of the keys made now (to be journaled)
   signer::RolloverTiming timing;        // the waits of this zone's rollovers
+  // The time the keys' states are read at (keys_time): `now`, or later when the clock is behind a publication.
+  // While it is later than `now`, no key is made and no rollover step taken: the keys stay as last published.
+  std::time_t keys_at = 0;
   std::vector<signer::RolloverEvent> rollover_events;  // steps taken by advance_key_rollovers (to be journaled)
   // Set when the zone's keys cannot be used (a .private readable by group or others, a damaged file): what is wrong,
   // naming the file. `keys` is then empty, and the dnssec gate holds the zone; the other zones go on.
@@ -57,13 +60,18 @@ std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, cons
 
 // The keys of every signed zone. Keys that cannot be used (a .private readable by group or others, a damaged file)
 // leave their zone's entry without keys and with `error` set, logged; no key is made for that zone. Nor for a zone
-// whose last publication in `published` is later than `now` (clock_behind).
+// whose keys are read at a time later than `now` (keys_time, from the publications in `published`).
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access, const safeguards::StateDir* published = nullptr);
 
 // Whether the clock (`now`) is behind the zone's last publication: stepped back, or ahead until then. Keys made or
 // rollover steps taken then would read the steps already taken as not yet reached; the dnssec gate holds the zone.
 bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
+
+// The time a zone's key states are read at: `now`, or, when that is earlier, the time of its last publication or
+// the time that publication's keys were read at (PublishedMeta::keys_at). Rollover steps were taken up to then;
+// reading the keys at an earlier time would take them back (a pre-published ZSK would leave the DNSKEY RRset).
+std::time_t keys_time(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
 
 // The waits of a zone's rollovers: its DNSKEY TTL, the largest TTL of its signed RRsets, and the policy's
 // propagation delays and parent DS TTL.
@@ -114,6 +122,9 @@ VerifiedSigning sign_and_verify(const std::function<dns::Zone()>& unsigned_zone,
 
 struct SigningOptions {
   bool sign_unchanged = false;  // rebuild: sign unchanged zones too, so that their text compares with the state
+  // run --accept-clock: the operator's reason. Set, a zone whose last publication is later than the clock is signed
+  // (keys as at keys_time, signatures from the clock) instead of held; the dnssec gate records the reason.
+  std::string accept_clock_reason;
 };
 
 // Signs every planned publication of a signed zone (previous signatures reused from `published_state`'s copy),

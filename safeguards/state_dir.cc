@@ -25,6 +25,7 @@ nlohmann::json PublishedMeta::to_json() const {
     }
     j["earlier_ttls"] = std::move(earlier);
   }
+  if (keys_at) j["keys_at"] = *keys_at;
   return j;
 }
 
@@ -67,6 +68,7 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
       m.earlier_ttls.push_back({ttls_from_json(e), integer_field<std::time_t>(e, "replaced_at")});
     }
   }
+  if (j.contains("keys_at")) m.keys_at = integer_field<std::time_t>(j, "keys_at");
   return m;
 }
 

@@ -63,6 +63,10 @@ struct PublishedMeta {
     std::time_t replaced_at = 0;
   };
   std::vector<EarlierTtls> earlier_ttls;
+  // Set when this version was published with the clock behind the one before it (the operator accepted the clock:
+  // run --accept-clock): the time its keys were read at, that of the latest earlier publication. Key rollover steps
+  // were taken up to then; until the clock passes it, keys are read at it (cli::keys_time), never earlier.
+  std::optional<std::time_t> keys_at;
 
   // The earlier_ttls of the version that replaces this one (whose TTLs are `next`) at `now`: this version's TTLs
   // when larger than `next` in either, and the earlier ones still larger and not long past.

@@ -606,6 +606,96 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
             read_version(published, t).dnskeys);
 }
 
+// The clock was three days ahead when a run pre-published a new ZSK, and is right again now. Held by default (the
+// test above); with --accept-clock the zone is signed at once with its keys as last published (the new ZSK stays in
+// the DNSKEY RRset) and signatures valid from now, the reason journaled. Later runs, without the flag and still
+// before the time the clock read then, keep those keys: no step is taken back or forward until the clock passes it,
+// and then the rollover goes on.
+TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublishedKeys) {
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 4h\nns-ttl = 4h\nds-ttl = 4h\ncname-ttl = 4h";
+  s.extra_sections =
+      "[policy.roll]\nsignature-validity = 30d\nrefresh = 12d\ndnskey-ttl = 4h\nzsk-lifetime = 2d\nksk-lifetime = 0\n"
+      "propagation-delay = 1h\n";
+  s.write_config();
+  auto run = [&](int delegations, std::time_t at, std::vector<std::string> args = {"run"}) {
+    s.write_dump(slash24_delegations(193, delegations));
+    return s.rdnsprov(args, at);
+  };
+  ASSERT_EQ(run(20, kT0).exit_code, 0);
+  ASSERT_EQ(run(21, kT0 + kHour).exit_code, 0);
+  const std::time_t ahead = kT0 + 3 * 86400;  // what the clock read
+  std::size_t mark = s.journal_size();
+  CommandResult a = run(22, ahead);
+  ASSERT_EQ(a.exit_code, 0) << a.all();
+  std::vector<json> steps = zone_events(s.journal_since(mark), "key", kZone);
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].at("step"), "zsk-prepublished");
+  const Version prepublished = read_version(read_text(s.target_file(kZone)), ahead);
+  ASSERT_EQ(prepublished.dnskeys.size(), 3u);
+  auto key_files = [&] {
+    std::set<std::string> names;
+    for (const auto& f : fs::directory_iterator(s.state / "keys" / kZone)) names.insert(f.path().filename().string());
+    return names;
+  };
+  const std::set<std::string> keys_before = key_files();
+
+  const std::time_t t = kT0 + 2 * kHour;  // the clock, right again
+  // Unchanged, the zone is still to be published: its signatures are not valid yet.
+  CommandResult diff = s.rdnsprov({"diff"}, t);
+  EXPECT_NE(diff.output.find("republished: signatures are not valid before " +
+                             signer::rollover_time_text(ahead - kHour) + " (made with a clock ahead)"),
+            std::string::npos)
+      << diff.all();
+  EXPECT_EQ(run(23, t).exit_code, 4);
+  EXPECT_EQ(s.rdnsprov({"run", "--accept-clock"}, t).exit_code, 2) << "--reason is required";
+  mark = s.journal_size();
+  CommandResult accepted = run(23, t, {"run", "--accept-clock", "--reason", "NTP was three days ahead"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.all();
+  std::vector<json> entries = s.journal_since(mark);
+  EXPECT_TRUE(zone_events(entries, "key", kZone).empty());
+  std::vector<json> zone = zone_events(entries, "zone", kZone);
+  ASSERT_EQ(zone.size(), 1u);
+  std::optional<json> gate = gate_of(zone[0], "dnssec");
+  ASSERT_TRUE(gate);
+  EXPECT_EQ(gate->at("figures").value("accept_clock", ""), "NTP was three days ahead") << gate->dump();
+  std::string text = read_text(s.target_file(kZone));
+  EXPECT_EQ(read_version(text, t).dnskeys, prepublished.dnskeys);
+  dns::MasterFile parsed = dns::read_master_file(text, *dns::Name::from_text(kZone));
+  std::size_t signatures = 0;
+  for (const dns::Record& r : parsed.records) {
+    if (r.type != dns::RRType::kRrsig) continue;
+    ++signatures;
+    std::uint32_t inception = (static_cast<std::uint32_t>(static_cast<unsigned char>(r.rdata[12])) << 24) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(r.rdata[13])) << 16) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(r.rdata[14])) << 8) |
+                              static_cast<std::uint32_t>(static_cast<unsigned char>(r.rdata[15]));
+    EXPECT_LE(inception, static_cast<std::uint32_t>(t)) << r.owner.to_text();
+  }
+  EXPECT_GT(signatures, 20u);
+  EXPECT_EQ(key_files(), keys_before);
+  EXPECT_EQ(json::parse(read_text(s.state / "published" / (std::string(kZone) + ".json"))).value("keys_at", 0), ahead);
+
+  // Without the flag, still before `ahead`: published, with the same keys, and no step taken.
+  mark = s.journal_size();
+  CommandResult next = run(24, t + kHour);
+  EXPECT_EQ(next.exit_code, 0) << next.all();
+  EXPECT_NE(next.all().find("its keys stay as they were at " + signer::rollover_time_text(ahead)), std::string::npos)
+      << next.all();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t + kHour).dnskeys, prepublished.dnskeys);
+  EXPECT_TRUE(zone_events(s.journal_since(mark), "key", kZone).empty());
+  CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t + kHour);
+  EXPECT_NE(status.output.find("NOTE: the clock"), std::string::npos) << status.all();
+
+  // Past it, the rollover goes on: the new ZSK takes over once caches hold it (4 h DNSKEY TTL + 1 h).
+  mark = s.journal_size();
+  ASSERT_EQ(run(25, ahead + 6 * kHour).exit_code, 0);
+  steps = zone_events(s.journal_since(mark), "key", kZone);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps[0].at("step"), "active") << steps[0].dump();  // the pre-published ZSK signs from now
+  EXPECT_EQ(prepublished.dnskeys.count(steps[0].at("key_tag").get<std::uint16_t>()), 1u) << steps[0].dump();
+}
+
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
 // zone): the algorithm rollover still starts in the conservative order, by what the keys' states say the damaged
 // copy carried. The new ZSK signs every RRset; the DNSKEY RRset keeps the old algorithm alone.
