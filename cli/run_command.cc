@@ -226,6 +226,30 @@ std::vector<safeguards::PublishedMeta::EarlierTtls> earlier_ttls(const safeguard
   return published->earlier_ttls_after(served, ttls, now);
 }
 
+// A signed version with `ttls` reached some targets but not all at `now`: resolvers may cache what those serve, so
+// its TTLs are remembered with the published version (PublishedMeta::EarlierTtls::still_served) for the key
+// rollover waits, until a version is published everywhere.
+void remember_partly_published_ttls(const safeguards::StateDir& state, const dns::Name& apex,
+                                    const dns::ServedTtls& ttls, std::time_t now) {
+  std::optional<safeguards::PublishedMeta> published;
+  try {
+    published = state.published_meta(apex);
+  } catch (const safeguards::StateError& e) {
+    spdlog::warn("zone {}: {}; the TTLs of the version only some targets took are not remembered", apex.to_text(),
+                 e.what());
+  }
+  if (!published) return;
+  if (published->ttls && ttls.dnskey <= published->ttls->dnskey &&
+      ttls.signed_rrsets <= published->ttls->signed_rrsets) {
+    return;  // no longer than what the published version holds caches to
+  }
+  for (const safeguards::PublishedMeta::EarlierTtls& e : published->earlier_ttls) {
+    if (e.still_served && e.ttls == ttls) return;
+  }
+  published->earlier_ttls.push_back({ttls, now, true});
+  state.write_published_meta(apex, *published);
+}
+
 // Writes a passing zone to every target, then to the state; journals it. A zone that a target could not take is
 // not recorded as published, so that the next run publishes it again; returns false then.
 bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr<publisher::Target>>& targets,
@@ -268,6 +292,8 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   if (failed > 0) {
     spdlog::error("zone {} serial {} reached {} of {} targets; it is published again by the next run",
                   z.apex.to_text(), meta.serial, targets.size() - failed, targets.size());
+    // A target that failed may have taken the zone all the same (written, then not reloaded): counted as served.
+    if (meta.ttls) remember_partly_published_ttls(state, z.apex, *meta.ttls, now);
     return false;
   }
   state.write_published(z.apex, text, meta);

@@ -252,8 +252,10 @@ signer::RolloverTiming cached_rollover_timing(signer::RolloverTiming timing, con
   std::int64_t dnskey = std::max<std::int64_t>(timing.dnskey_ttl, served.dnskey);
   std::int64_t signed_rrsets = std::max<std::int64_t>(timing.max_signed_ttl, served.signed_rrsets);
   for (const safeguards::PublishedMeta::EarlierTtls& e : meta->earlier_ttls) {
-    if (e.replaced_at + e.ttls.dnskey + timing.propagation_delay > now) dnskey = std::max<std::int64_t>(dnskey, e.ttls.dnskey);
-    if (e.replaced_at + e.ttls.signed_rrsets + timing.propagation_delay > now) {
+    if (e.still_served || e.replaced_at + e.ttls.dnskey + timing.propagation_delay > now) {
+      dnskey = std::max<std::int64_t>(dnskey, e.ttls.dnskey);
+    }
+    if (e.still_served || e.replaced_at + e.ttls.signed_rrsets + timing.propagation_delay > now) {
       signed_rrsets = std::max<std::int64_t>(signed_rrsets, e.ttls.signed_rrsets);
     }
   }

@@ -22,6 +22,7 @@ nlohmann::json PublishedMeta::to_json() const {
     nlohmann::json earlier = nlohmann::json::array();
     for (const EarlierTtls& e : earlier_ttls) {
       earlier.push_back({{"dnskey", e.ttls.dnskey}, {"signed", e.ttls.signed_rrsets}, {"replaced_at", e.replaced_at}});
+      if (e.still_served) earlier.back()["still_served"] = true;
     }
     j["earlier_ttls"] = std::move(earlier);
   }
@@ -43,7 +44,8 @@ std::vector<PublishedMeta::EarlierTtls> PublishedMeta::earlier_ttls_after(const 
   std::vector<EarlierTtls> candidates = earlier_ttls;
   candidates.push_back({mine, now});
   std::vector<EarlierTtls> kept;
-  for (const EarlierTtls& e : candidates) {
+  for (EarlierTtls& e : candidates) {
+    if (e.still_served) e = {e.ttls, now, false};
     bool dnskey = e.ttls.dnskey > next.dnskey && e.replaced_at + e.ttls.dnskey + kEarlierTtlsKept > now;
     bool signed_rrsets =
         e.ttls.signed_rrsets > next.signed_rrsets && e.replaced_at + e.ttls.signed_rrsets + kEarlierTtlsKept > now;
@@ -65,7 +67,8 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   if (j.contains("ttls")) m.ttls = ttls_from_json(j.at("ttls"));
   if (j.contains("earlier_ttls")) {
     for (const nlohmann::json& e : j.at("earlier_ttls")) {
-      m.earlier_ttls.push_back({ttls_from_json(e), integer_field<std::time_t>(e, "replaced_at")});
+      m.earlier_ttls.push_back({ttls_from_json(e), integer_field<std::time_t>(e, "replaced_at"),
+                                e.contains("still_served") && e.at("still_served").get<bool>()});
     }
   }
   if (j.contains("keys_at")) m.keys_at = integer_field<std::time_t>(j, "keys_at");
@@ -210,6 +213,10 @@ void StateDir::write_published(const dns::Name& apex, const std::string& text, c
   // which the next run reports and rebuilds (never a silently mixed state).
   dns::write_file_atomically(published_dir() / (stem + ".zone"), text);
   dns::write_file_atomically(published_dir() / (stem + ".json"), meta.to_json().dump(2) + "\n");
+}
+
+void StateDir::write_published_meta(const dns::Name& apex, const PublishedMeta& meta) const {
+  dns::write_file_atomically(published_dir() / (zone_file_stem(apex) + ".json"), meta.to_json().dump(2) + "\n");
 }
 
 }  // namespace rdnsprov::safeguards

@@ -58,9 +58,14 @@ struct PublishedMeta {
   // resolvers may still cache their keys and signatures until replaced_at + TTL, and key rollovers wait for that,
   // not for the TTL configured now. Carried from publication to publication while they exceed the current TTLs,
   // and for kEarlierTtlsKept past replaced_at + TTL.
+  //
+  // A version that reached some targets but not all is not recorded as published (the next run publishes it
+  // again), yet resolvers may cache what those targets serve: its TTLs join the published version's earlier_ttls
+  // with `still_served`, counted in full until the next version is published everywhere, which replaces it then.
   struct EarlierTtls {
     dns::ServedTtls ttls;
     std::time_t replaced_at = 0;
+    bool still_served = false;
   };
   std::vector<EarlierTtls> earlier_ttls;
   // Set when this version was published with the clock behind the one before it (the operator accepted the clock:
@@ -69,7 +74,8 @@ struct PublishedMeta {
   std::optional<std::time_t> keys_at;
 
   // The earlier_ttls of the version that replaces this one (whose TTLs are `next`) at `now`: this version's TTLs
-  // when larger than `next` in either, and the earlier ones still larger and not long past.
+  // when larger than `next` in either, and the earlier ones still larger and not long past (those still served are
+  // replaced now).
   std::vector<EarlierTtls> earlier_ttls_after(const dns::ServedTtls& mine, const dns::ServedTtls& next,
                                               std::time_t now) const;
 
@@ -119,6 +125,8 @@ class StateDir {
   // Every zone with a published metadata file.
   std::vector<dns::Name> published_zones() const;
   void write_published(const dns::Name& apex, const std::string& text, const PublishedMeta& meta) const;
+  // Rewrites the metadata of the published version alone (its zone file, and so its digest, unchanged).
+  void write_published_meta(const dns::Name& apex, const PublishedMeta& meta) const;
 
   Journal& journal() { return journal_; }
 

@@ -111,6 +111,21 @@ TEST(PublishedMetaFile, TtlsOfThisAndEarlierVersionsAreKeptWhileCachesMayHoldThe
   // Long after caches let go of the earlier one: forgotten.
   after = m.earlier_ttls_after(*m.ttls, {7200, 7200}, 1799990000 + 86400 + kEarlierTtlsKept);
   EXPECT_TRUE(after.empty());
+
+  // A version only some targets took is still served: read back as written, and replaced by the next version
+  // published everywhere, at that time, however long ago it was remembered.
+  signed_meta["earlier_ttls"].push_back({{"dnskey", 172800}, {"signed", 3600}, {"replaced_at", 1700000000},
+                                         {"still_served", true}});
+  m = PublishedMeta::from_json(signed_meta);
+  ASSERT_EQ(m.earlier_ttls.size(), 2u);
+  EXPECT_TRUE(m.earlier_ttls[1].still_served);
+  EXPECT_FALSE(m.earlier_ttls[0].still_served);
+  EXPECT_EQ(m.to_json(), signed_meta);
+  after = m.earlier_ttls_after(*m.ttls, {7200, 7200}, now);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[1].ttls.dnskey, 172800u);
+  EXPECT_EQ(after[1].replaced_at, now);
+  EXPECT_FALSE(after[1].still_served);
 }
 
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {

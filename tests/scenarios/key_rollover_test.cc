@@ -557,6 +557,75 @@ TEST(KeyRolloverTtls, TtlsLoweredDuringAZskRolloverAreWaitedForAsCachesHoldThem)
   EXPECT_EQ(read_version(read_text(s.target_file(kZone)), next).ttls.dnskey, 7200u);
 }
 
+// A version that only some targets took (the second target failing) is not recorded as published, but resolvers may
+// cache what the first one serves. Its DNSKEY TTL (a day, raised by mistake and put back once the failure was
+// seen) is remembered with the published version, and a ZSK rollover started afterwards waits for it: the new ZSK
+// signs only once the DNSKEY RRsets served with a day until the next complete publication have left the caches.
+TEST(KeyRolloverTtls, TtlsOfAVersionOnlySomeTargetsTookAreWaitedFor) {
+  Scenario s({kZone});
+  const fs::path second = s.dir / "second";
+  auto configure = [&](const std::string& dnskey_ttl) {
+    s.zone_settings[kZone] =
+        "dnssec-policy = roll\nsoa-expire = 7d\nsoa-ttl = 1h\nns-ttl = 1h\nds-ttl = 1h\ncname-ttl = 1h";
+    s.extra_sections = fmt::format(
+        "[policy.roll]\nsignature-validity = 30d\nrefresh = 12d\ndnskey-ttl = {}\npropagation-delay = 1h\n\n"
+        "[target.second]\ntype = directory\npath = {}\n",
+        dnskey_ttl, second.string());
+    s.write_config();
+  };
+  auto meta = [&] { return json::parse(read_text(s.state / "published" / (std::string(kZone) + ".json"))); };
+  configure("1h");
+  s.write_dump(slash24_delegations(193, 20));
+  ASSERT_EQ(s.rdnsprov({"run"}, kT0).exit_code, 0);
+  s.write_dump(slash24_delegations(193, 21));
+  ASSERT_EQ(s.rdnsprov({"run"}, kT0 + kHour).exit_code, 0);
+
+  configure("1d");
+  fs::remove_all(second);
+  write_text(second, "not a directory\n");  // the second target cannot take the zone
+  s.write_dump(slash24_delegations(193, 22));
+  CommandResult partly = s.rdnsprov({"run"}, kT0 + 2 * kHour);
+  EXPECT_NE(partly.exit_code, 0) << partly.all();
+  EXPECT_NE(partly.all().find("reached 1 of 2 targets"), std::string::npos) << partly.all();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), kT0 + 2 * kHour).ttls.dnskey, 86400u);
+  // The one earlier version remembered (an empty object when there is none or more than one).
+  auto remembered = [&] {
+    json earlier = meta().value("earlier_ttls", json::array());
+    EXPECT_EQ(earlier.size(), 1u) << meta().dump();
+    return earlier.size() == 1 ? earlier[0] : json::object();
+  };
+  json entry = remembered();
+  EXPECT_EQ(entry.value("dnskey", 0), 86400);
+  EXPECT_EQ(entry.value("still_served", false), true);
+
+  configure("1h");
+  fs::remove(second);
+  s.write_dump(slash24_delegations(193, 23));
+  const std::time_t complete = kT0 + 3 * kHour;
+  CommandResult fixed = s.rdnsprov({"run"}, complete);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.all();
+  entry = remembered();
+  EXPECT_EQ(entry.value("dnskey", 0), 86400);
+  EXPECT_EQ(entry.value("replaced_at", 0), complete);
+  EXPECT_FALSE(entry.contains("still_served"));
+
+  Version v = read_version(read_text(s.target_file(kZone)), complete);
+  ASSERT_EQ(v.data_signers.size(), 1u);
+  std::string zsk = std::to_string(*v.data_signers.begin());
+  ASSERT_EQ(s.rdnsprov({"keys", "rollover", "--zone", kZone, "--key", zsk}, complete).exit_code, 0);
+  std::map<std::string, std::time_t> step_at;
+  for (std::time_t t = complete + kHour; t <= complete + 3 * 86400 && !step_at.count("active"); t += kHour) {
+    std::size_t mark = s.journal_size();
+    CommandResult run = s.rdnsprov({"run"}, t);
+    ASSERT_EQ(run.exit_code, 0) << run.all();
+    for (const json& e : zone_events(s.journal_since(mark), "key", kZone)) step_at.emplace(e.at("step"), t);
+  }
+  ASSERT_TRUE(step_at.count("zsk-prepublished"));
+  EXPECT_EQ(step_at["zsk-prepublished"], complete + kHour);
+  ASSERT_TRUE(step_at.count("active"));
+  EXPECT_GE(step_at["active"], complete + 86400 + kPropagation);
+}
+
 // The clock stepped back a day (an NTP correction): signing then would read keys and rollover steps taken since as
 // not yet there (a new ZSK would leave the DNSKEY RRset while caches hold its signatures). Here the keys themselves
 // are younger than the clock. The changed signed zone is held, naming both times; its published version and its
