@@ -606,11 +606,14 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
       "max-lines", po::value(&max_lines), "at most this many change lines per zone in text (0: all; default 200)")(
       "allow-drop", po::value(&allow_drop)->composing(), "as for run: show the plan with this override")(
       "reason", po::value(&reason), "as for run")(
+      "accept-clock", "as for run: show the plan with signed zones whose last publication is later than the clock "
+                      "signed, not held (not with --save-plan)")(
       "save-plan", po::value(&save_plan), "also write the plan to FILE for run --plan FILE; prints its SHA-256");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] diff [--format text|json] [--max-lines N] [--save-plan FILE]\n"
+                 "       [--allow-drop ZONE --reason TEXT] [--accept-clock --reason TEXT]\n"
                  "Dry run: reads the sources, builds every zone and gates it against the published state; prints per\n"
                  "zone the delegations added (+), removed (-) and changed (~) with their origins, the RFC 2317 CNAMEs\n"
                  "added and removed, the new serial and every gate's verdict. Writes nothing at all.\n"
@@ -627,6 +630,11 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   }
   po::notify(vm);
   if (format != "text" && format != "json") throw po::error("--format must be text or json");
+  bool accept_clock = vm.count("accept-clock") > 0;
+  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (as for run)");
+  if (accept_clock && !save_plan.empty()) {
+    throw po::error("--accept-clock cannot go into a plan (run --plan does not take it): leave out --save-plan");
+  }
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
@@ -634,8 +642,9 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   // generated"): diff writes nothing, keys included.
   // The serials run would move forward of (I-4): what the [verify] servers serve now.
   LiveSerials live = ask_live_serials(config, nullptr);
-  Prepared p = prepare(config, state, global.now, overrides, SigningSetup{state.keys_dir(), KeyAccess::kReadOnly, {}},
-                       {}, live);
+  SigningSetup signing{state.keys_dir(), KeyAccess::kReadOnly, {}};
+  if (accept_clock) signing.options.accept_clock_reason = reason;
+  Prepared p = prepare(config, state, global.now, overrides, signing, {}, live);
   std::string plan_sha256;
   if (!save_plan.empty()) {
     plan_sha256 = save_reviewed_plan(save_plan, config, state, p.plan, overrides, p.ingested.rejects.size(),

@@ -718,6 +718,13 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
       << diff.all();
   EXPECT_EQ(run(23, t).exit_code, 4);
   EXPECT_EQ(s.rdnsprov({"run", "--accept-clock"}, t).exit_code, 2) << "--reason is required";
+  // diff shows what the flag would do.
+  CommandResult preview = s.rdnsprov({"diff", "--accept-clock", "--reason", "NTP"}, t);
+  EXPECT_EQ(preview.exit_code, 3) << preview.all();
+  EXPECT_NE(preview.output.find("accepted (--accept-clock: NTP): signed with the keys as at " +
+                                signer::rollover_time_text(ahead)),
+            std::string::npos)
+      << preview.all();
   mark = s.journal_size();
   CommandResult accepted = run(23, t, {"run", "--accept-clock", "--reason", "NTP was three days ahead"});
   ASSERT_EQ(accepted.exit_code, 0) << accepted.all();
