@@ -85,6 +85,9 @@ struct SigningSetup {
   KeyAccess access = KeyAccess::kCreate;
   SigningOptions options;
   bool advance_rollovers = false;  // run: key rollovers take their due steps before signing
+  // The state the keys were last published with, when not the one planned against (rebuild plans against a
+  // restored snapshot): its publications say when the keys are read, and whether the clock is behind them.
+  const safeguards::StateDir* key_history = nullptr;
 };
 
 // True when a master file holds DNSSEC signatures (a cheap look before parsing it).
@@ -104,7 +107,8 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
   p.zonelets = prepare_zonelets(config, state.root(), now, p.ingested);
   p.built = build_configured_zones(config, p.ingested, now);
   // Keys first: a zone whose keys cannot be used is held by the dnssec gate (sign_planned_zones).
-  p.keyring = load_zone_keys(config, signing.keys_root, now, signing.access, &state);
+  p.keyring = load_zone_keys(config, signing.keys_root, now, signing.access,
+                             signing.key_history ? signing.key_history : &state);
   if (signing.advance_rollovers) advance_key_rollovers(config, p.keyring, state, now);
   const ZoneKeyring& keyring = p.keyring;
   std::vector<safeguards::ZoneCandidate> candidates;
@@ -689,11 +693,13 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   options.add_options()("help,h", "this help")("from-snapshot", po::value(&snapshot_id)->required(),
                                                 "the snapshot to start from (rdnsprov snapshots list)")(
       "publish", "publish the result if every gate passes (default: show the diff only)")(
-      "allow-drop", po::value(&allow_drop)->composing(), "as for run")("reason", po::value(&reason), "as for run");
+      "allow-drop", po::value(&allow_drop)->composing(), "as for run")("reason", po::value(&reason), "as for run")(
+      "accept-clock", "as for run (with --reason)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
-    std::cout << "Usage: rdnsprov [--config FILE] rebuild --from-snapshot ID [--publish]\n"
+    std::cout << "Usage: rdnsprov [--config FILE] rebuild --from-snapshot ID [--publish] [--allow-drop ZONE --reason TEXT]\n"
+                 "       [--accept-clock --reason TEXT]\n"
                  "Cold start: verifies the snapshot, restores its published zones, serials and imported zonelets into\n"
                  "STATE/staging/, rebuilds every zone from the sources, and shows the diff against the snapshot.\n"
                  "Publishes nothing unless --publish is given and every gate passes; serials continue forward of the\n"
@@ -704,6 +710,8 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     return kExitOk;
   }
   po::notify(vm);
+  bool accept_clock = vm.count("accept-clock") > 0;
+  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   bool publish = vm.count("publish") > 0;
@@ -754,9 +762,10 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     // Keys live in the real state (snapshots hold no private keys); unchanged zones are signed too, so that
     // their text compares with what the current state publishes.
     LiveSerials live = ask_live_serials(config, &state.journal());
-    p = prepare(config, staged, global.now, overrides,
-                SigningSetup{state.keys_dir(), KeyAccess::kCreate, SigningOptions{.sign_unchanged = true}}, current,
-                live);
+    SigningSetup signing{state.keys_dir(), KeyAccess::kCreate, SigningOptions{.sign_unchanged = true}};
+    signing.key_history = &state;
+    if (accept_clock) signing.options.accept_clock_reason = reason;
+    p = prepare(config, staged, global.now, overrides, signing, current, live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
     fs::remove_all(staging);

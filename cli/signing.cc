@@ -194,6 +194,9 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
     signer::KeyStore store(entry.directory, zone.spec.apex);
     auto existing = store.load();
     entry.keys_at = published ? keys_time(*published, zone.spec.apex, now) : now;
+    if (published && clock_behind(*published, zone.spec.apex, now)) {
+      entry.published_ahead = published->published_meta(zone.spec.apex)->published_at;
+    }
     bool frozen = entry.keys_at > now;
     if (existing && access == KeyAccess::kCreate && !frozen && layout_incomplete(*existing, policy->signing, now)) {
       std::set<std::uint16_t> before;
@@ -581,10 +584,9 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     // would read as not yet reached, and a key whose signatures caches hold could leave the DNSKEY RRset. Nothing
     // is signed until the clock has passed that publication.
     const std::time_t keys_at = keys->second.keys_at ? keys->second.keys_at : now;
-    if (clock_behind(published_state, z.apex, now) && !options.accept_clock_reason.empty()) {
+    if (std::time_t at = keys->second.published_ahead; at && !options.accept_clock_reason.empty()) {
       // The operator says the clock is right now: signed with the keys as they were last published (no rollover
       // step was taken, none is undone) and signatures valid from the clock on.
-      std::time_t at = published_state.published_meta(z.apex)->published_at;
       safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
                                      fmt::format("the clock ({}) is {} s behind this zone's last publication ({}), "
                                                  "accepted (--accept-clock: {}): signed with the keys as at {}",
@@ -593,8 +595,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                      {{"accept_clock", options.accept_clock_reason},
                                       {"published_at", at},
                                       {"keys_at", keys_at}}});
-    } else if (clock_behind(published_state, z.apex, now)) {
-      std::time_t at = published_state.published_meta(z.apex)->published_at;
+    } else if (at) {
       bool was_unchanged = z.action == Action::kUnchanged;
       safeguards::hold(
           z, GateResult{"dnssec", Verdict::kHold,

@@ -48,6 +48,9 @@ struct ZoneKeys {
   // The time the keys' states are read at (keys_time): `now`, or later when the clock is behind a publication.
   // While it is later than `now`, no key is made and no rollover step taken: the keys stay as last published.
   std::time_t keys_at = 0;
+  // The time of the zone's last publication when it is later than `now` (the clock behind it), else 0: the dnssec
+  // gate holds the zone then, unless the clock is accepted (SigningOptions::accept_clock_reason).
+  std::time_t published_ahead = 0;
   std::vector<signer::RolloverEvent> rollover_events;  // steps taken by advance_key_rollovers (to be journaled)
   // Set when the zone's keys cannot be used (a .private readable by group or others, a damaged file): what is wrong,
   // naming the file. `keys` is then empty, and the dnssec gate holds the zone; the other zones go on.
@@ -60,7 +63,8 @@ std::filesystem::path zone_keys_dir(const std::filesystem::path& keys_root, cons
 
 // The keys of every signed zone. Keys that cannot be used (a .private readable by group or others, a damaged file)
 // leave their zone's entry without keys and with `error` set, logged; no key is made for that zone. Nor for a zone
-// whose keys are read at a time later than `now` (keys_time, from the publications in `published`).
+// whose keys are read at a time later than `now` (keys_time, from the publications in `published`: the state the
+// keys went out with, the real one also when a rebuild plans against a restored snapshot).
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access, const safeguards::StateDir* published = nullptr);
 

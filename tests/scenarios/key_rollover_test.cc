@@ -677,7 +677,8 @@ TEST(KeyRolloverClock, AClockBehindTheLastPublicationHoldsTheSignedZone) {
 
 // The clock was three days ahead when a run pre-published a new ZSK, and is right again now. Held by default (the
 // test above); with --accept-clock the zone is signed at once with its keys as last published (the new ZSK stays in
-// the DNSKEY RRset) and signatures valid from now, the reason journaled. Later runs, without the flag and still
+// the DNSKEY RRset) and signatures valid from now, the reason journaled (diff and rebuild show it first; a rebuild
+// from an older snapshot is held like run). Later runs, without the flag and still
 // before the time the clock read then, keep those keys: no step is taken back or forward until the clock passes it,
 // and then the rollover goes on.
 TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublishedKeys) {
@@ -718,6 +719,21 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
       << diff.all();
   EXPECT_EQ(run(23, t).exit_code, 4);
   EXPECT_EQ(s.rdnsprov({"run", "--accept-clock"}, t).exit_code, 2) << "--reason is required";
+  // A rebuild from the snapshot the clock-ahead run took (of the version before it) is held alike: the keys went
+  // out with the state's last publication, not with the snapshot's.
+  const std::string snapshot = s.snapshot_ids().back();
+  CommandResult rebuild = s.rdnsprov({"rebuild", "--from-snapshot", snapshot, "--publish"}, t);
+  EXPECT_EQ(rebuild.exit_code, 4) << rebuild.all();
+  EXPECT_NE(rebuild.all().find("behind this zone's last publication (" + signer::rollover_time_text(ahead) + ")"),
+            std::string::npos)
+      << rebuild.all();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t).dnskeys, prepublished.dnskeys);
+  CommandResult rebuild_shown =
+      s.rdnsprov({"rebuild", "--from-snapshot", snapshot, "--accept-clock", "--reason", "NTP"}, t);
+  EXPECT_EQ(rebuild_shown.exit_code, 3) << rebuild_shown.all();
+  EXPECT_NE(rebuild_shown.all().find("signed with the keys as at " + signer::rollover_time_text(ahead)),
+            std::string::npos)
+      << rebuild_shown.all();
   // diff shows what the flag would do.
   CommandResult preview = s.rdnsprov({"diff", "--accept-clock", "--reason", "NTP"}, t);
   EXPECT_EQ(preview.exit_code, 3) << preview.all();
