@@ -45,9 +45,12 @@ std::string run_id(std::time_t now) {
                      tm.tm_min, tm.tm_sec, ::getpid());
 }
 
+// A --reason that says nothing (empty, or only spaces) is no reason: the journal would not tell anyone why.
+bool no_reason(const std::string& reason) { return reason.find_first_not_of(" \t\r\n") == std::string::npos; }
+
 std::vector<safeguards::DropOverride> parse_overrides(const std::vector<std::string>& zones, const std::string& reason) {
   std::vector<safeguards::DropOverride> out;
-  if (!zones.empty() && reason.empty()) throw po::error("--allow-drop needs --reason TEXT (it is journaled)");
+  if (!zones.empty() && no_reason(reason)) throw po::error("--allow-drop needs --reason TEXT (it is journaled)");
   for (const std::string& z : zones) {
     auto name = dns::Name::from_text(z);
     if (!name) throw po::error(fmt::format("--allow-drop {}: {}", z, name.error()));
@@ -60,7 +63,7 @@ std::vector<safeguards::DropOverride> parse_overrides(const std::vector<std::str
 std::map<std::string, std::string> parse_list_overrides(const Config& config, const std::vector<std::string>& names,
                                                         const std::string& reason) {
   std::map<std::string, std::string> out;
-  if (!names.empty() && reason.empty()) throw po::error("--allow-list-drop needs --reason TEXT (it is journaled)");
+  if (!names.empty() && no_reason(reason)) throw po::error("--allow-list-drop needs --reason TEXT (it is journaled)");
   for (const std::string& n : names) {
     bool known = std::any_of(config.targets.begin(), config.targets.end(),
                              [&](const TargetConfig& t) { return t.name == n && is_server_target_type(t.type); });
@@ -119,6 +122,13 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
       if (zc.spec.apex != z.zone.apex()) continue;
       c.serial_policy = zc.serial_policy;
       if (zc.observed_serial) c.live_serials.emplace_back("observed-serial", dns::Serial(*zc.observed_serial));
+      try {
+        if (auto meta = state.published_meta(zc.spec.apex); meta && meta->partly_published_serial) {
+          c.live_serials.emplace_back("partly published", dns::Serial(*meta->partly_published_serial));
+        }
+      } catch (const safeguards::StateError&) {
+        // unreadable metadata: make_plan reports it and rebuilds the zone
+      }
       if (keyring.count(zc.spec.apex) || looks_signed(state, zc.spec.apex)) {
         if (auto published = published_zone(state, zc.spec.apex)) {
           c.republish_reason = republish_reason(zc, keyring, *published, now);
@@ -230,28 +240,37 @@ std::vector<safeguards::PublishedMeta::EarlierTtls> earlier_ttls(const safeguard
   return published->earlier_ttls_after(served, ttls, now);
 }
 
-// A signed version with `ttls` reached some targets but not all at `now`: resolvers may cache what those serve, so
-// its TTLs are remembered with the published version (PublishedMeta::EarlierTtls::still_served) for the key
-// rollover waits, until a version is published everywhere.
-void remember_partly_published_ttls(const safeguards::StateDir& state, const dns::Name& apex,
-                                    const dns::ServedTtls& ttls, std::time_t now) {
+// A version (`serial`, and `ttls` when signed) reached some targets but not all at `now`. It is not recorded as
+// published (the next run publishes again), but what those targets serve is out there: the next serial moves
+// forward of this one (secondaries that took it would not transfer the same serial again), and key rollovers wait
+// for the TTLs resolvers may cache from it (PublishedMeta::EarlierTtls::still_served) until a version has reached
+// every target.
+void remember_partly_published(const safeguards::StateDir& state, const dns::Name& apex, std::uint32_t serial,
+                               const std::optional<dns::ServedTtls>& ttls, std::time_t now) {
   std::optional<safeguards::PublishedMeta> published;
   try {
     published = state.published_meta(apex);
   } catch (const safeguards::StateError& e) {
-    spdlog::warn("zone {}: {}; the TTLs of the version only some targets took are not remembered", apex.to_text(),
-                 e.what());
+    spdlog::warn("zone {}: {}; the serial and TTLs of the version only some targets took are not remembered",
+                 apex.to_text(), e.what());
   }
   if (!published) return;
-  if (published->ttls && ttls.dnskey <= published->ttls->dnskey &&
-      ttls.signed_rrsets <= published->ttls->signed_rrsets) {
-    return;  // no longer than what the published version holds caches to
+  bool changed = false;
+  if (!published->partly_published_serial ||
+      dns::Serial(serial).is_after(dns::Serial(*published->partly_published_serial))) {
+    published->partly_published_serial = serial;
+    changed = true;
   }
-  for (const safeguards::PublishedMeta::EarlierTtls& e : published->earlier_ttls) {
-    if (e.still_served && e.ttls == ttls) return;
+  bool longer = ttls && (!published->ttls || ttls->dnskey > published->ttls->dnskey ||
+                         ttls->signed_rrsets > published->ttls->signed_rrsets);
+  if (longer && std::none_of(published->earlier_ttls.begin(), published->earlier_ttls.end(),
+                             [&](const safeguards::PublishedMeta::EarlierTtls& e) {
+                               return e.still_served && e.ttls == *ttls;
+                             })) {
+    published->earlier_ttls.push_back({*ttls, now, true});
+    changed = true;
   }
-  published->earlier_ttls.push_back({ttls, now, true});
-  state.write_published_meta(apex, *published);
+  if (changed) state.write_published_meta(apex, *published);
 }
 
 // Writes a passing zone to every target, then to the state; journals it. A zone that a target could not take is
@@ -271,15 +290,17 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
   dns::ServedTtls ttls = dns::served_ttls(z.candidate.records(), z.apex);
   if (meta.signatures_expire_at) meta.ttls = ttls;
   meta.earlier_ttls = earlier_ttls(state, z.apex, ttls, now);
-  // Published with the clock behind the last publication (accepted): the keys were read at that time, and are
-  // until the clock has passed it.
-  if (std::time_t keys_at = keys_time(state, z.apex, now); keys_at > now) meta.keys_at = keys_at;
+  // A signed zone: the time its keys were read at (later than now after an accepted clock), kept beside the keys.
+  std::optional<std::time_t> keys_at;
+  if (meta.signatures_expire_at) keys_at = keys_time(state, z.apex, now);
   // The keys the dnssec gate found the parent's DS may point to, carried to the next publication's check.
   for (const safeguards::GateResult& g : z.gates) {
     if (g.gate == "dnssec" && g.figures.contains("trusted_ds")) {
       meta.trusted_ds = g.figures.at("trusted_ds").get<std::vector<std::string>>();
     }
   }
+  // Before any target may serve it: from now on, reading the keys at an earlier time could undo what it carries.
+  if (keys_at && keys_at != read_keys_at(state.keys_dir(), z.apex)) write_keys_at(state.keys_dir(), z.apex, *keys_at);
   // Targets first, then the state: the state records what is out there, never more.
   publisher::ZoneRelease release{z.apex, text, z.candidate, meta.serial, looks_signed_text(text)};
   std::size_t failed = 0;
@@ -297,7 +318,7 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
     spdlog::error("zone {} serial {} reached {} of {} targets; it is published again by the next run",
                   z.apex.to_text(), meta.serial, targets.size() - failed, targets.size());
     // A target that failed may have taken the zone all the same (written, then not reloaded): counted as served.
-    if (meta.ttls) remember_partly_published_ttls(state, z.apex, *meta.ttls, now);
+    remember_partly_published(state, z.apex, meta.serial, meta.ttls, now);
     return false;
   }
   state.write_published(z.apex, text, meta);
@@ -441,7 +462,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   }
   if (plan_file.empty() && !plan_sha256.empty()) throw po::error("--plan-sha256 needs --plan FILE");
   bool accept_clock = vm.count("accept-clock") > 0;
-  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
+  if (accept_clock && no_reason(reason)) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
   if (accept_clock && !plan_file.empty()) {
     throw po::error("--accept-clock cannot apply a reviewed plan (the plan was computed without it): run without --plan");
   }
@@ -635,7 +656,7 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   po::notify(vm);
   if (format != "text" && format != "json") throw po::error("--format must be text or json");
   bool accept_clock = vm.count("accept-clock") > 0;
-  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (as for run)");
+  if (accept_clock && no_reason(reason)) throw po::error("--accept-clock needs --reason TEXT (as for run)");
   if (accept_clock && !save_plan.empty()) {
     throw po::error("--accept-clock cannot go into a plan (run --plan does not take it): leave out --save-plan");
   }
@@ -711,7 +732,7 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   }
   po::notify(vm);
   bool accept_clock = vm.count("accept-clock") > 0;
-  if (accept_clock && reason.empty()) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
+  if (accept_clock && no_reason(reason)) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   bool publish = vm.count("publish") > 0;
@@ -757,6 +778,9 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   for (const dns::Name& apex : state.published_zones()) {
     auto z = state.published(apex);
     if (z && z->meta) current.emplace_back(apex.to_text(), z->meta->serial);
+    if (z && z->meta && z->meta->partly_published_serial) {
+      current.emplace_back(apex.to_text(), *z->meta->partly_published_serial);
+    }
   }
   try {
     // Keys live in the real state (snapshots hold no private keys); unchanged zones are signed too, so that

@@ -293,7 +293,14 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
       continue;
     }
     // A clock behind the last publication: the keys as run reads them, at that publication's time.
-    const std::time_t at = keys_time(state, z->spec.apex, global.now);
+    std::time_t at = global.now;
+    try {
+      at = keys_time(state, z->spec.apex, global.now);
+    } catch (const safeguards::StateError& e) {
+      spdlog::error("keys of zone {}: {}", z->spec.apex.to_text(), e.what());
+      code = kExitError;
+      continue;
+    }
     std::string clock_note;
     if (at > global.now) {
       clock_note = fmt::format("the clock ({}) is behind {}, the last publication or the time its keys were read at: "
@@ -381,6 +388,15 @@ int keys_operator_step(const GlobalOptions& global, const std::string& verb, con
   state.journal().set_context(journal_run_id(global.now), global.now);
   state.journal().append("key", key_event_json(zone->spec.apex, *event));
   std::cout << event->detail << "\n";
+  try {
+    if (std::time_t at = keys_time(state, zone->spec.apex, global.now); at > global.now) {
+      std::cout << fmt::format("NOTE: the clock ({}) is behind {}, the time the zone's keys were last read at: they "
+                               "are kept as they were then, and no rollover step is taken before a run after it\n",
+                               utc_text(global.now), utc_text(at));
+    }
+  } catch (const safeguards::StateError& e) {
+    spdlog::warn("keys of zone {}: {}", zone->spec.apex.to_text(), e.what());
+  }
   return kExitOk;
 }
 

@@ -172,14 +172,56 @@ bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std:
   }
 }
 
-std::time_t keys_time(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now) {
+namespace {
+
+std::filesystem::path keys_at_file(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  return zone_keys_dir(keys_root, apex) / "keys-at.json";
+}
+
+std::optional<std::time_t> readable_published_at(const safeguards::StateDir& state, const dns::Name& apex) {
   try {
-    std::optional<safeguards::PublishedMeta> meta = state.published_meta(apex);
-    if (!meta) return now;
-    return std::max({now, meta->published_at, meta->keys_at.value_or(now)});
+    if (std::optional<safeguards::PublishedMeta> meta = state.published_meta(apex)) return meta->published_at;
   } catch (const safeguards::StateError&) {
-    return now;  // unreadable metadata: the zone is rebuilt (make_plan says why)
+    // unreadable metadata: the zone is rebuilt (make_plan says why)
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::time_t> read_keys_at(const std::filesystem::path& keys_root, const dns::Name& apex) {
+  std::filesystem::path file = keys_at_file(keys_root, apex);
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  try {
+    std::time_t at = safeguards::integer_field<std::time_t>(nlohmann::json::parse(dns::read_file(file)), "keys_at_unix");
+    if (at < 0) throw std::invalid_argument("keys_at_unix is negative");
+    return at;
+  } catch (const std::exception& e) {
+    throw safeguards::StateError(fmt::format("{} is damaged ({}): it says up to when the keys' rollover steps were "
+                                         "taken; put it back from a backup, or write the time of the zone's last "
+                                         "publication in it",
+                                         file.string(), e.what()));
+  }
+}
+
+void write_keys_at(const std::filesystem::path& keys_root, const dns::Name& apex, std::time_t at) {
+  std::filesystem::path file = keys_at_file(keys_root, apex);
+  std::filesystem::create_directories(file.parent_path());
+  nlohmann::json j{{"zone", apex.to_text()}, {"keys_at", utc_text(at)}, {"keys_at_unix", at}};
+  dns::write_file_atomically(file, j.dump(2) + "\n");
+}
+
+std::time_t keys_time(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now) {
+  std::time_t at = std::max(now, readable_published_at(state, apex).value_or(now));
+  return std::max(at, read_keys_at(state.keys_dir(), apex).value_or(now));
+}
+
+std::time_t published_ahead(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now) {
+  // An accepted clock leaves the publication behind keys_at: only a publication after the clock holds. Without
+  // readable metadata nothing shows an acceptance, and keys read after the clock hold the zone.
+  std::time_t at = readable_published_at(state, apex).value_or(read_keys_at(state.keys_dir(), apex).value_or(0));
+  return at > now ? at : 0;
 }
 
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
@@ -193,9 +235,14 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
     entry.directory = zone_keys_dir(keys_root, zone.spec.apex);
     signer::KeyStore store(entry.directory, zone.spec.apex);
     auto existing = store.load();
-    entry.keys_at = published ? keys_time(*published, zone.spec.apex, now) : now;
-    if (published && clock_behind(*published, zone.spec.apex, now)) {
-      entry.published_ahead = published->published_meta(zone.spec.apex)->published_at;
+    entry.keys_at = now;
+    try {
+      if (published) {
+        entry.keys_at = keys_time(*published, zone.spec.apex, now);
+        entry.published_ahead = published_ahead(*published, zone.spec.apex, now);
+      }
+    } catch (const std::exception& e) {
+      existing = dns::error(e.what());
     }
     bool frozen = entry.keys_at > now;
     if (existing && access == KeyAccess::kCreate && !frozen && layout_incomplete(*existing, policy->signing, now)) {

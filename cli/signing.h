@@ -73,9 +73,20 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
 bool clock_behind(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
 
 // The time a zone's key states are read at: `now`, or, when that is earlier, the time of its last publication or
-// the time that publication's keys were read at (PublishedMeta::keys_at). Rollover steps were taken up to then;
+// the latest time its keys were read at for a publication (read_keys_at). Rollover steps were taken up to then;
 // reading the keys at an earlier time would take them back (a pre-published ZSK would leave the DNSKEY RRset).
+// Throws safeguards::StateError when STATE/keys/<zone>/keys-at.json is damaged.
 std::time_t keys_time(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
+// The time of the zone's last publication when the clock (`now`) is behind it, else 0; without readable
+// publication metadata, the time its keys were last read at when later than `now`. Throws as keys_time.
+std::time_t published_ahead(const safeguards::StateDir& state, const dns::Name& apex, std::time_t now);
+
+// STATE/keys/<zone>/keys-at.json: the latest time the zone's keys were read at for a publication, kept beside the
+// keys (a publication made with a clock ahead, then accepted behind it with run --accept-clock, leaves it later
+// than the publication's own time). Nothing when there is none; throws safeguards::StateError, naming the file,
+// when it is damaged (the zone is then held, as for a damaged key).
+std::optional<std::time_t> read_keys_at(const std::filesystem::path& keys_root, const dns::Name& apex);
+void write_keys_at(const std::filesystem::path& keys_root, const dns::Name& apex, std::time_t at);
 
 // The waits of a zone's rollovers: its DNSKEY TTL, the largest TTL of its signed RRsets, and the policy's
 // propagation delays and parent DS TTL.

@@ -26,7 +26,7 @@ nlohmann::json PublishedMeta::to_json() const {
     }
     j["earlier_ttls"] = std::move(earlier);
   }
-  if (keys_at) j["keys_at"] = *keys_at;
+  if (partly_published_serial) j["partly_published_serial"] = *partly_published_serial;
   return j;
 }
 
@@ -71,7 +71,9 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
                                 e.contains("still_served") && e.at("still_served").get<bool>()});
     }
   }
-  if (j.contains("keys_at")) m.keys_at = integer_field<std::time_t>(j, "keys_at");
+  if (j.contains("partly_published_serial")) {
+    m.partly_published_serial = integer_field<std::uint32_t>(j, "partly_published_serial");
+  }
   return m;
 }
 

@@ -68,10 +68,9 @@ struct PublishedMeta {
     bool still_served = false;
   };
   std::vector<EarlierTtls> earlier_ttls;
-  // Set when this version was published with the clock behind the one before it (the operator accepted the clock:
-  // run --accept-clock): the time its keys were read at, that of the latest earlier publication. Key rollover steps
-  // were taken up to then; until the clock passes it, keys are read at it (cli::keys_time), never earlier.
-  std::optional<std::time_t> keys_at;
+  // A later version reached some targets but not all (not recorded as published): the highest such serial. The next
+  // version's serial moves forward of it, so that secondaries that took it transfer the next one (I-4).
+  std::optional<std::uint32_t> partly_published_serial;
 
   // The earlier_ttls of the version that replaces this one (whose TTLs are `next`) at `now`: this version's TTLs
   // when larger than `next` in either, and the earlier ones still larger and not long past (those still served are

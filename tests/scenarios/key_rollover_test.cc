@@ -719,6 +719,7 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
       << diff.all();
   EXPECT_EQ(run(23, t).exit_code, 4);
   EXPECT_EQ(s.rdnsprov({"run", "--accept-clock"}, t).exit_code, 2) << "--reason is required";
+  EXPECT_EQ(s.rdnsprov({"run", "--accept-clock", "--reason", "  "}, t).exit_code, 2) << "a blank reason is none";
   // A rebuild from the snapshot the clock-ahead run took (of the version before it) is held alike: the keys went
   // out with the state's last publication, not with the snapshot's.
   const std::string snapshot = s.snapshot_ids().back();
@@ -766,7 +767,8 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
   }
   EXPECT_GT(signatures, 20u);
   EXPECT_EQ(key_files(), keys_before);
-  EXPECT_EQ(json::parse(read_text(s.state / "published" / (std::string(kZone) + ".json"))).value("keys_at", 0), ahead);
+  const fs::path keys_at_file = s.state / "keys" / kZone / "keys-at.json";
+  EXPECT_EQ(json::parse(read_text(keys_at_file)).value("keys_at_unix", 0), ahead);
 
   // Without the flag, still before `ahead`: published, with the same keys, and no step taken.
   mark = s.journal_size();
@@ -778,14 +780,43 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
   EXPECT_TRUE(zone_events(s.journal_since(mark), "key", kZone).empty());
   CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t + kHour);
   EXPECT_NE(status.output.find("NOTE: the clock"), std::string::npos) << status.all();
+  // A rollover asked for meanwhile says when it can start.
+  CommandResult ksk_rollover =
+      s.rdnsprov({"keys", "rollover", "--zone", kZone, "--key", std::to_string(*prepublished.dnskey_signers.begin())},
+                 t + kHour);
+  EXPECT_EQ(ksk_rollover.exit_code, 0) << ksk_rollover.all();
+  EXPECT_NE(ksk_rollover.output.find("no rollover step is taken before a run after it"), std::string::npos)
+      << ksk_rollover.all();
+
+  // The time the keys were read at is kept beside them, not only in the published metadata: a damaged file holds
+  // the zone naming it, and so does lost metadata (nothing shows the clock was accepted), until it is accepted anew.
+  const std::string served = read_text(s.target_file(kZone));
+  const std::string keys_at_text = read_text(keys_at_file);
+  write_text(keys_at_file, "{\"keys_at_unix\": \"soon\"}");
+  CommandResult damaged = run(25, t + 2 * kHour);
+  EXPECT_EQ(damaged.exit_code, 4) << damaged.all();
+  EXPECT_NE(damaged.all().find("keys-at.json is damaged"), std::string::npos) << damaged.all();
+  EXPECT_EQ(read_text(s.target_file(kZone)), served);
+  write_text(keys_at_file, keys_at_text);
+  fs::remove(s.state / "published" / (std::string(kZone) + ".json"));
+  CommandResult lost = run(25, t + 2 * kHour);
+  EXPECT_EQ(lost.exit_code, 4) << lost.all();
+  EXPECT_EQ(read_text(s.target_file(kZone)), served);
+  CommandResult again = run(25, t + 2 * kHour, {"run", "--accept-clock", "--reason", "metadata lost"});
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t + 2 * kHour).dnskeys, prepublished.dnskeys);
 
   // Past it, the rollover goes on: the new ZSK takes over once caches hold it (4 h DNSKEY TTL + 1 h).
   mark = s.journal_size();
-  ASSERT_EQ(run(25, ahead + 6 * kHour).exit_code, 0);
+  ASSERT_EQ(run(26, ahead + 6 * kHour).exit_code, 0);
   steps = zone_events(s.journal_since(mark), "key", kZone);
-  ASSERT_FALSE(steps.empty());
-  EXPECT_EQ(steps[0].at("step"), "active") << steps[0].dump();  // the pre-published ZSK signs from now
-  EXPECT_EQ(prepublished.dnskeys.count(steps[0].at("key_tag").get<std::uint16_t>()), 1u) << steps[0].dump();
+  auto zsk_active = std::find_if(steps.begin(), steps.end(),
+                                 [](const json& e) { return e.at("role") == "zsk" && e.at("step") == "active"; });
+  ASSERT_NE(zsk_active, steps.end()) << json(steps).dump();  // the pre-published ZSK signs from now
+  EXPECT_EQ(prepublished.dnskeys.count(zsk_active->at("key_tag").get<std::uint16_t>()), 1u) << zsk_active->dump();
+  // And the KSK rollover asked for while the keys were kept starts.
+  EXPECT_TRUE(std::any_of(steps.begin(), steps.end(), [](const json& e) { return e.at("role") == "ksk"; }))
+      << json(steps).dump();
 }
 
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the

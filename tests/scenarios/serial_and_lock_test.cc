@@ -4,7 +4,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "tests/scenarios/scenario.h"
 
@@ -103,6 +106,43 @@ TEST(ScenarioI4, NewSerialPassesLiveSerialAhead) {
   s.write_dump(concat({slash24_delegations(193, 22), slash24_delegations(194, 20)}));
   ASSERT_EQ(s.rdnsprov({"run"}, 1900000100).exit_code, 0);
   EXPECT_EQ(s.published_serial("193.in-addr.arpa"), 1900000100u);
+}
+
+// I-4: a version that reached one target but not the other is not recorded as published, yet the first target's
+// secondaries may have taken its serial: every later version, to every target, gets a serial forward of it, so that
+// no serial is served with two contents.
+TEST(ScenarioI4, ASerialThatReachedSomeTargetsIsNeverReusedForOtherContent) {
+  Scenario s({"193.in-addr.arpa"});
+  const fs::path second = s.dir / "second";
+  s.zone_settings["193.in-addr.arpa"] = "serial-policy = counter";
+  s.extra_sections = fmt::format("[target.second]\ntype = directory\npath = {}\n", second.string());
+  s.write_config();
+  std::map<std::uint32_t, std::string> served;  // serial → content the first target served with it
+  auto run = [&](std::size_t delegations, std::time_t at) {
+    s.write_dump(slash24_delegations(193, delegations));
+    CommandResult r = s.rdnsprov({"run"}, at);
+    std::string text = read_text(s.target_file("193.in-addr.arpa"));
+    std::optional<std::uint32_t> serial = soa_serial(text);
+    EXPECT_TRUE(serial.has_value());
+    if (serial) {
+      auto [it, added] = served.emplace(*serial, text);
+      EXPECT_TRUE(added || it->second == text) << "serial " << *serial << " served with two contents";
+    }
+    return r;
+  };
+  ASSERT_EQ(run(20, kT0).exit_code, 0);
+  fs::remove_all(second);
+  write_text(second, "not a directory\n");  // the second target cannot take the zone
+  EXPECT_NE(run(21, kT0 + kHour).exit_code, 0);
+  EXPECT_NE(run(22, kT0 + 2 * kHour).exit_code, 0);
+  EXPECT_EQ(s.meta("193.in-addr.arpa").value("partly_published_serial", 0u), 3u) << s.meta("193.in-addr.arpa").dump();
+  fs::remove(second);
+  CommandResult fixed = run(23, kT0 + 3 * kHour);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.all();
+  EXPECT_EQ(s.published_serial("193.in-addr.arpa"), 4u);
+  EXPECT_EQ(read_text(second / "193.in-addr.arpa.zone"), read_text(s.target_file("193.in-addr.arpa")));
+  EXPECT_FALSE(s.meta("193.in-addr.arpa").contains("partly_published_serial"));
+  EXPECT_EQ(served.size(), 4u);
 }
 
 // I-4: serial arithmetic across the top of the 32-bit space (RFC 1982): the counter policy wraps to 0 and on.
