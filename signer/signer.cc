@@ -516,8 +516,9 @@ void append_rrsigs(std::vector<Record>& out, std::span<SignatureJob> jobs) {
 // Who signs what.
 struct Signers {
   std::span<const SigningKey> keys;
-  std::vector<std::size_t> key_signers;   // DNSKEY, CDS, CDNSKEY: active KSKs and CSKs
-  std::vector<std::size_t> zone_signers;  // everything else: active ZSKs and CSKs
+  std::vector<std::size_t> key_signers;   // DNSKEY: active KSKs and CSKs
+  std::vector<std::size_t> zone_signers;  // everything else but CDS and CDNSKEY: active ZSKs and CSKs
+  std::vector<std::size_t> cds_signers;   // CDS, CDNSKEY: both of the above
   Name apex;
   std::uint32_t now = 0;
   std::uint32_t refresh = 0;
@@ -553,8 +554,10 @@ std::size_t plan_owner(OwnerItem& item, const std::vector<OwnerGroup>& groups, c
         // RFC 4035 §2.2: the delegation NS RRset and glue are not signed.
       } else if (at_apex && type == RRType::kZonemd) {
         zonemd_rrset = rrset;  // signed after its digest is known
-      } else if (at_apex && (type == RRType::kDnskey || type == RRType::kCds || type == RRType::kCdnskey)) {
+      } else if (at_apex && type == RRType::kDnskey) {
         plan_rrset(rrset, signers.key_signers);
+      } else if (at_apex && (type == RRType::kCds || type == RRType::kCdnskey)) {
+        plan_rrset(rrset, signers.cds_signers);
       } else {
         plan_rrset(rrset, signers.zone_signers);
       }
@@ -1711,7 +1714,7 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   std::uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_ttl);
 
   // Which keys sign what.
-  Signers signers{keys, {}, {}, apex, now, policy.refresh, {}};
+  Signers signers{keys, {}, {}, {}, apex, now, policy.refresh, {}};
   for (const SigningKey& k : keys) {
     signers.signature_size.push_back(k.key.algorithm() == dns::kAlgorithmRsaSha256 ? (k.key.bits() + 7) / 8 : 64);
   }
@@ -1728,6 +1731,11 @@ SignResult sign(dns::Zone&& unsigned_zone, std::span<const SigningKey> keys, con
   }
   if (key_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active KSK or CSK", apex.to_text()));
   if (zone_signers.empty()) throw std::invalid_argument(fmt::format("zone {}: no active ZSK or CSK", apex.to_text()));
+  // RFC 7344 §4.1 wants CDS and CDNSKEY signed by a key the parent's DS points to: the KSK. They are signed by the
+  // ZSK as well, as the rest of the zone is: after a KSK swap the new KSK alone would leave a resolver that still
+  // caches the old DNSKEY RRset (which the ZSK is in, and the new KSK is not) unable to validate a fresh CDS.
+  std::set_union(key_signers.begin(), key_signers.end(), zone_signers.begin(), zone_signers.end(),
+                 std::back_inserter(signers.cds_signers));
 
   // The apex's records as signed: the zone's own (without DNSSEC records) and those the signer makes.
   auto make_apex_records = [&](std::vector<Record> apex_records) {

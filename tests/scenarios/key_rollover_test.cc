@@ -66,6 +66,7 @@ struct Version {
   std::map<std::uint16_t, std::string> dnskeys;              // tag → DNSKEY rdata
   std::set<std::uint16_t> dnskey_signers;                    // tags of the RRSIGs over the DNSKEY RRset
   std::set<std::uint16_t> data_signers;                      // tags of every other RRSIG
+  std::set<std::uint16_t> cds_signers;                       // tags of the RRSIGs over CDS and CDNSKEY
   std::set<std::uint16_t> cds;                               // key tags of the CDS records
   std::set<std::uint8_t> dnskey_algorithms;                  // the algorithms of the DNSKEY RRset
   std::set<std::uint8_t> common_algorithms;                  // those every signed RRset but the apex key RRsets
@@ -96,10 +97,11 @@ Version read_version(const std::string& text, std::time_t published) {
     std::uint16_t tag = static_cast<std::uint16_t>((static_cast<unsigned char>(r.rdata[16]) << 8) |
                                                    static_cast<unsigned char>(r.rdata[17]));
     (covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) ? v.dnskey_signers : v.data_signers).insert(tag);
-    // The apex key RRsets are left out: a validator takes them from the parent's DS down, afresh.
-    bool key_rrset = covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) ||
-                     covered == static_cast<std::uint16_t>(dns::RRType::kCds) ||
+    bool cds_rrset = covered == static_cast<std::uint16_t>(dns::RRType::kCds) ||
                      covered == static_cast<std::uint16_t>(dns::RRType::kCdnskey);
+    if (cds_rrset) v.cds_signers.insert(tag);
+    // The apex key RRsets are left out: a validator takes them from the parent's DS down, afresh.
+    bool key_rrset = covered == static_cast<std::uint16_t>(dns::RRType::kDnskey) || cds_rrset;
     if (!key_rrset) rrset_algorithms[{r.owner.to_text(), covered}].insert(static_cast<std::uint8_t>(r.rdata[2]));
   }
   for (auto it = rrset_algorithms.begin(); it != rrset_algorithms.end(); ++it) {
@@ -174,6 +176,12 @@ void check_caches(const std::vector<Version>& history, const Version& latest, co
       EXPECT_TRUE(overlap(latest.data_signers, old.dnskeys))
           << "new signatures by keys " << fmt::format("{}", fmt::join(latest.data_signers, ", "))
           << " cannot be validated with the DNSKEY RRset published at " << old.published << " still in caches";
+      // A parent (or a resolver) fetching the new CDS/CDNSKEY may validate them with that DNSKEY RRset too.
+      if (!latest.cds.empty()) {
+        EXPECT_TRUE(overlap(latest.cds_signers, old.dnskeys))
+            << "the new CDS/CDNSKEY, signed by keys " << fmt::format("{}", fmt::join(latest.cds_signers, ", "))
+            << ", cannot be validated with the DNSKEY RRset published at " << old.published << " still in caches";
+      }
       for (const std::set<std::uint16_t>& ds : cached_ds_sets(parent, latest.published)) {
         EXPECT_TRUE(chain_validates(old, ds)) << "the DNSKEY RRset published at " << old.published
                                               << ", still in caches, no longer validates from the parent's DS";

@@ -341,6 +341,18 @@ TEST_F(SignerStructure, CdsCdnskeyAndZonemd) {
   EXPECT_EQ(covered_types(result.zone, "193.in-addr.arpa"),
             (std::set<std::string>{"SOA", "NS", "DNSKEY", "NSEC", "CDS", "CDNSKEY", "ZONEMD"}));
   EXPECT_TRUE(std::is_sorted(result.zone.records().begin(), result.zone.records().end()));
+  // The KSK signs the DNSKEY RRset alone; CDS and CDNSKEY it signs (RFC 7344 §4.1) with the ZSK, so that a
+  // resolver still caching a DNSKEY RRset from before a KSK swap (with the ZSK, without the new KSK) validates them.
+  std::map<std::string, std::set<std::uint16_t>> signers;  // covered type → key tags of its RRSIGs at the apex
+  for (const Record* r : records_of(result.zone, "193.in-addr.arpa", RRType::kRrsig)) {
+    signers[std::string(dns::rrtype_to_text(*dns::rrtype_from_code(covered(*r))))].insert(
+        static_cast<std::uint16_t>((static_cast<unsigned char>(r->rdata[16]) << 8) | static_cast<unsigned char>(r->rdata[17])));
+  }
+  const std::set<std::uint16_t> ksk = {keys[0].key.key_tag()};
+  const std::set<std::uint16_t> ksk_and_zsk = {keys[0].key.key_tag(), keys[1].key.key_tag()};
+  EXPECT_EQ(signers["DNSKEY"], ksk);
+  EXPECT_EQ(signers["CDS"], ksk_and_zsk);
+  EXPECT_EQ(signers["CDNSKEY"], ksk_and_zsk);
 
   TempDir dir;
   dns::write_file_atomically(dir / "zone", dns::to_master_file(result.zone));
@@ -376,7 +388,7 @@ TEST_F(SignerStructure, KeySigningAheadOfItsDnskeySignsTheDataOnly) {
   EXPECT_EQ(algorithms["SOA"], both);
   EXPECT_EQ(algorithms["NSEC"], both);
   EXPECT_EQ(algorithms["DNSKEY"], ecdsa);
-  EXPECT_EQ(algorithms["CDS"], ecdsa);
+  EXPECT_EQ(algorithms["CDS"], both);  // signed as the data is, and by the KSK
 
   VerifyOptions options{.now = wall_clock()};
   VerifyResult strict = verify_signed_zone(result.zone, options, pool);
