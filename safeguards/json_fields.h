@@ -4,6 +4,7 @@
 // like any other malformed one, with a json::exception that names the field.
 //
 //   meta.serial = integer_field<std::uint32_t>(j, "serial");   // throws unless an integer in 0 … 2^32-1
+//   bool kept = optional_bool_field(j, "still_served");        // false when absent; throws unless a boolean
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,16 @@ Integer integer_value(const nlohmann::json& value, const std::string& what) {
 template <typename Integer>
 Integer integer_field(const nlohmann::json& object, const char* key) {
   return integer_value<Integer>(object.at(key), key);
+}
+
+// An optional true/false field: false when absent.
+inline bool optional_bool_field(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key)) return false;
+  const nlohmann::json& value = object.at(key);
+  if (!value.is_boolean()) {
+    throw nlohmann::json::other_error::create(502, "\"" + std::string(key) + "\" is not true or false", nullptr);
+  }
+  return value.get<bool>();
 }
 
 }  // namespace rdnsprov::safeguards

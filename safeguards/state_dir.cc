@@ -68,7 +68,7 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   if (j.contains("earlier_ttls")) {
     for (const nlohmann::json& e : j.at("earlier_ttls")) {
       m.earlier_ttls.push_back({ttls_from_json(e), integer_field<std::time_t>(e, "replaced_at"),
-                                e.contains("still_served") && e.at("still_served").get<bool>()});
+                                optional_bool_field(e, "still_served")});
     }
   }
   if (j.contains("partly_published_serial")) {

@@ -120,6 +120,11 @@ TEST(PublishedMetaFile, TtlsOfThisAndEarlierVersionsAreKeptWhileCachesMayHoldThe
   EXPECT_EQ(after[1].ttls.dnskey, 172800u);
   EXPECT_EQ(after[1].replaced_at, now);
   EXPECT_FALSE(after[1].still_served);
+  // A damaged flag names itself.
+  json damaged = signed_meta["earlier_ttls"];
+  damaged[1]["still_served"] = "yes";
+  EXPECT_NE(meta_error("earlier_ttls", damaged).find("\"still_served\" is not true or false"), std::string::npos)
+      << meta_error("earlier_ttls", damaged);
 }
 
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
