@@ -154,7 +154,10 @@ std::string trust_break(const dns::Name& apex, const std::set<std::string>& trus
 std::string utc_text(std::int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  // A time read from a damaged state file may lie past what a date can spell: it is shown as the number it is.
+  if (!gmtime_r(&t, &tm) || tm.tm_year > 9999 - 1900 || tm.tm_year < -1900) {
+    return fmt::format("{} seconds after 1970-01-01T00:00:00Z", seconds);
+  }
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                      tm.tm_min, tm.tm_sec);
 }

@@ -557,6 +557,14 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
 
 // A damaged or hand-edited ds-gone.json confirms nothing (the zone stays held) instead of stopping the run; a good
 // one reads back what was written.
+// Times in messages and state files; one read from a damaged file may lie past any date.
+TEST(UtcText, SpellsTimesAsDatesAndTimesPastAnyDateAsNumbers) {
+  EXPECT_EQ(utc_text(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(utc_text(1800000000), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(utc_text(253402300799), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(utc_text(std::int64_t{1} << 62), "4611686018427387904 seconds after 1970-01-01T00:00:00Z");
+}
+
 TEST(DsGoneFile, ReadsBackWhatWasWrittenAndADamagedOneConfirmsNothing) {
   TempDir dir;
   dns::Name apex = *dns::Name::from_text(kNsecZone);
