@@ -244,9 +244,11 @@ std::vector<safeguards::PublishedMeta::EarlierTtls> earlier_ttls(const safeguard
 // published (the next run publishes again), but what those targets serve is out there: the next serial moves
 // forward of this one (secondaries that took it would not transfer the same serial again), and key rollovers wait
 // for the TTLs resolvers may cache from it (PublishedMeta::EarlierTtls::still_served) until a version has reached
-// every target.
+// every target. A version signed under an accepted clock (`accepted`) leaves that acceptance for the next runs.
 void remember_partly_published(const safeguards::StateDir& state, const dns::Name& apex, std::uint32_t serial,
-                               const std::optional<dns::ServedTtls>& ttls, std::time_t now) {
+                               const std::optional<dns::ServedTtls>& ttls,
+                               const std::optional<safeguards::PublishedMeta::AcceptedClock>& accepted,
+                               std::time_t now) {
   std::optional<safeguards::PublishedMeta> published;
   try {
     published = state.published_meta(apex);
@@ -268,6 +270,11 @@ void remember_partly_published(const safeguards::StateDir& state, const dns::Nam
                                return e.still_served && e.ttls == *ttls;
                              })) {
     published->earlier_ttls.push_back({*ttls, now, true});
+    changed = true;
+  }
+  // Signed under an accepted clock: the next runs sign under it too while this publication lies ahead of the clock.
+  if (accepted && published->accepted_clock != accepted) {
+    published->accepted_clock = accepted;
     changed = true;
   }
   if (changed) state.write_published_meta(apex, *published);
@@ -318,7 +325,13 @@ bool publish_zone(safeguards::StateDir& state, const std::vector<std::unique_ptr
     spdlog::error("zone {} serial {} reached {} of {} targets; it is published again by the next run",
                   z.apex.to_text(), meta.serial, targets.size() - failed, targets.size());
     // A target that failed may have taken the zone all the same (written, then not reloaded): counted as served.
-    remember_partly_published(state, z.apex, meta.serial, meta.ttls, now);
+    std::optional<safeguards::PublishedMeta::AcceptedClock> accepted;
+    for (const safeguards::GateResult& g : z.gates) {
+      if (g.gate == "dnssec" && g.figures.contains("accept_clock") && g.figures.contains("accepted_at")) {
+        accepted = {g.figures.at("accepted_at").get<std::time_t>(), g.figures.at("accept_clock").get<std::string>()};
+      }
+    }
+    remember_partly_published(state, z.apex, meta.serial, meta.ttls, accepted, now);
     return false;
   }
   state.write_published(z.apex, text, meta);

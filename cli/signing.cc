@@ -227,6 +227,31 @@ std::time_t published_ahead(const safeguards::StateDir& state, const dns::Name& 
   return at > now ? at : 0;
 }
 
+namespace {
+
+// The acceptance of the clock left by a run whose version reached only some targets, while the clock (`now`) is
+// behind the publication `ahead` it was given for and not behind the time it was given.
+std::optional<safeguards::PublishedMeta::AcceptedClock> remembered_acceptance(const safeguards::StateDir& state,
+                                                                              const dns::Name& apex,
+                                                                              std::time_t ahead, std::time_t now) {
+  std::optional<safeguards::PublishedMeta> meta;
+  try {
+    meta = state.published_meta(apex);
+  } catch (const safeguards::StateError&) {
+    return std::nullopt;  // unreadable metadata: nothing shows an acceptance
+  }
+  if (!ahead || !meta || !meta->accepted_clock || meta->published_at != ahead) return std::nullopt;
+  if (meta->accepted_clock->at > now) {
+    spdlog::warn("zone {}: the clock ({}) is behind the time it was accepted at ({}, --accept-clock: {}): that "
+                 "acceptance no longer holds",
+                 apex.to_text(), utc_text(now), utc_text(meta->accepted_clock->at), meta->accepted_clock->reason);
+    return std::nullopt;
+  }
+  return meta->accepted_clock;
+}
+
+}  // namespace
+
 ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& keys_root, std::time_t now,
                            KeyAccess access, const safeguards::StateDir* published) {
   ZoneKeyring keyring;
@@ -243,6 +268,7 @@ ZoneKeyring load_zone_keys(const Config& config, const std::filesystem::path& ke
       if (published) {
         entry.keys_at = keys_time(*published, zone.spec.apex, now);
         entry.published_ahead = published_ahead(*published, zone.spec.apex, now);
+        entry.accepted_clock = remembered_acceptance(*published, zone.spec.apex, entry.published_ahead, now);
       }
     } catch (const std::exception& e) {
       existing = dns::error(e.what());
@@ -634,15 +660,23 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     // would read as not yet reached, and a key whose signatures caches hold could leave the DNSKEY RRset. Nothing
     // is signed until the clock has passed that publication.
     const std::time_t keys_at = keys->second.keys_at ? keys->second.keys_at : now;
-    if (std::time_t at = keys->second.published_ahead; at && !options.accept_clock_reason.empty()) {
+    // The acceptance of the clock: given to this run, or remembered from a run whose version reached only some
+    // targets (the zone is published again now, under the same acceptance).
+    std::optional<safeguards::PublishedMeta::AcceptedClock> accepted = keys->second.accepted_clock;
+    if (!options.accept_clock_reason.empty()) accepted = {now, options.accept_clock_reason};
+    if (std::time_t at = keys->second.published_ahead; at && accepted) {
       // The operator says the clock is right now: signed with the keys as they were last published (no rollover
       // step was taken, none is undone) and signatures valid from the clock on.
-      safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
-                                     fmt::format("the clock ({}) is {} s behind this zone's last publication ({}), "
-                                                 "accepted (--accept-clock: {}): signed with the keys as at {}",
-                                                 utc_text(now), at - now, utc_text(at), options.accept_clock_reason,
-                                                 utc_text(keys_at)),
-                                     {{"accept_clock", options.accept_clock_reason},
+      std::string by = options.accept_clock_reason.empty()
+                           ? fmt::format(" at {} by a run whose version reached only some targets", utc_text(accepted->at))
+                           : std::string();
+      std::string text = fmt::format("the clock ({}) is {} s behind this zone's last publication ({}), accepted{} "
+                                     "(--accept-clock: {}): signed with the keys as at {}",
+                                     utc_text(now), at - now, utc_text(at), by, accepted->reason, utc_text(keys_at));
+      if (!by.empty()) spdlog::warn("zone {}: {}", z.apex.to_text(), text);
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kPass, text,
+                                     {{"accept_clock", accepted->reason},
+                                      {"accepted_at", accepted->at},
                                       {"published_at", at},
                                       {"keys_at", keys_at}}});
     } else if (at) {

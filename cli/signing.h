@@ -51,6 +51,10 @@ struct ZoneKeys {
   // The time of the zone's last publication when it is later than `now` (the clock behind it), else 0: the dnssec
   // gate holds the zone then, unless the clock is accepted (SigningOptions::accept_clock_reason).
   std::time_t published_ahead = 0;
+  // While the clock is behind that publication: the acceptance of the clock that an earlier run (--accept-clock)
+  // signed under and whose version reached only some targets (PublishedMeta::accepted_clock). The zone is signed
+  // under it as if the flag were given again, unless the clock has gone back before the time it was accepted.
+  std::optional<safeguards::PublishedMeta::AcceptedClock> accepted_clock;
   std::vector<signer::RolloverEvent> rollover_events;  // steps taken by advance_key_rollovers (to be journaled)
   // Set when the zone's keys cannot be used (a .private readable by group or others, a damaged file): what is wrong,
   // naming the file. `keys` is then empty, and the dnssec gate holds the zone; the other zones go on.

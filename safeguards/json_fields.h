@@ -5,6 +5,7 @@
 //
 //   meta.serial = integer_field<std::uint32_t>(j, "serial");   // throws unless an integer in 0 … 2^32-1
 //   bool kept = optional_bool_field(j, "still_served");        // false when absent; throws unless a boolean
+//   meta.file_sha256 = string_field(j, "file_sha256");         // throws unless a string
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,15 @@ inline bool optional_bool_field(const nlohmann::json& object, const char* key) {
     throw nlohmann::json::other_error::create(502, "\"" + std::string(key) + "\" is not true or false", nullptr);
   }
   return value.get<bool>();
+}
+
+// A text field.
+inline std::string string_field(const nlohmann::json& object, const char* key) {
+  const nlohmann::json& value = object.at(key);
+  if (!value.is_string()) {
+    throw nlohmann::json::other_error::create(502, "\"" + std::string(key) + "\" is not a string", nullptr);
+  }
+  return value.get<std::string>();
 }
 
 }  // namespace rdnsprov::safeguards

@@ -27,6 +27,7 @@ nlohmann::json PublishedMeta::to_json() const {
     j["earlier_ttls"] = std::move(earlier);
   }
   if (partly_published_serial) j["partly_published_serial"] = *partly_published_serial;
+  if (accepted_clock) j["accepted_clock"] = {{"at", accepted_clock->at}, {"reason", accepted_clock->reason}};
   return j;
 }
 
@@ -59,8 +60,8 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   m.serial = integer_field<std::uint32_t>(j, "serial");
   m.records = integer_field<std::uint64_t>(j, "records");
   m.delegations = integer_field<std::uint64_t>(j, "delegations");
-  m.file_sha256 = j.at("file_sha256").get<std::string>();
-  m.content_sha256 = j.at("content_sha256").get<std::string>();
+  m.file_sha256 = string_field(j, "file_sha256");
+  m.content_sha256 = string_field(j, "content_sha256");
   m.published_at = integer_field<std::time_t>(j, "published_at");
   if (j.contains("signatures_expire_at")) m.signatures_expire_at = integer_field<std::time_t>(j, "signatures_expire_at");
   if (j.contains("trusted_ds")) m.trusted_ds = j.at("trusted_ds").get<std::vector<std::string>>();
@@ -73,6 +74,10 @@ PublishedMeta PublishedMeta::from_json(const nlohmann::json& j) {
   }
   if (j.contains("partly_published_serial")) {
     m.partly_published_serial = integer_field<std::uint32_t>(j, "partly_published_serial");
+  }
+  if (j.contains("accepted_clock")) {
+    const nlohmann::json& a = j.at("accepted_clock");
+    m.accepted_clock = AcceptedClock{integer_field<std::time_t>(a, "at"), string_field(a, "reason")};
   }
   return m;
 }

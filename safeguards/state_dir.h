@@ -71,6 +71,16 @@ struct PublishedMeta {
   // A later version reached some targets but not all (not recorded as published): the highest such serial. The next
   // version's serial moves forward of it, so that secondaries that took it transfer the next one (I-4).
   std::optional<std::uint32_t> partly_published_serial;
+  // That later version was signed under a clock the operator accepted (run --accept-clock) while this version's
+  // publication lay ahead of the clock: when the clock was accepted and why. Until a version reaches every target,
+  // the next runs sign under the same acceptance without the flag, as long as the clock has not gone back before
+  // `at`; the metadata of a version published everywhere has none.
+  struct AcceptedClock {
+    std::time_t at = 0;
+    std::string reason;
+    bool operator==(const AcceptedClock&) const = default;
+  };
+  std::optional<AcceptedClock> accepted_clock;
 
   // The earlier_ttls of the version that replaces this one (whose TTLs are `next`) at `now`: this version's TTLs
   // when larger than `next` in either, and the earlier ones still larger and not long past (those still served are

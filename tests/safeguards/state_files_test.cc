@@ -127,6 +127,26 @@ TEST(PublishedMetaFile, TtlsOfThisAndEarlierVersionsAreKeptWhileCachesMayHoldThe
       << meta_error("earlier_ttls", damaged);
 }
 
+// The acceptance of the clock a version only some targets took was signed under reads back as written; the texts
+// of the metadata must be strings, and a field that is not names itself.
+TEST(PublishedMetaFile, AnAcceptedClockAndTheTextFieldsReadBackAsWritten) {
+  EXPECT_FALSE(PublishedMeta::from_json(good_meta()).accepted_clock);
+  json accepted = good_meta();
+  accepted["accepted_clock"] = {{"at", 1800007200}, {"reason", "NTP was three days ahead"}};
+  PublishedMeta m = PublishedMeta::from_json(accepted);
+  ASSERT_TRUE(m.accepted_clock);
+  EXPECT_EQ(m.accepted_clock->at, 1800007200);
+  EXPECT_EQ(m.accepted_clock->reason, "NTP was three days ahead");
+  EXPECT_EQ(m.to_json(), accepted);
+  EXPECT_NE(meta_error("accepted_clock", {{"at", 1800007200}}).find("reason"), std::string::npos);
+  EXPECT_NE(meta_error("accepted_clock", {{"at", 1800007200}, {"reason", 7}}).find("\"reason\" is not a string"),
+            std::string::npos);
+  EXPECT_NE(meta_error("accepted_clock", {{"at", "now"}, {"reason", "x"}}).find("\"at\""), std::string::npos);
+  EXPECT_NE(meta_error("file_sha256", 12).find("\"file_sha256\" is not a string"), std::string::npos);
+  EXPECT_NE(meta_error("content_sha256", json::array()).find("\"content_sha256\" is not a string"),
+            std::string::npos);
+}
+
 TEST(PublishedMetaFile, DamagedMetadataIsReportedAsAProblemOfThatFile) {
   TempDir dir;
   StateDir state = StateDir::open(dir / "state");

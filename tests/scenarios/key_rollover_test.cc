@@ -827,6 +827,75 @@ TEST(KeyRolloverClock, AClockThatWasAheadIsAcceptedAndTheZoneSignedWithItsPublis
       << json(steps).dump();
 }
 
+// The accepted run reaches one of two targets (exit 6): the second still serves the version whose signatures are
+// valid only from the time the clock read then. The next runs publish the zone again under the same acceptance
+// without the flag (the published metadata remembers it), until a version reaches both targets; a clock that has
+// gone back before the time of the acceptance is not covered by it and is held again.
+TEST(KeyRolloverClock, AnAcceptedClockHoldsUntilItsVersionReachesEveryTarget) {
+  Scenario s({kZone});
+  const fs::path second = s.dir / "second";
+  s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d";
+  s.extra_sections = fmt::format(
+      "[policy.roll]\nsignature-validity = 30d\nrefresh = 12d\n\n[target.second]\ntype = directory\npath = {}\n",
+      second.string());
+  s.write_config();
+  auto run = [&](int delegations, std::time_t at, std::vector<std::string> args = {"run"}) {
+    s.write_dump(slash24_delegations(193, delegations));
+    return s.rdnsprov(args, at);
+  };
+  auto meta = [&] { return json::parse(read_text(s.state / "published" / (std::string(kZone) + ".json"))); };
+  ASSERT_EQ(run(20, kT0).exit_code, 0);
+  const std::time_t ahead = kT0 + 3 * 86400;  // what the clock read
+  ASSERT_EQ(run(21, ahead).exit_code, 0);
+  const Version published = read_version(read_text(s.target_file(kZone)), ahead);
+
+  fs::remove_all(second);
+  write_text(second, "not a directory\n");  // the second target cannot take the zone
+  const std::time_t t = kT0 + 2 * kHour;     // the clock, right again
+  const std::string reason = "NTP was three days ahead";
+  CommandResult accepted = run(22, t, {"run", "--accept-clock", "--reason", reason});
+  EXPECT_EQ(accepted.exit_code, 6) << accepted.all();
+  EXPECT_NE(accepted.all().find("reached 1 of 2 targets"), std::string::npos) << accepted.all();
+  json remembered = meta().value("accepted_clock", json::object());
+  EXPECT_EQ(remembered.value("at", 0), t) << meta().dump();
+  EXPECT_EQ(remembered.value("reason", ""), reason) << meta().dump();
+
+  // Without the flag, the second target still failing: signed and published again under the same acceptance.
+  const std::string by = "accepted at " + signer::rollover_time_text(t) +
+                         " by a run whose version reached only some targets (--accept-clock: " + reason + ")";
+  CommandResult preview = s.rdnsprov({"diff"}, t + kHour);
+  EXPECT_EQ(preview.exit_code, 3) << preview.all();
+  EXPECT_NE(preview.output.find(by), std::string::npos) << preview.all();
+  std::size_t mark = s.journal_size();
+  CommandResult again = run(23, t + kHour);
+  EXPECT_EQ(again.exit_code, 6) << again.all();
+  EXPECT_NE(again.all().find(by), std::string::npos) << again.all();
+  std::vector<json> zone = zone_events(s.journal_since(mark), "zone", kZone);
+  ASSERT_EQ(zone.size(), 1u);
+  std::optional<json> gate = gate_of(zone[0], "dnssec");
+  ASSERT_TRUE(gate);
+  EXPECT_EQ(gate->at("figures").value("accept_clock", ""), reason) << gate->dump();
+  EXPECT_EQ(gate->at("figures").value("accepted_at", 0), t) << gate->dump();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t + kHour).dnskeys, published.dnskeys);
+
+  // A clock gone back before the acceptance: held, the served zone left as it is.
+  const std::string served = read_text(s.target_file(kZone));
+  CommandResult back = run(24, t - kHour);
+  EXPECT_EQ(back.exit_code, 4) << back.all();
+  EXPECT_NE(back.all().find("that acceptance no longer holds"), std::string::npos) << back.all();
+  EXPECT_EQ(read_text(s.target_file(kZone)), served);
+
+  // The second target fixed: the version reaches both, still without the flag; the acceptance is no longer kept.
+  fs::remove(second);
+  CommandResult fixed = run(24, t + 2 * kHour);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.all();
+  EXPECT_FALSE(meta().contains("accepted_clock")) << meta().dump();
+  EXPECT_EQ(meta().value("published_at", 0), t + 2 * kHour);
+  EXPECT_EQ(read_text(second / (std::string(kZone) + ".zone")), read_text(s.target_file(kZone)));
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), t + 2 * kHour).dnskeys, published.dnskeys);
+  ASSERT_EQ(run(25, t + 3 * kHour).exit_code, 0);
+}
+
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
 // zone): the algorithm rollover still starts in the conservative order, by what the keys' states say the damaged
 // copy carried. The new ZSK signs every RRset; the DNSKEY RRset keeps the old algorithm alone.
