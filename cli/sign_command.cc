@@ -826,8 +826,10 @@ int run_verify_zone(const GlobalOptions& global, const std::vector<std::string>&
                  "pre-publishing signatures in an algorithm rollover makes them), and counted in the output. An RRSIG\n"
                  "by a revoked key (REVOKE flag, RFC 5011) counts for nothing but the revocation.\n"
                  "Prints the first problems. Works on files signed by any signer, read as `rdnsprov sign` reads its\n"
-                 "input (names with escapes such as \\. or \\DDD are refused, naming the line); reads no key and\n"
-                 "writes nothing.\n"
+                 "input (names with escapes such as \\. or \\DDD are refused, naming the line; so is data of HINFO,\n"
+                 "CAA and other types rdnsprov does not parse unless written as RFC 3597's \\# LENGTH HEX), with the\n"
+                 "algorithms of RFC 8624 §3.1: RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519 and\n"
+                 "ED448 (a DNSKEY of RSASHA1 or another algorithm is reported); reads no key and writes nothing.\n"
                  "Exit: 0 the zone verifies, 1 unreadable input, 2 usage/config, 4 the zone does not verify (also:\n"
                  "a CNAME beside other data, names a DNAME occludes, a SOA, DNSKEY or NSEC3PARAM below the apex).\n\n"
               << options;

@@ -772,11 +772,18 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
       auto name = Name::from_text(fields[0], origin, state.dialect == Dialect::kOperator);
       if (!name) {
         fail("owner: " + name.error());
+        // The lines that repeat it belong to no owner read before: they are refused as such, not given to one.
+        previous_owner.reset();
+        previous_owner_text = {};
         continue;
       }
       owner = *name;
       i = 1;
     }
+    // The owner the next lines repeat, even when the rest of this line is refused (as in BIND): a line after it
+    // without an owner is reported, or read, with this one.
+    previous_owner_text = starts_with_space ? previous_owner_text : fields[0];
+    previous_owner = owner;
     std::optional<std::uint32_t> ttl;
     bool bad = false;
     for (int k = 0; k < 2 && i < fields.size(); ++k) {
@@ -836,8 +843,6 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
       continue;
     }
     if (stated) state.last_stated_ttl = ttl;
-    previous_owner_text = starts_with_space ? previous_owner_text : fields[0];
-    previous_owner = owner;
     result.records.push_back(Record{std::move(owner), *type, *ttl, std::move(*rdata)});
     result.lines.push_back(line);
   }

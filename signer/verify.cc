@@ -626,6 +626,7 @@ class ZoneVerifier {
     std::vector<std::uint8_t> valid_algorithms;
     std::vector<std::uint8_t> signed_algorithms;
     std::vector<std::uint16_t> revoked_signers;  // published keys with the REVOKE flag whose RRSIGs are here
+    std::vector<std::uint16_t> unknown_signers;  // keys of no DNSKEY whose RRSIGs are here (passed over)
     bool valid_by_sep = false;
     for (std::size_t s = rrset.sig_begin; s < rrset.sig_end; ++s) {
       const Record& sig_record = *records_[s];
@@ -682,6 +683,7 @@ class ZoneVerifier {
         // RFC 4035 §5.3.1: a validator passes over an RRSIG whose key it does not have.
         ++out.unchecked_signatures;
         out.unknown_signers.emplace(sig->key_tag, sig->algorithm);
+        unknown_signers.push_back(sig->key_tag);
         continue;
       }
       if (usable || !key_found) signed_algorithms.push_back(sig->algorithm);
@@ -738,9 +740,16 @@ class ZoneVerifier {
       for (std::uint8_t algorithm : algorithms_) {
         if (!contains(signed_algorithms, algorithm)) {
           out.problems.add(name, rrset.type,
-                           fmt::format("{} has no RRSIG of algorithm {}{}, which the DNSKEY RRset uses", where(),
+                           fmt::format("{} has no RRSIG of algorithm {}{}, which the DNSKEY RRset uses{}", where(),
                                        verify_detail::algorithm_name(algorithm),
-                                       revoked_signers.empty() ? "" : " by a key that is not revoked"));
+                                       revoked_signers.empty() ? "" : " by a key that is not revoked",
+                                       unknown_signers.empty()
+                                           ? std::string()
+                                           : fmt::format(" (its RRSIG{0} by key{0} {1} {2} by no key of the "
+                                                         "DNSKEY RRset)",
+                                                         unknown_signers.size() > 1 ? "s" : "",
+                                                         fmt::join(unknown_signers, ", "),
+                                                         unknown_signers.size() > 1 ? "are" : "is")));
         }
       }
     }
@@ -1047,6 +1056,15 @@ class ZoneVerifier {
         const std::optional<Nsec3Fields>& fields = c.fields;
         if (!fields || fields->next_hash.size() != std::tuple_size_v<Hash>) {
           problems_.add(name, RRType::kNsec3, fmt::format("NSEC3 at {} is malformed", name.to_text()));
+          continue;
+        }
+        // RFC 5155 §8.2: validators ignore an NSEC3 with any flag but Opt-Out set; what it would prove stays
+        // unproven for them.
+        if (fields->flags & ~kNsec3OptOutFlag) {
+          problems_.add(name, RRType::kNsec3,
+                        fmt::format("NSEC3 at {} has flags {}: validators ignore an NSEC3 with any flag but Opt-Out "
+                                    "(1) set (RFC 5155 §8.2)",
+                                    name.to_text(), fields->flags));
           continue;
         }
         check_denial_ttl(name, RRType::kNsec3, record.ttl);

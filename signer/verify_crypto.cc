@@ -79,24 +79,55 @@ dns::Result<PkeyPtr> rsa_key(std::string_view key) {
   return key_from_params("RSA", builder.get());
 }
 
-// RFC 6605 §4: the point as x | y, 32 octets each; OpenSSL wants the uncompressed SEC1 form 0x04 | x | y.
-dns::Result<PkeyPtr> ecdsa_p256_key(std::string_view key) {
-  if (key.size() != 64) return dns::error(fmt::format("ECDSA P-256 public key of {} octets (64 expected)", key.size()));
-  std::array<unsigned char, 65> point{};
-  point[0] = 0x04;
-  std::copy(bytes(key), bytes(key) + 64, point.begin() + 1);
+// The verifiable algorithms (RFC 8624 §3.1, "MUST" and "RECOMMENDED" for validation): how each key is read and
+// each signature checked. RSASHA1 (5, 7) is left out: SHA-1 signatures can be forged, and validators treat them as
+// insecure (RFC 9905).
+enum class Kind { kRsa, kEcdsa, kEddsa };
+struct AlgorithmSpec {
+  std::uint8_t number;
+  Kind kind;
+  const char* digest;      // RSA, ECDSA: the digest the signature is over (an OpenSSL name)
+  const char* group;       // ECDSA: the curve; EdDSA: the key type
+  std::size_t size;        // ECDSA: octets of a coordinate, of r and of s; EdDSA: octets of the public key
+  std::size_t signature;   // ECDSA, EdDSA: octets of a signature
+};
+constexpr AlgorithmSpec kAlgorithms[] = {
+    {dns::kAlgorithmRsaSha256, Kind::kRsa, "SHA256", nullptr, 0, 0},        // RFC 5702
+    {10, Kind::kRsa, "SHA512", nullptr, 0, 0},                               // RSASHA512, RFC 5702
+    {dns::kAlgorithmEcdsaP256Sha256, Kind::kEcdsa, "SHA256", "prime256v1", 32, 64},  // RFC 6605
+    {14, Kind::kEcdsa, "SHA384", "secp384r1", 48, 96},                       // ECDSAP384SHA384, RFC 6605
+    {dns::kAlgorithmEd25519, Kind::kEddsa, nullptr, "ED25519", 32, 64},      // RFC 8080
+    {16, Kind::kEddsa, nullptr, "ED448", 57, 114},                           // ED448, RFC 8080
+};
+
+const AlgorithmSpec* algorithm_spec(std::uint8_t algorithm) {
+  for (const AlgorithmSpec& spec : kAlgorithms) {
+    if (spec.number == algorithm) return &spec;
+  }
+  return nullptr;
+}
+
+// RFC 6605 §4: the point as x | y; OpenSSL wants the uncompressed SEC1 form 0x04 | x | y.
+dns::Result<PkeyPtr> ecdsa_key(const AlgorithmSpec& spec, std::string_view key) {
+  if (key.size() != 2 * spec.size) {
+    return dns::error(fmt::format("ECDSA {} public key of {} octets ({} expected)", spec.group, key.size(),
+                                  2 * spec.size));
+  }
+  std::string point = "\x04" + std::string(key);
   ParamBldPtr builder(OSSL_PARAM_BLD_new());
-  if (!builder || OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+  if (!builder || OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, spec.group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return dns::error(openssl_reason());
   }
   return key_from_params("EC", builder.get());
 }
 
-// RFC 8080 §3: the 32-octet public key as is.
-dns::Result<PkeyPtr> ed25519_key(std::string_view key) {
-  if (key.size() != 32) return dns::error(fmt::format("Ed25519 public key of {} octets (32 expected)", key.size()));
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, bytes(key), key.size()));
+// RFC 8080 §3: the public key as is.
+dns::Result<PkeyPtr> eddsa_key(const AlgorithmSpec& spec, std::string_view key) {
+  if (key.size() != spec.size) {
+    return dns::error(fmt::format("{} public key of {} octets ({} expected)", spec.group, key.size(), spec.size));
+  }
+  PkeyPtr pkey(EVP_PKEY_new_raw_public_key_ex(nullptr, spec.group, nullptr, bytes(key), key.size()));
   if (!pkey) return dns::error(openssl_reason());
   return pkey;
 }
@@ -116,12 +147,13 @@ std::size_t append_der_integer(unsigned char* out, const unsigned char* value, s
   return n + length;
 }
 
-std::size_t ecdsa_der_signature(std::string_view raw, std::array<unsigned char, 80>& der) {
+// r | s, each `size` octets, as DER: at most 2 + 2 × (2 + 1 + 48) = 104 octets (the short length form).
+std::size_t ecdsa_der_signature(std::string_view raw, std::size_t size, std::array<unsigned char, 112>& der) {
   std::size_t n = 2;
-  n += append_der_integer(der.data() + n, bytes(raw), 32);
-  n += append_der_integer(der.data() + n, bytes(raw) + 32, 32);
+  n += append_der_integer(der.data() + n, bytes(raw), size);
+  n += append_der_integer(der.data() + n, bytes(raw) + size, size);
   der[0] = 0x30;
-  der[1] = static_cast<unsigned char>(n - 2);  // at most 70: the short length form
+  der[1] = static_cast<unsigned char>(n - 2);
   return n;
 }
 
@@ -148,10 +180,7 @@ std::string algorithm_name(std::uint8_t algorithm) {
   }
 }
 
-bool algorithm_supported(std::uint8_t algorithm) {
-  return algorithm == dns::kAlgorithmRsaSha256 || algorithm == dns::kAlgorithmEcdsaP256Sha256 ||
-         algorithm == dns::kAlgorithmEd25519;
-}
+bool algorithm_supported(std::uint8_t algorithm) { return algorithm_spec(algorithm) != nullptr; }
 
 VerifyKey::VerifyKey() = default;
 VerifyKey::VerifyKey(VerifyKey&&) noexcept = default;
@@ -167,55 +196,59 @@ dns::Result<VerifyKey> VerifyKey::from_dnskey(std::string_view rdata) {
   if (static_cast<unsigned char>(rdata[2]) != 3) {
     return dns::error(fmt::format("protocol field is {}, not 3 (RFC 4034 §2.1.2)", static_cast<unsigned char>(rdata[2])));
   }
-  if (!algorithm_supported(key.algorithm_)) {
-    return dns::error(fmt::format("unsupported algorithm {}", algorithm_name(key.algorithm_)));
+  const AlgorithmSpec* spec = algorithm_spec(key.algorithm_);
+  if (!spec) {
+    bool sha1 = key.algorithm_ == 5 || key.algorithm_ == 7;
+    return dns::error(fmt::format("unsupported algorithm {}{}", algorithm_name(key.algorithm_),
+                                  sha1 ? " (SHA-1: validators treat its signatures as insecure, RFC 9905)" : ""));
   }
   std::string_view public_key = rdata.substr(4);
-  dns::Result<PkeyPtr> pkey = key.algorithm_ == dns::kAlgorithmRsaSha256          ? rsa_key(public_key)
-                              : key.algorithm_ == dns::kAlgorithmEcdsaP256Sha256 ? ecdsa_p256_key(public_key)
-                                                                                  : ed25519_key(public_key);
+  dns::Result<PkeyPtr> pkey = spec->kind == Kind::kRsa     ? rsa_key(public_key)
+                              : spec->kind == Kind::kEcdsa ? ecdsa_key(*spec, public_key)
+                                                           : eddsa_key(*spec, public_key);
   if (!pkey) return dns::error(fmt::format("{} public key cannot be loaded: {}", algorithm_name(key.algorithm_), pkey.error()));
   key.key_ = std::make_unique<OpensslObjects>();
   key.key_->pkey = std::move(*pkey);
   return key;
 }
 
-SignatureChecker::SignatureChecker(std::span<const VerifyKey> keys)
-    : keys_(keys), contexts_(keys.size()), digest_(std::make_unique<OpensslObjects>()) {
-  // An explicit fetch once: implicit fetches per signature cost time and contend on a lock in OpenSSL 3.0.
-  digest_->md.reset(EVP_MD_fetch(nullptr, "SHA256", nullptr));
-  digest_->md_ctx.reset(EVP_MD_CTX_new());
-  if (!digest_->md || !digest_->md_ctx) throw std::runtime_error("OpenSSL: cannot set up SHA-256: " + openssl_reason());
-}
+SignatureChecker::SignatureChecker(std::span<const VerifyKey> keys) : keys_(keys), contexts_(keys.size()) {}
 
 SignatureChecker::~SignatureChecker() = default;
 
 bool SignatureChecker::verify(std::size_t key_index, std::string_view signed_data, std::string_view signature) {
   assert(key_index < keys_.size());
   const VerifyKey& key = keys_[key_index];
+  const AlgorithmSpec& spec = *algorithm_spec(key.algorithm());  // from_dnskey made only keys it knows
   std::unique_ptr<OpensslObjects>& context = contexts_[key_index];
   if (!context) {
+    // One set of OpenSSL objects per key serves every signature: an explicit fetch of the digest once (implicit
+    // fetches per signature cost time and contend on a lock in OpenSSL 3.0), and for RSA and ECDSA one
+    // verification context over the digest computed here.
     context = std::make_unique<OpensslObjects>();
-    if (key.algorithm() == dns::kAlgorithmEd25519) {
-      context->md_ctx.reset(EVP_MD_CTX_new());
-      if (!context->md_ctx) throw std::runtime_error("OpenSSL: " + openssl_reason());
-    } else {
-      // ECDSA and RSA verify a SHA-256 digest we compute; one context per key serves every signature.
+    context->md_ctx.reset(EVP_MD_CTX_new());
+    bool ok = context->md_ctx != nullptr;
+    if (ok && spec.kind != Kind::kEddsa) {
+      context->md.reset(EVP_MD_fetch(nullptr, spec.digest, nullptr));
       context->pkey_ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.key_->pkey.get(), nullptr));
-      bool ok = context->pkey_ctx && EVP_PKEY_verify_init(context->pkey_ctx.get()) == 1;
-      if (ok && key.algorithm() == dns::kAlgorithmRsaSha256) {
+      ok = context->md && context->pkey_ctx && EVP_PKEY_verify_init(context->pkey_ctx.get()) == 1;
+      if (ok && spec.kind == Kind::kRsa) {
         ok = EVP_PKEY_CTX_set_rsa_padding(context->pkey_ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(context->pkey_ctx.get(), digest_->md.get()) == 1;
+             EVP_PKEY_CTX_set_signature_md(context->pkey_ctx.get(), context->md.get()) == 1;
       }
-      if (!ok) throw std::runtime_error("OpenSSL: cannot set up signature verification: " + openssl_reason());
+    }
+    if (!ok) {
+      throw std::runtime_error(fmt::format("OpenSSL: cannot set up {} verification: {}", algorithm_name(spec.number),
+                                           openssl_reason()));
     }
   }
 
-  if (key.algorithm() == dns::kAlgorithmEd25519) {
-    if (signature.size() != 64) return false;
+  if (spec.kind == Kind::kEddsa) {
+    if (signature.size() != spec.signature) return false;
     EVP_MD_CTX* ctx = context->md_ctx.get();
     if (EVP_DigestVerifyInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, key.key_->pkey.get(), nullptr) != 1) {
-      throw std::runtime_error("OpenSSL: cannot set up Ed25519 verification: " + openssl_reason());
+      throw std::runtime_error(fmt::format("OpenSSL: cannot set up {} verification: {}", algorithm_name(spec.number),
+                                           openssl_reason()));
     }
     bool valid = EVP_DigestVerify(ctx, bytes(signature), signature.size(), bytes(signed_data), signed_data.size()) == 1;
     if (!valid) ERR_clear_error();
@@ -224,17 +257,17 @@ bool SignatureChecker::verify(std::size_t key_index, std::string_view signed_dat
 
   unsigned char hash[EVP_MAX_MD_SIZE];
   unsigned int hash_length = 0;
-  EVP_MD_CTX* md_ctx = digest_->md_ctx.get();
-  if (EVP_DigestInit_ex(md_ctx, digest_->md.get(), nullptr) != 1 ||
+  EVP_MD_CTX* md_ctx = context->md_ctx.get();
+  if (EVP_DigestInit_ex(md_ctx, context->md.get(), nullptr) != 1 ||
       EVP_DigestUpdate(md_ctx, signed_data.data(), signed_data.size()) != 1 ||
       EVP_DigestFinal_ex(md_ctx, hash, &hash_length) != 1) {
-    throw std::runtime_error("OpenSSL: SHA-256 failed: " + openssl_reason());
+    throw std::runtime_error(fmt::format("OpenSSL: {} failed: {}", spec.digest, openssl_reason()));
   }
   int result = 0;
-  if (key.algorithm() == dns::kAlgorithmEcdsaP256Sha256) {
-    if (signature.size() != 64) return false;
-    std::array<unsigned char, 80> der{};
-    std::size_t der_length = ecdsa_der_signature(signature, der);
+  if (spec.kind == Kind::kEcdsa) {
+    if (signature.size() != spec.signature) return false;
+    std::array<unsigned char, 112> der{};
+    std::size_t der_length = ecdsa_der_signature(signature, spec.size, der);
     result = EVP_PKEY_verify(context->pkey_ctx.get(), der.data(), der_length, hash, hash_length);
   } else {
     result = EVP_PKEY_verify(context->pkey_ctx.get(), bytes(signature), signature.size(), hash, hash_length);

@@ -297,5 +297,29 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
   EXPECT_EQ(reasons.size(), std::size(expected));
 }
 
+// A line refused for its type or data still names the owner the lines after it repeat (as in BIND): their records
+// and errors are that owner's, not the one of the last line read. Lines repeating an owner that could not be read
+// are refused as such.
+TEST(MasterFileReader, LinesAfterARefusedLineRepeatItsOwner) {
+  const std::string text = "$TTL 60\n"
+                           "a TXT first\n"                    // 2
+                           "b HINFO \"PC\" \"Linux\"\n"      // 3
+                           "  CAA 0 issue \"ca.example\"\n"   // 4
+                           "  TXT second\n"                   // 5
+                           "bad..name TXT x\n"                // 6
+                           "  TXT third\n";                   // 7
+  MasterFile read = read_master_file(text, origin(), Dialect::kOperator);
+  ASSERT_EQ(read.records.size(), 2u);
+  EXPECT_EQ(read.records[0].owner, *Name::from_text("a.193.in-addr.arpa"));
+  EXPECT_EQ(read.records[1].owner, *Name::from_text("b.193.in-addr.arpa"));
+  std::map<std::uint64_t, std::string> reasons;
+  for (const MasterFileError& e : read.errors) reasons[e.line] = e.reason;
+  ASSERT_EQ(reasons.size(), 4u);
+  EXPECT_NE(reasons[3].find("b.193.in-addr.arpa. HINFO"), std::string::npos) << reasons[3];
+  EXPECT_NE(reasons[4].find("b.193.in-addr.arpa. CAA"), std::string::npos) << reasons[4];
+  EXPECT_NE(reasons[6].find("owner"), std::string::npos) << reasons[6];
+  EXPECT_NE(reasons[7].find("no previous owner"), std::string::npos) << reasons[7];
+}
+
 }  // namespace
 }  // namespace rdnsprov::dns

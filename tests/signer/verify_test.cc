@@ -97,7 +97,7 @@ std::vector<std::string> make_keys(const std::filesystem::path& dir, std::string
   std::vector<std::string> names;
   for (bool ksk : {true, false}) {
     std::vector<std::string> argv = {"dnssec-keygen", "-q", "-a", std::string(algorithm), "-K", dir.string()};
-    if (algorithm == "RSASHA256") argv.insert(argv.end(), {"-b", "2048"});
+    if (algorithm.starts_with("RSA")) argv.insert(argv.end(), {"-b", "2048"});
     if (ksk) argv.insert(argv.end(), {"-f", "KSK"});
     argv.push_back(std::string(apex));
     auto r = run_command(argv);
@@ -158,6 +158,16 @@ const SignedZones& signed_zones() {
     TempDir rsa;
     auto rsa_keys = make_keys(rsa.path(), kV6Apex, "RSASHA256");
     z.text["v6-rsa-ldns-nsec3"] = ldns_sign(rsa, kV6Apex, kV6Zone, "rsa", rsa_keys, {"-n", "-t", "0"});
+    // The algorithms rdnsprov verifies but does not sign with (RFC 8624 §3.1): ECDSAP384SHA384, ED448, RSASHA512.
+    TempDir p384;
+    make_keys(p384.path(), kV4Apex, "ECDSAP384SHA384");
+    z.text["v4-p384-nsec3"] = bind_sign(p384, kV4Apex, kV4Zone, "v4-p384-nsec3", {"-3", "-", "-H", "0"});
+    TempDir ed448;
+    make_keys(ed448.path(), kV6Apex, "ED448");
+    z.text["v6-ed448-nsec"] = bind_sign(ed448, kV6Apex, kV6Zone, "v6-ed448-nsec", {});
+    TempDir rsa512;
+    make_keys(rsa512.path(), kV4Apex, "RSASHA512");
+    z.text["v4-rsasha512-nsec"] = bind_sign(rsa512, kV4Apex, kV4Zone, "v4-rsasha512-nsec", {});
     return z;
   }();
   return zones;
@@ -247,7 +257,8 @@ TEST_P(SignedZoneVerifies, WithoutProblems) {
 
 INSTANTIATE_TEST_SUITE_P(ExternalSigners, SignedZoneVerifies,
                          ::testing::Values("v4-nsec", "v4-nsec3", "v4-nsec3-optout", "v6-nsec", "v6-nsec3",
-                                           "v6-nsec3-optout", "v4-ed25519-ldns-zonemd", "v6-rsa-ldns-nsec3"),
+                                           "v6-nsec3-optout", "v4-ed25519-ldns-zonemd", "v6-rsa-ldns-nsec3",
+                                           "v4-p384-nsec3", "v6-ed448-nsec", "v4-rsasha512-nsec"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
@@ -322,6 +333,29 @@ TEST(Verify, UnknownKeyTagIsReported) {
   sig.rdata[16] = static_cast<char>(sig.rdata[16] ^ 0x55);
   VerifyResult result = verify(zone);
   EXPECT_TRUE(has_problem(result, zone, "1.0.0.0", "DS", "the DNSKEY RRset has no such key"));
+  // Where signatures by keys it does not have are passed over (verify-zone), the RRset's want of a signature by the
+  // DNSKEY RRset's algorithm names the key that signed it instead.
+  VerifyOptions lenient;
+  lenient.allow_unknown_signers = true;
+  VerifyResult passed_over = verify(zone, lenient);
+  EXPECT_TRUE(has_problem(passed_over, zone, "1.0.0.0", "DS",
+                          fmt::format("has no RRSIG of algorithm ECDSAP256SHA256, which the DNSKEY RRset uses (its "
+                                      "RRSIG by key {} is by no key of the DNSKEY RRset)",
+                                      (static_cast<unsigned char>(sig.rdata[16]) << 8) |
+                                          static_cast<unsigned char>(sig.rdata[17]))));
+}
+
+// A DNSKEY of an algorithm the verifier does not check is named with why; RSASHA1's (5, 7) are refused for SHA-1.
+TEST(Verify, DnskeysOfUncheckedAlgorithmsAreNamed) {
+  dns::Zone zone = load("v4-nsec");
+  Record key = find(zone, "@", RRType::kDnskey);
+  key.rdata[3] = 5;
+  zone.add(key);
+  key.rdata[3] = 12;  // ECC-GOST
+  zone.add(key);
+  VerifyResult result = verify(zone);
+  EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", "unsupported algorithm RSASHA1 (SHA-1: validators treat"));
+  EXPECT_TRUE(has_problem(result, zone, "@", "DNSKEY", "unsupported algorithm algorithm 12"));
 }
 
 TEST(Verify, ExpiredSignaturesAreReported) {
@@ -481,6 +515,19 @@ TEST(Verify, Nsec3MatchingNoNameIsReported) {
   zone.add(extra);
   VerifyResult result = verify(zone);
   EXPECT_TRUE(has_problem(result, zone, extra.owner.to_text(), "NSEC3", "matches no name of the zone"));
+}
+
+// RFC 5155 §8.2: validators ignore an NSEC3 with a flag other than Opt-Out, so what it proves is unproven.
+TEST(Verify, Nsec3WithAnUnknownFlagIsReported) {
+  for (char flags : {'\x02', '\x03', '\x80'}) {
+    dns::Zone zone = load("v4-nsec3-optout");
+    Record& nsec3 = const_cast<Record&>(nsec3_for(zone, "2.1"));
+    nsec3.rdata[1] = flags;
+    VerifyResult result = verify(zone);
+    EXPECT_TRUE(has_problem(result, zone, nsec3.owner.to_text(), "NSEC3",
+                            fmt::format("has flags {}: validators ignore an NSEC3 with any flag but Opt-Out (1) set",
+                                        static_cast<int>(static_cast<unsigned char>(flags)))));
+  }
 }
 
 TEST(Verify, Nsec3WrongBitmapIsReported) {
