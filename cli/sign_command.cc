@@ -481,6 +481,24 @@ int keys_import(const GlobalOptions& global, const std::string& zone_text, const
       spdlog::error("{}: {}; nothing imported", file.string(), key.error());
       return kExitError;
     }
+    if (key->zone() != apex) {
+      spdlog::error("{}: a key of {}, not of {} (its DNSKEY record names that zone); nothing imported", file.string(),
+                    key->zone().to_text(), apex.to_text());
+      return kExitError;
+    }
+    // BIND's schedule for taking a key out (Inactive, Delete) would take it out without the waits of a rollover:
+    // a ZSK made then would sign before caches hold its DNSKEY. rdnsprov retires keys by rollovers only.
+    if (timing.inactive || timing.deletion) {
+      spdlog::error("{}: its timing says {} (BIND's schedule); rdnsprov takes keys out by rollovers only, with the "
+                    "waits resolvers' caches need (policy lifetimes, or rdnsprov keys rollover). Clear them "
+                    "(dnssec-settime -I none -D none) and import again; nothing imported",
+                    file.string(),
+                    timing.inactive && timing.deletion
+                        ? fmt::format("Inactive {} and Delete {}", utc_text(*timing.inactive), utc_text(*timing.deletion))
+                        : timing.inactive ? fmt::format("Inactive {}", utc_text(*timing.inactive))
+                                          : fmt::format("Delete {}", utc_text(*timing.deletion)));
+      return kExitError;
+    }
     // Keys of the policy's algorithm only: an imported key of another would be taken for an algorithm rollover's
     // old key without ever having been published. To move to another algorithm, import under the keys' algorithm,
     // publish, then change the policy's algorithm (a key set rollover).
@@ -510,15 +528,28 @@ int keys_import(const GlobalOptions& global, const std::string& zone_text, const
     spdlog::error("keys of zone {}: {}; nothing imported", apex.to_text(), existing.error());
     return kExitError;
   }
-  for (const signer::StoredKey& k : imported) {
+  // A key the zone already has keeps its files and its state (the rollover step it is at): imported again, BIND's
+  // timing lines would replace that state.
+  std::vector<signer::StoredKey> fresh;
+  for (signer::StoredKey& k : imported) {
+    bool present = false;
     for (const signer::StoredKey& e : *existing) {
-      if (e.key.key_tag() == k.key.key_tag() && e.key.dnskey_rdata() != k.key.dnskey_rdata()) {
+      if (e.key.key_tag() != k.key.key_tag()) continue;
+      if (e.key.dnskey_rdata() != k.key.dnskey_rdata()) {
         spdlog::error("{}: key tag {} is already used by another key of zone {}; nothing imported",
                       k.key_file.string(), k.key.key_tag(), apex.to_text());
         return kExitError;
       }
+      present = true;
+    }
+    if (present) {
+      std::cout << fmt::format("{}: zone {} already has key {}; kept as it is (state and rollover step unchanged)\n",
+                               k.key_file.string(), apex.to_text(), k.key.key_tag());
+    } else {
+      fresh.push_back(std::move(k));
     }
   }
+  imported = std::move(fresh);
   fs::create_directories(store.directory());
   ::chmod(store.directory().c_str(), 0700);
   state.journal().set_context(journal_run_id(global.now), global.now);

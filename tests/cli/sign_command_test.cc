@@ -640,6 +640,53 @@ TEST(SignCommand, SignsTheBundledExampleZoneFileAndKeysListShowsTheKeys) {
   EXPECT_NE(list.output.find("zone 8.b.d.0.1.0.0.2.ip6.arpa.  policy optout  1 keys"), std::string::npos)
       << list.output;
 
+  // Imported again, the keys the zone has keep their state files (their rollover steps) as they are.
+  auto state_files = [&] {
+    std::map<std::string, std::string> files;
+    for (const auto& f : fs::directory_iterator(dir / "state" / "keys" / kNsecZone)) {
+      if (f.path().extension() == ".state") files[f.path().filename().string()] = dns::read_file(f.path());
+    }
+    return files;
+  };
+  const std::map<std::string, std::string> states = state_files();
+  ASSERT_EQ(states.size(), 4u);
+  CommandResult reimport = run_rdnsprov({"--now", std::to_string(now + 3600), "-c", (dir / "rdnsprov.conf").string(),
+                                         "keys", "import", "--zone", kNsecZone, "--from", (dir / "own-keys").string()});
+  ASSERT_EQ(reimport.exit_code, 0) << reimport.all();
+  EXPECT_NE(reimport.output.find("already has key"), std::string::npos) << reimport.output;
+  EXPECT_EQ(state_files(), states);
+
+  // A key of another zone in files named for this one, and a key whose BIND timing schedules its end, are refused
+  // before anything is written.
+  fs::path foreign = dir / "foreign-keys";
+  fs::create_directories(foreign);
+  CommandResult foreign_key =
+      run_command({"dnssec-keygen", "-q", "-K", foreign.string(), "-a", "ECDSAP256SHA256", "0.194.in-addr.arpa"});
+  ASSERT_EQ(foreign_key.exit_code, 0) << foreign_key.all();
+  for (const auto& f : fs::directory_iterator(foreign)) {
+    std::string name = f.path().filename().string();
+    fs::rename(f.path(), foreign / ("K193.in-addr.arpa." + name.substr(std::string("K0.194.in-addr.arpa.").size())));
+  }
+  CommandResult not_ours = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                         "import", "--zone", kNsecZone, "--from", foreign.string()});
+  EXPECT_EQ(not_ours.exit_code, 1) << not_ours.all();
+  EXPECT_NE(not_ours.all().find("a key of 0.194.in-addr.arpa., not of 193.in-addr.arpa."), std::string::npos)
+      << not_ours.all();
+  fs::path scheduled = dir / "scheduled-keys";
+  fs::create_directories(scheduled);
+  CommandResult scheduled_key = run_command({"dnssec-keygen", "-q", "-K", scheduled.string(), "-a", "ECDSAP256SHA256",
+                                             "-I", std::to_string(now + 86400), kNsecZone});
+  ASSERT_EQ(scheduled_key.exit_code, 0) << scheduled_key.all();
+  CommandResult retiring = run_rdnsprov({"--now", std::to_string(now), "-c", (dir / "rdnsprov.conf").string(), "keys",
+                                         "import", "--zone", kNsecZone, "--from", scheduled.string()});
+  EXPECT_EQ(retiring.exit_code, 1) << retiring.all();
+  EXPECT_NE(retiring.all().find("its timing says Inactive"), std::string::npos) << retiring.all();
+  EXPECT_NE(retiring.all().find("nothing imported"), std::string::npos) << retiring.all();
+  EXPECT_EQ(state_files(), states);
+  std::size_t key_files = 0;
+  for (const auto& f : fs::directory_iterator(dir / "state" / "keys" / kNsecZone)) key_files += f.path().extension() == ".key";
+  EXPECT_EQ(key_files, 4u);
+
   // A key of another algorithm than the policy's (ECDSAP256SHA256 for policy nsec) is refused with the policy
   // named, and nothing of the directory is imported, not even the key beside it that would fit.
   fs::path mixed = dir / "mixed-keys";
