@@ -59,6 +59,17 @@ std::vector<safeguards::DropOverride> parse_overrides(const std::vector<std::str
   return out;
 }
 
+// --allow-key-break ZONE: the signed zones published even when key continuity breaks (signer/continuity.h).
+void parse_key_breaks(const std::vector<std::string>& zones, const std::string& reason, SigningOptions& options) {
+  if (!zones.empty() && no_reason(reason)) throw po::error("--allow-key-break needs --reason TEXT (it is journaled)");
+  for (const std::string& z : zones) {
+    auto name = dns::Name::from_text(z);
+    if (!name) throw po::error(fmt::format("--allow-key-break {}: {}", z, name.error()));
+    options.allow_key_break.insert(*name);
+  }
+  options.allow_key_break_reason = zones.empty() ? std::string() : reason;
+}
+
 // --allow-list-drop TARGET: the server targets whose zone list may shrink this once, with the reason.
 std::map<std::string, std::string> parse_list_overrides(const Config& config, const std::vector<std::string>& names,
                                                         const std::string& reason) {
@@ -148,7 +159,9 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
   hold_zones_going_unsigned(keyring, signing.keys_root, state, p.plan);
   if (!keyring.empty()) {
     dns::ThreadPool pool;
-    sign_planned_zones(keyring, state, p.plan, now, signing.options, pool);
+    SigningOptions options = signing.options;
+    options.served = signing.key_history ? signing.key_history : &state;
+    sign_planned_zones(keyring, state, p.plan, now, options, pool);
   }
   return p;
 }
@@ -421,6 +434,7 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   auto started = std::chrono::steady_clock::now();
   po::options_description options("rdnsprov run");
   std::vector<std::string> allow_drop;
+  std::vector<std::string> allow_key_break;
   std::vector<std::string> allow_list_drop;
   std::string reason;
   std::string plan_file;
@@ -434,12 +448,15 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                                      "(written by diff --save-plan)")(
       "plan-sha256", po::value(&plan_sha256), "with --plan: the SHA-256 the plan must have (the one reviewed)")(
       "allow-list-drop", po::value(&allow_list_drop)->composing(),
-      "write the zone list of server target NAME even if its zone-list gate holds a shrink (repeatable)");
+      "write the zone list of server target NAME even if its zone-list gate holds a shrink (repeatable)")(
+      "allow-key-break", po::value(&allow_key_break)->composing(),
+      "publish signed ZONE even if key continuity with its published version breaks (keys changed outside a "
+      "rollover): resolvers holding the old keys fail it until their caches let go (repeatable)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] run [--allow-drop ZONE --reason TEXT] [--allow-list-drop TARGET]\n"
-                 "       [--accept-clock --reason TEXT] [--plan FILE [--plan-sha256 H]]\n"
+                 "       [--accept-clock --reason TEXT] [--allow-key-break ZONE --reason TEXT] [--plan FILE [--plan-sha256 H]]\n"
                  "The hourly run: takes the lock, honours the freeze, reads every source, builds every zone, gates each\n"
                  "against its published copy, writes a verified snapshot of what it replaces, publishes the zones that\n"
                  "pass, and journals every decision in STATE/journal.jsonl. A held zone keeps its published version.\n"
@@ -454,6 +471,9 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
                  "A signed zone whose last publication is later than the clock is held (dnssec gate); once you have\n"
                  "checked that the clock is right now (it was ahead then), --accept-clock signs it with its keys as\n"
                  "last published and signatures valid from now; no key step is taken until the clock passes that time.\n"
+                 "A signed zone whose keys changed outside a rollover (a key lost, imported, or restored from an older\n"
+                 "backup) is held when resolvers caching its published version could not validate the new one; put\n"
+                 "the keys back, or, if they are gone for good, --allow-key-break ZONE publishes it all the same.\n"
                  "Server targets (bind, knot, nsd, pdns-bind) then get their zone list, gated like a zone, and a reload;\n"
                  "a reload that fails is retried by the next run (docs/PUBLISHING.md).\n"
                  "With --plan FILE (from diff --save-plan) it publishes only if the plan it computes is identical to\n"
@@ -479,6 +499,12 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (accept_clock && !plan_file.empty()) {
     throw po::error("--accept-clock cannot apply a reviewed plan (the plan was computed without it): run without --plan");
   }
+  if (!allow_key_break.empty() && !plan_file.empty()) {
+    throw po::error("--allow-key-break cannot apply a reviewed plan (the plan was computed without it): run without "
+                    "--plan");
+  }
+  SigningOptions key_breaks;
+  parse_key_breaks(allow_key_break, reason, key_breaks);
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   auto list_overrides = parse_list_overrides(config, allow_list_drop, reason);
@@ -519,6 +545,8 @@ int run_run(const GlobalOptions& global, const std::vector<std::string>& args) {
     LiveSerials live = ask_live_serials(config, &state.journal());
     SigningSetup signing{state.keys_dir(), KeyAccess::kCreate, {}, true};
     if (accept_clock) signing.options.accept_clock_reason = reason;
+    signing.options.allow_key_break = key_breaks.allow_key_break;
+    signing.options.allow_key_break_reason = key_breaks.allow_key_break_reason;
     p = prepare(config, state, global.now, overrides, signing, {}, live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());
@@ -638,6 +666,7 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   std::string format = "text";
   std::size_t max_lines = 200;
   std::vector<std::string> allow_drop;
+  std::vector<std::string> allow_key_break;
   std::string reason;
   std::string save_plan;
   options.add_options()("help,h", "this help")("format", po::value(&format), "text (default) or json")(
@@ -646,12 +675,14 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
       "reason", po::value(&reason), "as for run")(
       "accept-clock", "as for run: show the plan with signed zones whose last publication is later than the clock "
                       "signed, not held (not with --save-plan)")(
-      "save-plan", po::value(&save_plan), "also write the plan to FILE for run --plan FILE; prints its SHA-256");
+      "save-plan", po::value(&save_plan), "also write the plan to FILE for run --plan FILE; prints its SHA-256")(
+      "allow-key-break", po::value(&allow_key_break)->composing(),
+      "as for run: show the plan with this override (not with --save-plan)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] diff [--format text|json] [--max-lines N] [--save-plan FILE]\n"
-                 "       [--allow-drop ZONE --reason TEXT] [--accept-clock --reason TEXT]\n"
+                 "       [--allow-drop ZONE --reason TEXT] [--accept-clock --reason TEXT] [--allow-key-break ZONE --reason TEXT]\n"
                  "Dry run: reads the sources, builds every zone and gates it against the published state; prints per\n"
                  "zone the delegations added (+), removed (-) and changed (~) with their origins, the RFC 2317 CNAMEs\n"
                  "added and removed, the new serial and every gate's verdict. Writes nothing at all.\n"
@@ -673,6 +704,9 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (accept_clock && !save_plan.empty()) {
     throw po::error("--accept-clock cannot go into a plan (run --plan does not take it): leave out --save-plan");
   }
+  if (!allow_key_break.empty() && !save_plan.empty()) {
+    throw po::error("--allow-key-break cannot go into a plan (run --plan does not take it): leave out --save-plan");
+  }
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   safeguards::StateDir state = safeguards::StateDir::open_read_only(config.state);
@@ -682,6 +716,7 @@ int run_diff(const GlobalOptions& global, const std::vector<std::string>& args) 
   LiveSerials live = ask_live_serials(config, nullptr);
   SigningSetup signing{state.keys_dir(), KeyAccess::kReadOnly, {}};
   if (accept_clock) signing.options.accept_clock_reason = reason;
+  parse_key_breaks(allow_key_break, reason, signing.options);
   Prepared p = prepare(config, state, global.now, overrides, signing, {}, live);
   std::string plan_sha256;
   if (!save_plan.empty()) {
@@ -723,17 +758,19 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   po::options_description options("rdnsprov rebuild");
   std::string snapshot_id;
   std::vector<std::string> allow_drop;
+  std::vector<std::string> allow_key_break;
   std::string reason;
   options.add_options()("help,h", "this help")("from-snapshot", po::value(&snapshot_id)->required(),
                                                 "the snapshot to start from (rdnsprov snapshots list)")(
       "publish", "publish the result if every gate passes (default: show the diff only)")(
       "allow-drop", po::value(&allow_drop)->composing(), "as for run")("reason", po::value(&reason), "as for run")(
-      "accept-clock", "as for run (with --reason)");
+      "accept-clock", "as for run (with --reason)")(
+      "allow-key-break", po::value(&allow_key_break)->composing(), "as for run (with --reason)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   if (vm.count("help")) {
     std::cout << "Usage: rdnsprov [--config FILE] rebuild --from-snapshot ID [--publish] [--allow-drop ZONE --reason TEXT]\n"
-                 "       [--accept-clock --reason TEXT]\n"
+                 "       [--accept-clock --reason TEXT] [--allow-key-break ZONE --reason TEXT]\n"
                  "Cold start: verifies the snapshot, restores its published zones, serials and imported zonelets into\n"
                  "STATE/staging/, rebuilds every zone from the sources, and shows the diff against the snapshot.\n"
                  "Publishes nothing unless --publish is given and every gate passes; serials continue forward of the\n"
@@ -746,6 +783,8 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
   po::notify(vm);
   bool accept_clock = vm.count("accept-clock") > 0;
   if (accept_clock && no_reason(reason)) throw po::error("--accept-clock needs --reason TEXT (it is journaled)");
+  SigningOptions key_breaks;
+  parse_key_breaks(allow_key_break, reason, key_breaks);
   Config config = load(global);
   auto overrides = parse_overrides(allow_drop, reason);
   bool publish = vm.count("publish") > 0;
@@ -802,6 +841,8 @@ int run_rebuild(const GlobalOptions& global, const std::vector<std::string>& arg
     SigningSetup signing{state.keys_dir(), KeyAccess::kCreate, SigningOptions{.sign_unchanged = true}};
     signing.key_history = &state;
     if (accept_clock) signing.options.accept_clock_reason = reason;
+    signing.options.allow_key_break = key_breaks.allow_key_break;
+    signing.options.allow_key_break_reason = key_breaks.allow_key_break_reason;
     p = prepare(config, staged, global.now, overrides, signing, current, live);
   } catch (const std::exception& e) {
     spdlog::error("{}; nothing was published", e.what());

@@ -12,6 +12,7 @@
 #include "dns/rdata.h"
 #include "safeguards/json_fields.h"
 #include "safeguards/zone_facts.h"
+#include "signer/continuity.h"
 #include "signer/signer.h"
 #include "signer/verify.h"
 
@@ -696,6 +697,17 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     std::optional<dns::Zone> previous = published_zone(published, z.apex);
     std::set<std::string> trusted = published_trust(z.apex, published, previous);
     published.reset();
+    // What resolvers may cache of the version served now (before the signer takes the previous zone over).
+    std::optional<signer::KeyContinuity> cached;
+    if (options.served && options.served != &published_state) {
+      if (std::optional<dns::Zone> served = published_zone(*options.served, z.apex)) {
+        if (!served->is_canonical()) served->canonicalise();
+        cached = signer::key_continuity(*served);
+      }
+    } else if (previous) {
+      if (!previous->is_canonical()) previous->canonicalise();
+      cached = signer::key_continuity(*previous);
+    }
     if (keys->second.would_generate) {
       // The keys there now that would sign the DNSKEY RRset (new ones would not be trusted).
       std::set<std::string> existing;
@@ -768,10 +780,42 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       if (was_unchanged) z.action = Action::kHold;
       continue;
     }
+    // Key continuity with the version served now: a key state changed outside a rollover (a key lost, imported,
+    // or restored from an older backup) would fail resolvers holding that version's keys or signatures.
+    if (cached) {
+      std::vector<std::string> breaks = signer::continuity_breaks(*cached, signer::key_continuity(result.zone));
+      if (!breaks.empty()) {
+        figures["key_continuity"] = breaks;
+        std::string first = breaks.size() > 1 ? fmt::format("{} (and {} more)", breaks[0], breaks.size() - 1)
+                                              : breaks[0];
+        if (!options.allow_key_break.count(z.apex)) {
+          bool was_unchanged = z.action == Action::kUnchanged;
+          safeguards::hold(
+              z, GateResult{"dnssec", Verdict::kHold,
+                            fmt::format("key continuity: {}. The keys changed outside a rollover (a key lost, "
+                                        "imported, or restored from an older backup): put back the files of the keys "
+                                        "the published version uses from the key backup (ops/RUNBOOK.md); if they are "
+                                        "gone for good, run --allow-key-break {} --reason TEXT publishes it, and "
+                                        "resolvers holding the old keys or signatures fail the zone until their "
+                                        "caches let go of them",
+                                        first, z.apex.to_text()),
+                            figures});
+          if (was_unchanged) z.action = Action::kHold;
+          continue;
+        }
+        figures["allow_key_break"] = options.allow_key_break_reason;
+        spdlog::warn("zone {}: key continuity breaks, published all the same (--allow-key-break: {}): {}",
+                     z.apex.to_text(), options.allow_key_break_reason, first);
+      }
+    }
     safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
-                                   fmt::format("{} signatures verified ({} created, {} reused), {} chain complete",
+                                   fmt::format("{} signatures verified ({} created, {} reused), {} chain complete{}",
                                                check.signatures_checked, result.stats.signatures_created,
-                                               result.stats.signatures_reused, check.denial),
+                                               result.stats.signatures_reused, check.denial,
+                                               figures.contains("allow_key_break")
+                                                   ? "; key continuity broken, accepted (--allow-key-break: " +
+                                                         options.allow_key_break_reason + ")"
+                                                   : std::string()),
                                    figures});
     z.candidate = std::move(result.zone);
   }

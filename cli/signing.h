@@ -144,6 +144,13 @@ struct SigningOptions {
   // run --accept-clock: the operator's reason. Set, a zone whose last publication is later than the clock is signed
   // (keys as at keys_time, signatures from the clock) instead of held; the dnssec gate records the reason.
   std::string accept_clock_reason;
+  // run --allow-key-break ZONE --reason TEXT: these zones are published even when key continuity with the version
+  // servers serve now breaks (signer/continuity.h); the dnssec gate records the reason.
+  std::set<dns::Name> allow_key_break;
+  std::string allow_key_break_reason;
+  // The state whose published versions the servers serve now, for key continuity (rebuild: the current state,
+  // not the snapshot it plans against). Unset: the state signed against.
+  const safeguards::StateDir* served = nullptr;
 };
 
 // Signs every planned publication of a signed zone (previous signatures reused from `published_state`'s copy),

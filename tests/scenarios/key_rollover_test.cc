@@ -896,6 +896,87 @@ TEST(KeyRolloverClock, AnAcceptedClockHoldsUntilItsVersionReachesEveryTarget) {
   ASSERT_EQ(run(25, t + 3 * kHour).exit_code, 0);
 }
 
+// The files of the ZSK that signs the published version are lost: the run would make a new ZSK and sign with it at
+// once, which resolvers holding the published DNSKEY RRset cannot validate, while the lost key's signatures they
+// hold would lose their DNSKEY. The dnssec gate holds the zone for key continuity, naming both; once the files are
+// back from the backup, it is published. A key gone for good is published with --allow-key-break and the reason.
+TEST(KeyContinuityScenario, AZskLostOutsideARolloverHoldsTheZoneUntilItIsBackOrTheBreakIsAccepted) {
+  Scenario s({kZone});
+  s.zone_settings[kZone] = "dnssec-policy = roll\nsoa-expire = 7d";
+  s.extra_sections = "[policy.roll]\nsignature-validity = 30d\nrefresh = 12d\n";
+  s.write_config();
+  auto run = [&](int delegations, std::time_t at, std::vector<std::string> args = {"run"}) {
+    s.write_dump(slash24_delegations(193, delegations));
+    return s.rdnsprov(args, at);
+  };
+  ASSERT_EQ(run(20, kT0).exit_code, 0);
+  const Version published = read_version(read_text(s.target_file(kZone)), kT0);
+  ASSERT_EQ(published.data_signers.size(), 1u);
+  const std::uint16_t zsk = *published.data_signers.begin();
+  const fs::path keys = s.state / "keys" / kZone;
+  const fs::path aside = s.dir / "key-backup";
+  fs::create_directories(aside);
+  auto move_zsk = [&](const fs::path& from, const fs::path& to) {
+    std::size_t moved = 0;
+    for (const auto& f : fs::directory_iterator(from)) {
+      std::string name = f.path().filename().string();
+      if (name.find(fmt::format("+{:05}.", zsk)) != std::string::npos || name == fmt::format("{}.state", zsk)) {
+        fs::rename(f.path(), to / name);
+        ++moved;
+      }
+    }
+    return moved;
+  };
+  ASSERT_EQ(move_zsk(keys, aside), 3u);  // .key, .private, .state
+
+  const std::string served = read_text(s.target_file(kZone));
+  CommandResult lost = run(21, kT0 + kHour);
+  EXPECT_EQ(lost.exit_code, 4) << lost.all();
+  EXPECT_NE(lost.all().find("key continuity: "), std::string::npos) << lost.all();
+  EXPECT_NE(lost.all().find(fmt::format("which the published DNSKEY RRset")), std::string::npos) << lost.all();
+  EXPECT_NE(lost.all().find("--allow-key-break 193.in-addr.arpa."), std::string::npos) << lost.all();
+  EXPECT_EQ(read_text(s.target_file(kZone)), served);
+  CommandResult preview = s.rdnsprov({"diff"}, kT0 + kHour);
+  EXPECT_EQ(preview.exit_code, 4) << preview.all();
+  EXPECT_NE(preview.output.find("key continuity: "), std::string::npos) << preview.all();
+
+  // Back from the backup: published (the ZSK made meanwhile signs beside it), the lost key's DNSKEY kept.
+  ASSERT_EQ(move_zsk(aside, keys), 3u);
+  CommandResult restored = run(21, kT0 + 2 * kHour);
+  ASSERT_EQ(restored.exit_code, 0) << restored.all();
+  Version back = read_version(read_text(s.target_file(kZone)), kT0 + 2 * kHour);
+  EXPECT_EQ(back.data_signers.count(zsk), 1u);
+  EXPECT_EQ(back.dnskeys.count(zsk), 1u);
+
+  // Gone for good: published with the break accepted, journaled with the reason.
+  ASSERT_EQ(move_zsk(keys, aside), 3u);
+  for (const auto& f : fs::directory_iterator(keys)) {  // and the ZSK made meanwhile with it
+    std::string name = f.path().filename().string();
+    if (name.ends_with(".key") && read_text(f.path()).find(" 256 3 ") != std::string::npos) {
+      std::string stem = name.substr(0, name.size() - 4);
+      std::string tag = stem.substr(stem.rfind('+') + 1);
+      fs::remove(keys / (stem + ".key"));
+      fs::remove(keys / (stem + ".private"));
+      fs::remove(keys / (std::to_string(std::stoi(tag)) + ".state"));
+      break;
+    }
+  }
+  EXPECT_EQ(run(22, kT0 + 3 * kHour).exit_code, 4);
+  EXPECT_EQ(s.rdnsprov({"run", "--allow-key-break", kZone}, kT0 + 3 * kHour).exit_code, 2) << "--reason is required";
+  std::size_t mark = s.journal_size();
+  CommandResult accepted = run(22, kT0 + 3 * kHour, {"run", "--allow-key-break", kZone, "--reason", "ZSK lost, no backup"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.all();
+  std::vector<json> zone = zone_events(s.journal_since(mark), "zone", kZone);
+  ASSERT_EQ(zone.size(), 1u);
+  std::optional<json> gate = gate_of(zone[0], "dnssec");
+  ASSERT_TRUE(gate);
+  EXPECT_EQ(gate->at("figures").value("allow_key_break", ""), "ZSK lost, no backup") << gate->dump();
+  EXPECT_FALSE(gate->at("figures").value("key_continuity", json::array()).empty()) << gate->dump();
+  EXPECT_EQ(read_version(read_text(s.target_file(kZone)), kT0 + 3 * kHour).data_signers.count(zsk), 0u);
+  // The next run compares with what it published: nothing to accept any more.
+  EXPECT_EQ(run(23, kT0 + 4 * kHour).exit_code, 0);
+}
+
 // The policy's algorithm changes while the published copy is damaged (I-1: the run rebuilds and republishes the
 // zone): the algorithm rollover still starts in the conservative order, by what the keys' states say the damaged
 // copy carried. The new ZSK signs every RRset; the DNSKEY RRset keeps the old algorithm alone.
