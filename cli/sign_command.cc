@@ -307,6 +307,19 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
                                "keys are shown as at then, and no rollover step is taken until the clock passes it",
                                utc_text(global.now), utc_text(at));
     }
+    // A later version that reached only some targets: steps that wait for a publication wait for one that
+    // reaches every target, so the dates shown come later than they say.
+    std::string targets_note;
+    try {
+      if (auto meta = state.published_meta(z->spec.apex); meta && meta->partly_published_serial) {
+        targets_note = fmt::format("serial {} reached only some targets (see the run's target errors): steps that wait "
+                                   "for a publication wait until a version reaches every target, so they come later "
+                                   "than shown",
+                                   *meta->partly_published_serial);
+      }
+    } catch (const safeguards::StateError&) {
+      // unreadable metadata: the run says so and republishes the zone
+    }
     std::vector<signer::RolloverStatus> rollovers =
         signer::rollover_status(z->spec.apex, *keys, policy->signing,
                                 cached_rollover_timing(rollover_timing(*z, policy->signing), state, z->spec.apex,
@@ -315,6 +328,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
     if (json) {
       nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, at);
       if (!clock_note.empty()) zone["clock"] = clock_note;
+      if (!targets_note.empty()) zone["targets"] = targets_note;
       nlohmann::json list = nlohmann::json::array();
       for (const signer::RolloverStatus& r : rollovers) {
         list.push_back({{"role", signer::key_role_to_text(r.role)},
@@ -329,6 +343,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
     }
     print_keys(z->spec.apex, z->dnssec_policy, *keys, at);
     if (!clock_note.empty()) std::cout << "  NOTE: " << clock_note << "\n";
+    if (!targets_note.empty()) std::cout << "  NOTE: " << targets_note << "\n";
     for (const signer::RolloverStatus& s : rollovers) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
       for (const std::string& line : s.lines) std::cout << "    " << line << "\n";

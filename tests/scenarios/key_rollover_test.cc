@@ -605,6 +605,11 @@ TEST(KeyRolloverTtls, TtlsOfAVersionOnlySomeTargetsTookAreWaitedFor) {
   json entry = remembered();
   EXPECT_EQ(entry.value("dnskey", 0), 86400);
   EXPECT_EQ(entry.value("still_served", false), true);
+  // keys status says that steps wait for a version that reaches every target.
+  CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, kT0 + 2 * kHour);
+  EXPECT_NE(status.output.find("reached only some targets (see the run's target errors): steps that wait"),
+            std::string::npos)
+      << status.all();
 
   configure("1h");
   fs::remove(second);
@@ -616,6 +621,8 @@ TEST(KeyRolloverTtls, TtlsOfAVersionOnlySomeTargetsTookAreWaitedFor) {
   EXPECT_EQ(entry.value("dnskey", 0), 86400);
   EXPECT_EQ(entry.value("replaced_at", 0), complete);
   EXPECT_FALSE(entry.contains("still_served"));
+  status = s.rdnsprov({"keys", "status", "--zone", kZone}, complete);
+  EXPECT_EQ(status.output.find("reached only some targets"), std::string::npos) << status.all();
 
   Version v = read_version(read_text(s.target_file(kZone)), complete);
   ASSERT_EQ(v.data_signers.size(), 1u);
