@@ -697,7 +697,13 @@ class ZoneVerifier {
         continue;
       }
       bool in_window = true;
-      if (time_before(options_.now, sig->inception)) {
+      if (time_before(sig->expiration, sig->inception)) {
+        in_window = false;
+        out.problems.add(name, rrset.type,
+                         fmt::format("signature over {} by key {} expires ({}) before its inception ({}): it is never "
+                                     "valid",
+                                     where(), sig->key_tag, utc_text(sig->expiration), utc_text(sig->inception)));
+      } else if (time_before(options_.now, sig->inception)) {
         in_window = false;
         out.problems.add(name, rrset.type,
                          fmt::format("signature over {} by key {} is not valid before {} (inception in the future)",

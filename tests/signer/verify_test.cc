@@ -392,6 +392,29 @@ TEST(Verify, SignatureNotYetValidIsReported) {
   EXPECT_TRUE(has_problem(result, zone, "@", "SOA", "not valid before"));
 }
 
+// An RRSIG whose expiration comes before its inception is never valid, and is named so (a correct signature over
+// such a window, made here with the zone's own ZSK).
+TEST(Verify, SignatureExpiringBeforeItsInceptionIsNamed) {
+  const Name apex = n(kV4Apex);
+  dns::MasterFile text = dns::read_master_file("$TTL 3600\n@ SOA ns1.example. h.example. 1 2 3 4 5\n"
+                                               "@ NS ns1.example.\n", apex);
+  ASSERT_TRUE(text.errors.empty());
+  dns::Zone plain(apex);
+  for (Record& r : text.records) plain.add(std::move(r));
+  SigningPolicy policy;
+  std::vector<SigningKey> keys = {{DnssecKey::generate(apex, 13, KeyRole::kKsk), KeyRole::kKsk, true},
+                                  {DnssecKey::generate(apex, 13, KeyRole::kZsk), KeyRole::kZsk, true}};
+  dns::ThreadPool pool(2);
+  const std::uint32_t now = wall_clock();
+  dns::Zone zone = sign_zone(plain, keys, policy, now, nullptr, pool).zone;
+  ASSERT_TRUE(verify(zone).ok);
+  Record& sig = find(zone, "@", RRType::kRrsig, RRType::kSoa);
+  std::vector<Record> soa = {find(zone, "@", RRType::kSoa)};
+  sig = sign_rrset(soa, keys[1].key, now + 20 * 86400, now + 10 * 86400);
+  VerifyResult result = verify(zone);
+  EXPECT_TRUE(has_problem(result, zone, "@", "SOA", "before its inception"));
+}
+
 TEST(Verify, RrsigTtlMismatchIsReported) {
   dns::Zone zone = load("v4-nsec");
   find(zone, "3.1", RRType::kRrsig, RRType::kDs).ttl = 60;
