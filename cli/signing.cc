@@ -640,6 +640,18 @@ void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem
   }
 }
 
+namespace {
+
+// Holds `z` with the dnssec gate's `result`; a zone that was unchanged is marked held too, so that the run reports
+// it (its published version stays).
+void hold_signed_zone(safeguards::ZonePlan& z, GateResult result) {
+  bool was_unchanged = z.action == Action::kUnchanged;
+  safeguards::hold(z, std::move(result));
+  if (was_unchanged) z.action = Action::kHold;
+}
+
+}  // namespace
+
 void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& published_state,
                         safeguards::Plan& plan, std::time_t now, const SigningOptions& options,
                         dns::ThreadPool& pool) {
@@ -650,10 +662,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     const PolicyConfig& policy = *keys->second.policy;
     if (!keys->second.error.empty()) {
       // Nothing is signed with keys that may have been exposed or damaged: this zone keeps its published version.
-      bool was_unchanged = z.action == Action::kUnchanged;
-      safeguards::hold(z, GateResult{"dnssec", Verdict::kError, "cannot sign: " + keys->second.error,
+      hold_signed_zone(z, GateResult{"dnssec", Verdict::kError, "cannot sign: " + keys->second.error,
                                      {{"policy", policy.name}}});
-      if (was_unchanged) z.action = Action::kHold;
       continue;
     }
     std::optional<safeguards::PublishedZone> published = published_state.published(z.apex);
@@ -681,8 +691,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                       {"published_at", at},
                                       {"keys_at", keys_at}}});
     } else if (at) {
-      bool was_unchanged = z.action == Action::kUnchanged;
-      safeguards::hold(
+      hold_signed_zone(
           z, GateResult{"dnssec", Verdict::kHold,
                         fmt::format("the clock ({}) is {} s behind this zone's last publication ({}): signing now could "
                                     "undo key rollover steps that resolvers' caches already hold. Check the system "
@@ -691,7 +700,6 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                     "TEXT)",
                                     utc_text(now), at - now, utc_text(at), utc_text(at)),
                         {{"policy", policy.name}, {"published_at", at}}});
-      if (was_unchanged) z.action = Action::kHold;
       continue;
     }
     std::optional<dns::Zone> previous = published_zone(published, z.apex);
@@ -716,10 +724,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
       }
       if (!trusted.empty() && carried_trust(z.apex, trusted, existing, keys->second.keys).empty()) {
         std::string broken = trust_break(z.apex, trusted, existing);
-        bool was_unchanged = z.action == Action::kUnchanged;
-        safeguards::hold(z, GateResult{"dnssec", Verdict::kHold, "keys would be generated: " + broken,
+        hold_signed_zone(z, GateResult{"dnssec", Verdict::kHold, "keys would be generated: " + broken,
                                        {{"policy", policy.name}, {"signed", false}}});
-        if (was_unchanged) z.action = Action::kHold;
         continue;
       }
       safeguards::hold(z, GateResult{"dnssec", Verdict::kPass,
@@ -741,10 +747,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                     static_cast<std::uint32_t>(now), std::move(previous), verify, pool);
     } catch (const std::invalid_argument& e) {
       // No usable key for a role, a zone the signer cannot take: this zone keeps its published version.
-      bool was_unchanged = z.action == Action::kUnchanged;
-      safeguards::hold(z, GateResult{"dnssec", Verdict::kError, fmt::format("cannot sign: {}", e.what()),
+      hold_signed_zone(z, GateResult{"dnssec", Verdict::kError, fmt::format("cannot sign: {}", e.what()),
                                      {{"policy", policy.name}}});
-      if (was_unchanged) z.action = Action::kHold;
       continue;
     }
     signer::SignResult& result = signed_zone->result;
@@ -764,10 +768,8 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     if (!result.stats.rebuilt_because.empty()) figures["rebuilt_because"] = result.stats.rebuilt_because;
     if (!signed_zone->previous_refused.empty()) figures["previous_refused"] = signed_zone->previous_refused;
     if (!check.ok) {
-      bool was_unchanged = z.action == Action::kUnchanged;
-      safeguards::hold(z, GateResult{"dnssec", Verdict::kHold,
+      hold_signed_zone(z, GateResult{"dnssec", Verdict::kHold,
                                      "the signed zone does not verify: " + problems_text(check, 5), figures});
-      if (was_unchanged) z.action = Action::kHold;
       continue;
     }
     // The chain of trust from the parent: a zone that verifies in itself but under keys no DS points to is bogus.
@@ -775,9 +777,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
     std::set<std::string> carried = carried_trust(z.apex, trusted, new_signers, keys->second.keys);
     figures["trusted_ds"] = std::vector<std::string>(carried.begin(), carried.end());
     if (carried.empty()) {
-      bool was_unchanged = z.action == Action::kUnchanged;
-      safeguards::hold(z, GateResult{"dnssec", Verdict::kHold, trust_break(z.apex, trusted, new_signers), figures});
-      if (was_unchanged) z.action = Action::kHold;
+      hold_signed_zone(z, GateResult{"dnssec", Verdict::kHold, trust_break(z.apex, trusted, new_signers), figures});
       continue;
     }
     // Key continuity with the version served now: a key state changed outside a rollover (a key lost, imported,
@@ -789,8 +789,7 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
         std::string first = breaks.size() > 1 ? fmt::format("{} (and {} more)", breaks[0], breaks.size() - 1)
                                               : breaks[0];
         if (!options.allow_key_break.count(z.apex)) {
-          bool was_unchanged = z.action == Action::kUnchanged;
-          safeguards::hold(
+          hold_signed_zone(
               z, GateResult{"dnssec", Verdict::kHold,
                             fmt::format("key continuity: {}. The keys changed outside a rollover (a key lost, "
                                         "imported, or restored from an older backup): put back the files of the keys "
@@ -800,7 +799,6 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
                                         "caches let go of them",
                                         first, z.apex.to_text()),
                             figures});
-          if (was_unchanged) z.action = Action::kHold;
           continue;
         }
         figures["allow_key_break"] = options.allow_key_break_reason;
