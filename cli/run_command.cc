@@ -156,7 +156,7 @@ Prepared prepare(const Config& config, const safeguards::StateDir& state, std::t
     candidates.push_back(std::move(c));
   }
   p.plan = safeguards::make_plan(state, candidates, config.gates, overrides, now);
-  hold_zones_going_unsigned(keyring, signing.keys_root, state, p.plan);
+  hold_zones_going_unsigned(keyring, signing.keys_root, state, p.plan, now);
   if (!keyring.empty()) {
     dns::ThreadPool pool;
     SigningOptions options = signing.options;

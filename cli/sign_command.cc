@@ -239,8 +239,9 @@ struct GoingUnsigned {
   std::set<std::string> parent_ds;  // DS rdata
   std::optional<std::time_t> confirmed_gone_at;
 };
-std::optional<GoingUnsigned> going_unsigned(const safeguards::StateDir& state, const dns::Name& apex) {
-  std::set<std::string> trusted = published_trust(state, apex);
+std::optional<GoingUnsigned> going_unsigned(const safeguards::StateDir& state, const dns::Name& apex,
+                                            std::time_t now) {
+  std::set<std::string> trusted = parent_ds(state, state.keys_dir(), apex, now);
   if (trusted.empty()) return std::nullopt;
   GoingUnsigned out{trusted, std::nullopt};
   std::optional<DsGone> gone = read_ds_gone(state.keys_dir(), apex);
@@ -253,8 +254,8 @@ std::optional<GoingUnsigned> going_unsigned(const safeguards::StateDir& state, c
 void print_going_unsigned(const dns::Name& apex, const GoingUnsigned& g) {
   std::string tags;
   for (const std::string& ds : g.parent_ds) tags += fmt::format("{}{}", tags.empty() ? "" : ", ", ds.substr(0, ds.find(' ')));
-  std::cout << fmt::format("zone {}  no dnssec-policy; its published version is signed, the parent's DS points to key "
-                           "{}\n",
+  std::cout << fmt::format("zone {}  no dnssec-policy; its published version is signed, the parent may serve the DS "
+                           "of key {}\n",
                            apex.to_text(), tags);
   if (g.confirmed_gone_at) {
     std::cout << fmt::format("  the DS was confirmed gone from the parent at {}: the next run publishes the zone "
@@ -263,8 +264,9 @@ void print_going_unsigned(const dns::Name& apex, const GoingUnsigned& g) {
     return;
   }
   for (const std::string& ds : g.parent_ds) std::cout << fmt::format("  parent DS: {} IN DS {}\n", apex.to_text(), ds);
-  std::cout << fmt::format("  ACTION: run holds the zone. Remove the DS at the parent, wait until its TTL has passed, "
-                           "then rdnsprov keys ds-gone --zone {}; or give the zone its dnssec-policy back\n",
+  std::cout << fmt::format("  ACTION: run holds the zone. Remove every one of these DS at the parent, wait until its "
+                           "TTL has passed, then rdnsprov keys ds-gone --zone {}; or give the zone its dnssec-policy "
+                           "back\n",
                            apex.to_text());
 }
 
@@ -352,7 +354,14 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
   }
   nlohmann::json unsigned_list = nlohmann::json::array();
   for (const ZoneConfig* z : unsigned_zones) {
-    std::optional<GoingUnsigned> g = going_unsigned(state, z->spec.apex);
+    std::optional<GoingUnsigned> g;
+    try {
+      g = going_unsigned(state, z->spec.apex, global.now);
+    } catch (const safeguards::StateError& e) {
+      spdlog::error("zone {}: {}", z->spec.apex.to_text(), e.what());
+      code = kExitError;
+      continue;
+    }
     if (!g) continue;
     if (!json) {
       print_going_unsigned(z->spec.apex, *g);
@@ -445,7 +454,7 @@ int keys_ds_gone(const GlobalOptions& global, const std::string& zone_text) {
     spdlog::error("another run holds the lock ({}); nothing recorded", safeguards::RunLock::holder(state.lock_file()));
     return kExitLocked;
   }
-  std::set<std::string> trusted = published_trust(state, apex);
+  std::set<std::string> trusted = parent_ds(state, state.keys_dir(), apex, global.now);
   if (trusted.empty()) {
     std::cout << fmt::format("zone {}: its published version is not signed, no DS binds it; nothing recorded\n",
                              apex.to_text());

@@ -611,11 +611,39 @@ void clear_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex
   if (ec) spdlog::warn("{}: cannot remove it: {}", ds_gone_file(keys_root, apex).string(), ec.message());
 }
 
+std::set<std::string> parent_ds(const safeguards::StateDir& state, const std::filesystem::path& keys_root,
+                                const dns::Name& apex, std::time_t now) {
+  std::set<std::string> out = published_trust(state, apex);
+  if (out.empty()) return out;
+  signer::KeyStore store(zone_keys_dir(keys_root, apex), apex);
+  auto keys = store.load();
+  if (!keys) throw safeguards::StateError(fmt::format("the keys of zone {} cannot be read: {}", apex.to_text(), keys.error()));
+  for (const signer::StoredKey& k : *keys) {
+    if (k.state.role == signer::KeyRole::kZsk) continue;
+    bool removable_lately = k.state.ds_removable && *k.state.ds_removable > now - 30 * 86400;
+    bool retired_long_ago = k.state.rollover_step == signer::kStepRetired && !removable_lately;
+    if ((k.state.ds_published && !retired_long_ago) || signer::waits_for_ds(k) || removable_lately) {
+      out.insert(ds_of(apex, k.key.dnskey_rdata()));
+    }
+  }
+  return out;
+}
+
 void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem::path& keys_root,
-                               const safeguards::StateDir& published_state, safeguards::Plan& plan) {
+                               const safeguards::StateDir& published_state, safeguards::Plan& plan, std::time_t now) {
   for (safeguards::ZonePlan& z : plan.zones) {
     if (z.action != Action::kPublish || keyring.count(z.apex)) continue;
-    std::set<std::string> trusted = published_trust(published_state, z.apex);
+    std::set<std::string> trusted;
+    try {
+      trusted = parent_ds(published_state, keys_root, z.apex, now);
+    } catch (const safeguards::StateError& e) {
+      safeguards::hold(z, GateResult{"dnssec", Verdict::kError,
+                                     fmt::format("the zone has no dnssec-policy any more and its published version is "
+                                                 "signed, but which DS the parent may serve cannot be told: {}",
+                                                 e.what()),
+                                     {{"signed", false}}});
+      continue;
+    }
     if (trusted.empty()) continue;
     std::optional<DsGone> gone = read_ds_gone(keys_root, z.apex);
     nlohmann::json figures{{"signed", false},
@@ -631,10 +659,10 @@ void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem
     safeguards::hold(
         z, GateResult{"dnssec", Verdict::kHold,
                       fmt::format("the zone has no dnssec-policy any more, but its published version is signed and the "
-                                  "parent's DS points to key {}: published unsigned, validating resolvers that follow "
-                                  "that DS would fail the whole zone (SERVFAIL). Give the zone its dnssec-policy "
-                                  "back, or remove the DS at the parent, wait until the parent's DS TTL has passed, "
-                                  "then confirm: rdnsprov keys ds-gone --zone {}",
+                                  "parent may serve the DS of key {}: published unsigned, validating resolvers that "
+                                  "follow any of them would fail the whole zone (SERVFAIL). Give the zone its "
+                                  "dnssec-policy back, or remove every one of them at the parent, wait until the "
+                                  "parent's DS TTL has passed, then confirm: rdnsprov keys ds-gone --zone {}",
                                   tags_text(trusted), z.apex.to_text()),
                       figures});
   }

@@ -165,6 +165,14 @@ void sign_planned_zones(const ZoneKeyring& keyring, const safeguards::StateDir& 
 // signing its DNSKEY RRset). Empty when the published version is unsigned, or there is none.
 std::set<std::string> published_trust(const safeguards::StateDir& state, const dns::Name& apex);
 
+// The DS records (as published_trust) the parent may serve for a zone whose published version is signed: those of
+// published_trust, and those of its KSKs and CSKs in `keys_root` whose DS the operator was asked to submit (a
+// rollover waiting for it), confirmed (keys ds-seen), or was told may leave the parent less than 30 days ago. Any
+// of them at the parent makes an unsigned version bogus. Empty when the published version is unsigned; throws
+// safeguards::StateError, naming the file, when the zone's keys cannot be read.
+std::set<std::string> parent_ds(const safeguards::StateDir& state, const std::filesystem::path& keys_root,
+                                const dns::Name& apex, std::time_t now);
+
 // `keys ds-gone`: the DS records the operator confirmed the parent no longer serves, kept in
 // STATE/keys/<zone>/ds-gone.json. Nothing when there is no such file; an unreadable one is logged and counts as none.
 struct DsGone {
@@ -179,10 +187,10 @@ void clear_ds_gone(const std::filesystem::path& keys_root, const dns::Name& apex
 
 // A zone published signed that would now be published unsigned (its dnssec-policy removed) leaves validating
 // resolvers following the parent's DS with nothing to validate: the whole zone fails (SERVFAIL). Every such planned
-// publication gets the `dnssec` gate: a hold, unless the operator confirmed that the parent no longer serves any
-// DS of the published version (keys ds-gone).
+// publication gets the `dnssec` gate: a hold, unless the operator confirmed that the parent serves none of the DS
+// it may serve (parent_ds; keys ds-gone).
 void hold_zones_going_unsigned(const ZoneKeyring& keyring, const std::filesystem::path& keys_root,
-                               const safeguards::StateDir& published_state, safeguards::Plan& plan);
+                               const safeguards::StateDir& published_state, safeguards::Plan& plan, std::time_t now);
 
 // UTC text of a unix time for operators ("2026-11-24T23:00:00Z").
 std::string utc_text(std::int64_t seconds);
