@@ -322,6 +322,26 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
     } catch (const safeguards::StateError&) {
       // unreadable metadata: the run says so and republishes the zone
     }
+    // The signing KSKs and CSKs whose DS nobody confirmed at the parent: until the parent serves one, the zone is
+    // signed but insecure (validators treat it as unsigned).
+    std::vector<const signer::StoredKey*> unconfirmed;
+    for (const signer::StoredKey& k : *keys) {
+      if (k.state.role != signer::KeyRole::kZsk && k.state.rollover_step.empty() && k.active(at) &&
+          !k.state.ds_published) {
+        unconfirmed.push_back(&k);
+      }
+    }
+    bool any_confirmed = std::any_of(keys->begin(), keys->end(), [&](const signer::StoredKey& k) {
+      return k.state.role != signer::KeyRole::kZsk && k.state.ds_published && k.active(at);
+    });
+    std::string ds_note;
+    if (!any_confirmed && !unconfirmed.empty()) {
+      const signer::StoredKey& k = *unconfirmed.front();
+      ds_note = fmt::format("no DS of the zone's KSK {} is confirmed at the parent: if the parent does not serve {} "
+                            "yet, the zone is signed but insecure (validators treat it as unsigned). Submit it; once "
+                            "the parent serves it, rdnsprov keys ds-seen --zone {} --key {}",
+                            k.key.key_tag(), ds_record_text(k), z->spec.apex.to_text(), k.key.key_tag());
+    }
     std::vector<signer::RolloverStatus> rollovers =
         signer::rollover_status(z->spec.apex, *keys, policy->signing,
                                 cached_rollover_timing(rollover_timing(*z, policy->signing), state, z->spec.apex,
@@ -331,6 +351,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
       nlohmann::json zone = zone_keys_json(z->spec.apex, z->dnssec_policy, *keys, at);
       if (!clock_note.empty()) zone["clock"] = clock_note;
       if (!targets_note.empty()) zone["targets"] = targets_note;
+      if (!ds_note.empty()) zone["ds_unconfirmed"] = ds_note;
       nlohmann::json list = nlohmann::json::array();
       for (const signer::RolloverStatus& r : rollovers) {
         list.push_back({{"role", signer::key_role_to_text(r.role)},
@@ -346,6 +367,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
     print_keys(z->spec.apex, z->dnssec_policy, *keys, at);
     if (!clock_note.empty()) std::cout << "  NOTE: " << clock_note << "\n";
     if (!targets_note.empty()) std::cout << "  NOTE: " << targets_note << "\n";
+    if (!ds_note.empty()) std::cout << "  NOTE: " << ds_note << "\n";
     for (const signer::RolloverStatus& s : rollovers) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
       for (const std::string& line : s.lines) std::cout << "    " << line << "\n";
@@ -461,6 +483,17 @@ int keys_ds_gone(const GlobalOptions& global, const std::string& zone_text) {
     return kExitOk;
   }
   write_ds_gone(state.keys_dir(), apex, DsGone{trusted, global.now});
+  // The parent serves none of the zone's DS any more: the DS of no key outside a rollover counts as confirmed at
+  // the parent (signed again, the zone's DS must be submitted and confirmed anew; keys status says so). A rollover's
+  // own confirmation stays: its steps are timed from it.
+  signer::KeyStore store(zone_keys_dir(state.keys_dir(), apex), apex);
+  if (auto keys = store.load()) {
+    for (signer::StoredKey& k : *keys) {
+      if (!k.state.ds_published || !k.state.rollover_step.empty()) continue;
+      k.state.ds_published.reset();
+      store.save(k);
+    }
+  }
   std::vector<std::string> ds(trusted.begin(), trusted.end());
   state.journal().set_context(journal_run_id(global.now), global.now);
   state.journal().append("ds-gone", {{"zone", apex.to_text()}, {"ds", ds}});

@@ -490,6 +490,13 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   std::string ksk = trust[0].substr(0, trust[0].find(' '));
   std::uint32_t serial = soa_serial(served(dir, kNsecZone));
   ASSERT_NE(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
+  // Signed for the first time: keys status asks for the KSK's DS at the parent until it is confirmed.
+  const std::string unconfirmed = "NOTE: no DS of the zone's KSK " + ksk + " is confirmed at the parent";
+  EXPECT_NE(rdnsprov(now, {"keys", "status", "--zone", kNsecZone}).output.find(unconfirmed), std::string::npos);
+  ASSERT_EQ(rdnsprov(now, {"keys", "ds-seen", "--zone", kNsecZone, "--key", ksk}).exit_code, 0);
+  EXPECT_EQ(rdnsprov(now, {"keys", "status", "--zone", kNsecZone}).output.find(unconfirmed), std::string::npos);
+  const fs::path ksk_state = dir / "state" / "keys" / kNsecZone / (ksk + ".state");
+  EXPECT_TRUE(nlohmann::json::parse(dns::read_file(ksk_state)).contains("ds_published"));
 
   std::string section = fmt::format("[zone.{}]\ndnssec-policy = nsec\n", kNsecZone);
   ASSERT_NE(config.find(section), std::string::npos);
@@ -537,6 +544,8 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
       << gone.output;
   EXPECT_NE(dns::read_file(dir / "state" / "journal.jsonl").find("\"event\":\"ds-gone\""), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "state" / "keys" / kNsecZone / "ds-gone.json"));
+  // The parent serves no DS of the zone: the KSK's confirmation is gone with it (signed again, keys status asks anew).
+  EXPECT_FALSE(nlohmann::json::parse(dns::read_file(ksk_state)).contains("ds_published"));
   CommandResult confirmed = rdnsprov(now + 7200, {"keys", "status", "--zone", kNsecZone});
   EXPECT_EQ(confirmed.exit_code, 0) << confirmed.all();
   EXPECT_NE(confirmed.output.find("the next run publishes the zone unsigned"), std::string::npos) << confirmed.output;
