@@ -475,19 +475,43 @@ TEST(SignCommand, ASignedZoneIsNeverPublishedUnderKeysTheParentDoesNotKnow) {
   }
 }
 
+// The DS text ("TAG 13 2 HEX") the NSEC zone's published version is trusted through, and its KSK's tag.
+struct SignedStart {
+  std::string ds;
+  std::string ksk;
+};
+
+// The configuration of signed_config() in `dir`, and a first run at `now` that publishes the zones signed. Empty
+// (with a test failure) unless the NSEC zone is trusted through one DS.
+SignedStart first_signed_publication(const TempDir& dir, long now) {
+  dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
+  CommandResult run = run_rdnsprov(run_args(dir, now, "run"));
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  std::vector<std::string> trust = trusted_ds(dir, kNsecZone);
+  EXPECT_EQ(trust.size(), 1u);
+  if (trust.size() != 1) return {};
+  return {trust[0], trust[0].substr(0, trust[0].find(' '))};
+}
+
+// Removes the NSEC zone's dnssec-policy from the configuration in `dir` (the zone is to go unsigned).
+void remove_nsec_zone_policy(const TempDir& dir) {
+  std::string config = dns::read_file(dir / "rdnsprov.conf");
+  std::string section = fmt::format("[zone.{}]\ndnssec-policy = nsec\n", kNsecZone);
+  ASSERT_NE(config.find(section), std::string::npos) << config;
+  config.replace(config.find(section), section.size(), fmt::format("[zone.{}]\n", kNsecZone));
+  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+}
+
 // A signed zone whose dnssec-policy is removed: published unsigned while the parent's DS still points to its key,
 // every validating resolver would fail the whole zone. diff and run hold it, naming the key and the way out; once
 // the operator confirms the DS is gone (keys ds-gone, journaled), the next run publishes it unsigned.
 TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   TempDir dir;
-  std::string config = signed_config();
-  dns::write_file_atomically(dir / "rdnsprov.conf", config);
   long now = static_cast<long>(std::time(nullptr));
   auto rdnsprov = [&](long at, std::vector<std::string> args) { return rdnsprov_at(dir, at, std::move(args)); };
-  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
-  std::vector<std::string> trust = trusted_ds(dir, kNsecZone);
-  ASSERT_EQ(trust.size(), 1u);
-  std::string ksk = trust[0].substr(0, trust[0].find(' '));
+  const SignedStart start = first_signed_publication(dir, now);
+  ASSERT_FALSE(start.ksk.empty());
+  const std::string& ksk = start.ksk;
   std::uint32_t serial = soa_serial(served(dir, kNsecZone));
   ASSERT_NE(dns::read_file(served(dir, kNsecZone)).find("\tRRSIG\t"), std::string::npos);
   // Signed for the first time: keys status asks for the KSK's DS at the parent until it is confirmed.
@@ -498,10 +522,7 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   const fs::path ksk_state = dir / "state" / "keys" / kNsecZone / (ksk + ".state");
   EXPECT_TRUE(nlohmann::json::parse(dns::read_file(ksk_state)).contains("ds_published"));
 
-  std::string section = fmt::format("[zone.{}]\ndnssec-policy = nsec\n", kNsecZone);
-  ASSERT_NE(config.find(section), std::string::npos);
-  config.replace(config.find(section), section.size(), fmt::format("[zone.{}]\n", kNsecZone));
-  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+  remove_nsec_zone_policy(dir);
   std::string way_out = fmt::format("keys ds-gone --zone {}.", kNsecZone);
   CommandResult diff = rdnsprov(now + 3600, {"diff"});
   EXPECT_EQ(diff.exit_code, 4) << diff.all();
@@ -517,7 +538,7 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
                                         std::vector<std::string>{"keys", "status", "--zone", kNsecZone}}) {
     CommandResult status = rdnsprov(now + 3600, args);
     EXPECT_EQ(status.exit_code, 0) << status.all();
-    EXPECT_NE(status.output.find(fmt::format("  parent DS: {}. IN DS {}\n", kNsecZone, trust[0])), std::string::npos)
+    EXPECT_NE(status.output.find(fmt::format("  parent DS: {}. IN DS {}\n", kNsecZone, start.ds)), std::string::npos)
         << status.output;
     EXPECT_NE(status.output.find("  ACTION: run holds the zone. Remove every one of these DS at the parent"),
               std::string::npos)
@@ -534,12 +555,12 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
   nlohmann::json going = going_unsigned_json(now + 3600);
   EXPECT_EQ(going.value("zone", ""), std::string(kNsecZone) + ".");
   EXPECT_EQ(going.value("parent_ds", nlohmann::json()),
-            nlohmann::json::array({fmt::format("{}. IN DS {}", kNsecZone, trust[0])}));
+            nlohmann::json::array({fmt::format("{}. IN DS {}", kNsecZone, start.ds)}));
   EXPECT_TRUE(going.value("confirmed_gone_at", nlohmann::json("")).is_null()) << going.dump();
 
   CommandResult gone = rdnsprov(now + 7200, {"keys", "ds-gone", "--zone", kNsecZone});
   ASSERT_EQ(gone.exit_code, 0) << gone.all();
-  EXPECT_NE(gone.output.find(fmt::format("confirmed: the parent no longer serves {}. IN DS {}", kNsecZone, trust[0])),
+  EXPECT_NE(gone.output.find(fmt::format("confirmed: the parent no longer serves {}. IN DS {}", kNsecZone, start.ds)),
             std::string::npos)
       << gone.output;
   EXPECT_NE(dns::read_file(dir / "state" / "journal.jsonl").find("\"event\":\"ds-gone\""), std::string::npos);
@@ -570,31 +591,24 @@ TEST(SignCommand, ASignedZoneGoesUnsignedOnlyOnceTheParentsDsIsConfirmedGone) {
 // goes unsigned only once both are confirmed gone.
 TEST(SignCommand, GoingUnsignedDuringAKskRolloverCountsTheDsItAskedFor) {
   TempDir dir;
-  std::string config = signed_config();
-  dns::write_file_atomically(dir / "rdnsprov.conf", config);
   long now = static_cast<long>(std::time(nullptr));
   auto rdnsprov = [&](long at, std::vector<std::string> args) { return rdnsprov_at(dir, at, std::move(args)); };
-  ASSERT_EQ(run_rdnsprov(run_args(dir, now, "run")).exit_code, 0);
-  std::vector<std::string> trust = trusted_ds(dir, kNsecZone);
-  ASSERT_EQ(trust.size(), 1u);
-  std::string ksk = trust[0].substr(0, trust[0].find(' '));
-  ASSERT_EQ(rdnsprov(now, {"keys", "rollover", "--zone", kNsecZone, "--key", ksk}).exit_code, 0);
+  const SignedStart start = first_signed_publication(dir, now);
+  ASSERT_FALSE(start.ksk.empty());
+  ASSERT_EQ(rdnsprov(now, {"keys", "rollover", "--zone", kNsecZone, "--key", start.ksk}).exit_code, 0);
   ASSERT_EQ(rdnsprov(now + 3600, {"run"}).exit_code, 0);
   CommandResult json = rdnsprov(now + 3600, {"keys", "status", "--format", "json", "--zone", kNsecZone});
   ASSERT_EQ(json.exit_code, 0) << json.all();
   nlohmann::json submit = nlohmann::json::parse(json.output).at("zones").at(0).at("ds_to_submit");
   ASSERT_EQ(submit.size(), 1u) << json.output;
   std::string asked = std::to_string(submit[0].at("key_tag").get<int>());
-  ASSERT_NE(asked, ksk);
+  ASSERT_NE(asked, start.ksk);
 
-  std::string section = fmt::format("[zone.{}]\ndnssec-policy = nsec\n", kNsecZone);
-  ASSERT_NE(config.find(section), std::string::npos);
-  config.replace(config.find(section), section.size(), fmt::format("[zone.{}]\n", kNsecZone));
-  dns::write_file_atomically(dir / "rdnsprov.conf", config);
+  remove_nsec_zone_policy(dir);
   std::uint32_t serial = soa_serial(served(dir, kNsecZone));
   CommandResult held = rdnsprov(now + 7200, {"run"});
   EXPECT_EQ(held.exit_code, 4) << held.all();
-  std::string both = std::min(ksk, asked) + ", " + std::max(ksk, asked);  // the DS texts in order
+  std::string both = std::min(start.ksk, asked) + ", " + std::max(start.ksk, asked);  // the DS texts in order
   EXPECT_NE(held.all().find("the parent may serve the DS of key " + both + ":"), std::string::npos) << held.all();
   CommandResult status = rdnsprov(now + 7200, {"keys", "status", "--zone", kNsecZone});
   EXPECT_NE(status.output.find(fmt::format("  parent DS: {}. IN DS {} 13 2 ", kNsecZone, asked)), std::string::npos)
