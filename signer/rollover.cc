@@ -548,12 +548,17 @@ dns::Result<RolloverEvent> request_rollover(const KeyStore& store, std::vector<S
   StoredKey* k = find_tag(keys, key_tag);
   const std::string zone = store.zone().to_text();
   if (!k) return dns::error(fmt::format("zone {} has no key {}", zone, key_tag));
-  if (!k->active(now)) {
-    return dns::error(fmt::format("key {} of zone {} does not sign the zone: only a signing key is rolled", key_tag, zone));
+  // A key in a rollover step is named by its step, whether or not it signs yet (a pre-published ZSK, a new key of an
+  // algorithm rollover signing ahead of its DNSKEY). A retired key is past every step.
+  if (k->state.rollover_step == kStepRetired) {
+    return dns::error(fmt::format("key {} of zone {} is retired: only a signing key is rolled", key_tag, zone));
   }
   if (!k->state.rollover_step.empty() || k->state.successor) {
     return dns::error(fmt::format("key {} of zone {} is already in a rollover (step \"{}\"): see rdnsprov keys status",
                                   key_tag, zone, k->state.rollover_step));
+  }
+  if (!k->active(now)) {
+    return dns::error(fmt::format("key {} of zone {} does not sign the zone: only a signing key is rolled", key_tag, zone));
   }
   if (!in_policy(*k, policy)) {
     return dns::error(fmt::format("key {} of zone {} is of another algorithm or key layout than the policy: the key set "
@@ -624,6 +629,8 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
       const StoredKey& n = *rolling_new;
       const StoredKey* o = find_tag(keys, n.state.predecessor);
       std::uint16_t old_tag = o ? o->key.key_tag() : 0;
+      // After a change of key layout the old key has another role than the new one (a CSK replaced by a KSK).
+      const std::string old_name = o ? role_name(o->state.role) : name;
       status.phase = n.state.rollover_step;
       if (o && is_keyset_step(n.state.rollover_step)) {
         status.lines.push_back(fmt::format("key set rollover ({}) {} {} → {} {}: both sign the zone since {}",
@@ -631,8 +638,12 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                            n.key.key_tag(),
                                            rollover_time_text(n.state.dnskey_seen.value_or(key_start(n)))));
       } else {
-        status.lines.push_back(fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
-                                           rollover_time_text(n.state.timing.created.value_or(now))));
+        status.lines.push_back(
+            old_name == name
+                ? fmt::format("{} rollover {} → {} started {}", name, old_tag, n.key.key_tag(),
+                              rollover_time_text(n.state.timing.created.value_or(now)))
+                : fmt::format("rollover {} {} → {} {} started {}", old_name, old_tag, name, n.key.key_tag(),
+                              rollover_time_text(n.state.timing.created.value_or(now))));
       }
       const std::string& step = n.state.rollover_step;
       if (step == kStepZskPrepublished) {
@@ -653,7 +664,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
         status.operator_action = fmt::format(
             "submit this DS to the parent of {}: {}   then, once the parent serves it: rdnsprov keys ds-seen --zone {} "
             "--key {}   (the rollover waits for this; {} {} keeps signing meanwhile)",
-            apex.to_text(), ds_text(n), apex.to_text(), n.key.key_tag(), name, old_tag);
+            apex.to_text(), ds_text(n), apex.to_text(), n.key.key_tag(), old_name, old_tag);
       } else {
         std::int64_t swap = *n.state.ds_published + parent_wait;
         if (step == kStepCskDsSeen) swap = std::max(swap, n.state.dnskey_seen ? *n.state.dnskey_seen + dnskey_wait : swap);
@@ -664,8 +675,8 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                                              "alone signing the DNSKEY RRset",
                                              when(swap, ""), name, n.key.key_tag()));
         } else {
-          status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(), name,
-                                             old_tag, when(swap, "")));
+          status.lines.push_back(fmt::format("step 2/3: {} {} replaces {} {} from {}", name, n.key.key_tag(),
+                                             old_name, old_tag, when(swap, "")));
         }
         status.operator_action = fmt::format("keep both DS records ({} and {}) at the parent", old_tag, n.key.key_tag());
       }

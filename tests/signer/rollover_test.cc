@@ -456,6 +456,12 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
               std::string::npos)
         << status[1].lines[0];
     EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0).empty());
+    // A rollover of the new ZSK, which signs ahead of its DNSKEY, is refused by the step it is in.
+    auto refused = request_rollover(store, keys, new_zsk, policy, t0);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().find("already in a rollover (step \"" + std::string(kStepKeysetSignaturesFirst) + "\")"),
+              std::string::npos)
+        << refused.error();
     if (changed_back) {
       policy.algorithm = 13;
       events = advance_rollovers(store, keys, policy, timing(), published(keys, t0), t0 + 60);
@@ -587,7 +593,8 @@ TEST(Rollover, TheOperatorsRequestStartsARolloverWithoutALifetime) {
   std::uint16_t prepublished = with_step(keys, KeyRole::kZsk, kStepZskPrepublished)->key.key_tag();
   refused = request_rollover(store, keys, prepublished, policy, t1 + 3600);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().find("does not sign the zone"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().find("already in a rollover (step \"zsk-prepublished\")"), std::string::npos)
+      << refused.error();
   // The ZSK's swap waits for the DNSKEY caches, as in any rollover; nothing more starts meanwhile.
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t1 + 3600), t1 + 3600 + 4199).empty());
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t1 + 3600), t1 + 3600 + 4200);
@@ -622,6 +629,12 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   EXPECT_NE(events[0].detail.find("key set rollover (CSK → KSK + ZSK)"), std::string::npos) << events[0].detail;
   EXPECT_EQ(events[1].key_tag, csk);
   EXPECT_EQ(events[1].step, kStepRolling);
+  // The operator is asked for the new KSK's DS; the key that signs meanwhile is named by its own role.
+  status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1 + kDay);
+  ASSERT_EQ(status[0].role, KeyRole::kKsk);
+  EXPECT_NE(status[0].operator_action.find("CSK " + std::to_string(csk) + " keeps signing meanwhile"),
+            std::string::npos)
+      << status[0].operator_action;
   ASSERT_TRUE(confirm_ds(store, keys, events[0].key_tag, t1 + kDay).ok());
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t1 + kDay), t1 + kDay + 4200);
   ASSERT_EQ(events.size(), 2u);
@@ -653,6 +666,9 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   leaving = csk_status(t2 + 4200);
   ASSERT_TRUE(leaving.has_value());
   EXPECT_EQ(leaving->phase, "retired");
+  auto refused = request_rollover(store, keys, csk, policy, t2 + 4200);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("is retired"), std::string::npos) << refused.error();
   EXPECT_NE(leaving->lines.back().find("retired CSK " + std::to_string(csk) + ": its DS may be removed"),
             std::string::npos)
       << leaving->lines.back();
