@@ -164,6 +164,7 @@ void add_parent_actions(nlohmann::json& zone, const std::vector<signer::StoredKe
       remove.push_back({{"key_tag", k.key.key_tag()},
                         {"ds", ds_record_text(k)},
                         {"from", time_json(k.state.ds_removable)},
+                        {"confirmed", k.state.ds_published.has_value()},
                         {"now", k.state.ds_removable.has_value() && *k.state.ds_removable <= now}});
     }
   }
@@ -989,7 +990,8 @@ int run_keys(const GlobalOptions& global, const std::vector<std::string>& args) 
                  "to submit to the parent, when the old DS may be removed). run takes the steps when due. A zone whose\n"
                  "dnssec-policy was removed while its published version is signed is shown with the DS to remove.\n"
                  "--format json: the same as one JSON document; status adds per zone ds_to_submit (the DS a rollover\n"
-                 "waits for, with the ds-seen command) and ds_to_remove (the DS that may leave the parent, from when).\n"
+                 "waits for, with the ds-seen command) and ds_to_remove (the DS that may leave the parent, from\n"
+                 "when; confirmed: false when the parent was never confirmed to serve it).\n"
                  "ds-seen: confirms that the parent serves the DS of the new KSK TAG; a KSK, algorithm or key layout\n"
                  "rollover waits for it.\n"
                  "Of an active KSK (or CSK) outside a rollover, it tells the dnssec gate to trust that key to sign the\n"

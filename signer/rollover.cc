@@ -579,6 +579,14 @@ dns::Result<RolloverEvent> request_rollover(const KeyStore& store, std::vector<S
   return RolloverEvent{key_tag, k->state.role, "rollover-requested", std::move(detail), std::nullopt};
 }
 
+// Before the advice on a DS leaving the parent: nothing when the operator confirmed the parent served it; else a
+// warning that it may never have been there (a rollover abandoned while it waited for that DS, or a key from before
+// rdnsprov whose DS was never confirmed with keys ds-seen).
+std::string if_served(const StoredKey& k) {
+  return k.state.ds_published ? std::string()
+                              : "never confirmed at the parent (keys ds-seen); if the parent serves it: ";
+}
+
 std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::vector<StoredKey>& keys,
                                             const SigningPolicy& policy, const RolloverTiming& timing,
                                             std::int64_t now) {
@@ -705,7 +713,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
             "step 3/3: the DS of old {} {} may be removed from the parent from {}", name, o.key.key_tag(),
             when(o.state.ds_removable, "DNSKEY TTL + propagation after the first publication without it")));
         status.operator_action = fmt::format(
-            "keep the DS of {} {} at the parent until {}; then remove it ({})", name, o.key.key_tag(),
+            "{}keep the DS of {} {} at the parent until {}; then remove it ({})", if_served(o), name, o.key.key_tag(),
             o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run",
             ds_text(o));
       } else {
@@ -715,7 +723,7 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
                  "its signatures' TTL + propagation after the first publication without them")));
         if (o.state.rollover_step == kStepCskRetiring) {
           status.operator_action = fmt::format(
-              "keep the DS of CSK {} at the parent until {}", o.key.key_tag(),
+              "{}keep the DS of CSK {} at the parent until {}", if_served(o), o.key.key_tag(),
               o.state.ds_removable ? rollover_time_text(*o.state.ds_removable) : "the date shown after the next run");
         }
       }
@@ -777,8 +785,9 @@ std::vector<RolloverStatus> rollover_status(const dns::Name& apex, const std::ve
     for (const StoredKey& k : keys) {
       if (k.state.role == role && k.state.rollover_step == kStepRetired && k.state.ds_removable &&
           *k.state.ds_removable > now - 30 * 86400 && role != KeyRole::kZsk) {
-        status.lines.push_back(fmt::format("retired {} {}: its DS may be removed from the parent since {} ({})", name,
-                                           k.key.key_tag(), rollover_time_text(*k.state.ds_removable), ds_text(k)));
+        status.lines.push_back(fmt::format("retired {} {}: {}its DS may be removed from the parent since {} ({})", name,
+                                           k.key.key_tag(), if_served(k), rollover_time_text(*k.state.ds_removable),
+                                           ds_text(k)));
       }
     }
     if (r >= policy_roles && status.lines.empty()) continue;  // an old layout's role with nothing left to say

@@ -308,6 +308,13 @@ TEST(SignCommand, KeysStatusInJsonGivesTheDsToSubmitAndToRemove) {
   EXPECT_EQ(remove.at("key_tag"), old_ksk);
   ASSERT_TRUE(remove.at("from").is_string()) << remove.dump();
   EXPECT_FALSE(remove.at("now").get<bool>()) << remove.dump();
+  // The old KSK's DS was never confirmed with keys ds-seen: the removal holds only if the parent serves it.
+  EXPECT_FALSE(remove.at("confirmed").get<bool>()) << remove.dump();
+  text = rdnsprov_at(dir, swap + 60, {"keys", "status", "--zone", kNsecZone});
+  EXPECT_NE(text.output.find("never confirmed at the parent (keys ds-seen); if the parent serves it: keep the DS of KSK " +
+                             std::to_string(old_ksk)),
+            std::string::npos)
+      << text.output;
   EXPECT_TRUE(status_at(swap + 60 + 2 * 86400).at("ds_to_remove")[0].at("now").get<bool>());
   // --format is for list and status alone.
   EXPECT_EQ(rdnsprov_at(dir, now, {"keys", "generate", "--format", "json"}).exit_code, 2);

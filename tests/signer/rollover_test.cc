@@ -424,6 +424,14 @@ TEST(Rollover, AlgorithmChangedBackAbandonsTheRolloverAndRollsBack) {
   left = signing_keys(keys, t2 + 8400);
   ASSERT_EQ(left.size(), 2u);
   for (const SigningKey& k : left) EXPECT_EQ(k.key.algorithm(), 13);
+  // The ED25519 KSK's DS was asked for, never confirmed: its removal is advised only if the parent serves it.
+  auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t2 + 8400);
+  ASSERT_EQ(status[0].role, KeyRole::kKsk);
+  EXPECT_NE(status[0].lines.back().find("retired KSK " + std::to_string(ed25519_ksk) +
+                                        ": never confirmed at the parent (keys ds-seen); if the parent serves it: "
+                                        "its DS may be removed"),
+            std::string::npos)
+      << status[0].lines.back();
 }
 
 // KSK + ZSK, ECDSAP256SHA256 → ED25519: the new ZSK signs ahead and the new KSK waits with it; both DNSKEYs are
@@ -615,6 +623,7 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
   ASSERT_EQ(keys.size(), 3u);
   std::uint16_t csk = tag_of(keys, 13, KeyRole::kCsk);
   ASSERT_NE(csk, 0);
+  ASSERT_TRUE(confirm_ds(store, keys, csk, kT0).ok());  // the parent serves the CSK's DS
   std::int64_t t1 = kT0 + kDay;
   auto status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t1);
   ASSERT_EQ(status.size(), 2u);
