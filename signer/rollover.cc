@@ -455,6 +455,9 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
       continue;
     }
     if (!in_policy(current, policy)) continue;  // keys a key set rollover replaces do not roll
+    // Nor does the policy's KSK or CSK while a key set rollover under way waits to ask for its DS, or for it: the
+    // rollover would ask for a DS the key set rollover asks for again. It starts once the old keys are gone.
+    if (signs_dnskey(role) && signing_outside_policy(keys, KeyRole::kKsk, policy, now)) continue;
     std::int64_t lead = role == KeyRole::kZsk ? dnskey_wait : 0;
     if (!requested && now < key_start(current) + static_cast<std::int64_t>(lifetime) - lead) continue;
     StoredKey successor = store.generate(role, policy, now, keys);
@@ -566,15 +569,21 @@ dns::Result<RolloverEvent> request_rollover(const KeyStore& store, std::vector<S
                                   key_tag, zone));
   }
   std::string detail;
+  // Step 3 of advance_rollovers holds it back meanwhile.
+  const std::string after_keyset =
+      signs_dnskey(k->state.role) && signing_outside_policy(keys, KeyRole::kKsk, policy, now)
+          ? " (once the key set rollover under way has ended)"
+          : "";
   if (k->state.rollover_requested) {
-    detail = fmt::format("a rollover of {} {} was already asked for at {}: the next run starts it", role_name(k->state.role),
-                         key_tag, rollover_time_text(*k->state.rollover_requested));
+    detail = fmt::format("a rollover of {} {} was already asked for at {}: the next run{} starts it",
+                         role_name(k->state.role), key_tag, rollover_time_text(*k->state.rollover_requested),
+                         after_keyset);
   } else {
     k->state.rollover_requested = now;
     store.save_state(*k);
-    detail = fmt::format("the operator asked for a rollover of {} {}: the next run starts it, and it then goes as one "
-                         "the key's lifetime starts",
-                         role_name(k->state.role), key_tag);
+    detail = fmt::format("the operator asked for a rollover of {} {}: the next run{} starts it, and it then goes as "
+                         "one the key's lifetime starts",
+                         role_name(k->state.role), key_tag, after_keyset);
   }
   return RolloverEvent{key_tag, k->state.role, "rollover-requested", std::move(detail), std::nullopt};
 }

@@ -3,6 +3,7 @@
 #include "signer/rollover.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -682,6 +683,56 @@ TEST(Rollover, KeyLayoutChangeFromCskToKskAndZskReplacesTheCsk) {
             std::string::npos)
       << leaving->lines.back();
   EXPECT_FALSE(csk_status(t2 + 40 * kDay).has_value());
+}
+
+// KSK + ZSK → CSK, and the operator asks for a rollover of the new CSK before the key set rollover ends: it waits
+// for that end, so that each DS is asked for once, the new CSK's by the key set rollover and its successor's by the
+// CSK rollover, and no DS that was never asked for is named to remove.
+TEST(Rollover, ARolloverOfTheNewCskAskedForDuringALayoutChangeStartsWhenTheChangeEnds) {
+  TempDir dir;
+  KeyStore store(dir.path(), name("193.in-addr.arpa"));
+  SigningPolicy policy;
+  policy.key_layout = KeyLayout::kCsk;
+  std::vector<StoredKey> keys = keys_after_policy_change(store, SigningPolicy{}, policy);
+  ASSERT_EQ(keys.size(), 3u);
+  const std::uint16_t csk = tag_of(keys, 13, KeyRole::kCsk);
+  ASSERT_NE(csk, 0);
+  std::int64_t t = kT0 + kDay;
+  advance_rollovers(store, keys, policy, timing(), published(keys, t), t);
+  auto asked = request_rollover(store, keys, csk, policy, t);
+  ASSERT_TRUE(asked.ok()) << asked.error();
+  EXPECT_NE(asked->detail.find("once the key set rollover under way has ended"), std::string::npos) << asked->detail;
+
+  std::map<std::uint16_t, int> ds_asked;  // key tag → times its DS was asked for
+  std::uint16_t successor = 0;
+  for (int hour = 1; hour <= 48; ++hour) {
+    std::int64_t now = t + hour * 3600;
+    for (const RolloverEvent& e : advance_rollovers(store, keys, policy, timing(), published(keys, now - 3600), now)) {
+      if (e.step == kStepKskDsPending || e.step == kStepCskDsPending || e.step == kStepKeysetDsPending) {
+        ++ds_asked[e.key_tag];
+      }
+      if (e.step == kStepCskDsPending) successor = e.key_tag;
+    }
+    for (StoredKey& k : keys) {
+      if (waits_for_ds(k) && !k.state.ds_published) {
+        ASSERT_TRUE(confirm_ds(store, keys, k.key.key_tag(), now).ok());
+      }
+    }
+  }
+  EXPECT_EQ(ds_asked[csk], 1);  // by the key set rollover
+  ASSERT_NE(successor, 0) << "the CSK rollover asked for starts once the layout change ends";
+  EXPECT_EQ(ds_asked[successor], 1);
+  EXPECT_EQ(ds_asked.size(), 2u);
+  // Every DS named to leave the parent was asked for, but the old KSK's, which the parent served before the change.
+  const std::uint16_t old_ksk = tag_of(keys, 13, KeyRole::kKsk);
+  for (const StoredKey& k : keys) {
+    if (!k.state.ds_removable) continue;
+    EXPECT_TRUE(k.key.key_tag() == old_ksk || ds_asked.count(k.key.key_tag())) << k.key.key_tag();
+  }
+  auto fresh = std::find_if(keys.begin(), keys.end(), [&](const StoredKey& k) { return k.key.key_tag() == successor; });
+  ASSERT_NE(fresh, keys.end());
+  EXPECT_EQ(fresh->state.predecessor, csk);
+  EXPECT_EQ(fresh->state.rollover_step, "");  // the CSK rollover went to its end
 }
 
 }  // namespace
