@@ -96,16 +96,30 @@ std::string_view key_state_text(const signer::StoredKey& k, std::time_t now) {
   return "waiting";
 }
 
+// The times `keys list` shows: the key's own, but for a key signing ahead of its DNSKEY (presigning), which is not
+// published yet (its DNSKEY follows at the date keys status gives) and, as a KSK, signs nothing yet.
+struct ShownTiming {
+  std::optional<std::int64_t> publish, activate, inactive, deletion;
+};
+ShownTiming shown_timing(const signer::StoredKey& k) {
+  const signer::KeyTiming& t = k.state.timing;
+  ShownTiming shown{t.publish ? t.publish : t.activate, t.activate, t.inactive, t.deletion};
+  if (k.state.rollover_step == signer::kStepKeysetSignaturesFirst) {
+    shown.publish.reset();
+    if (k.state.role == signer::KeyRole::kKsk) shown.activate.reset();
+  }
+  return shown;
+}
+
 void print_keys(const dns::Name& apex, const std::string& policy, const std::vector<signer::StoredKey>& keys,
                 std::time_t now) {
   std::cout << fmt::format("zone {}  policy {}  {} keys\n", apex.to_text(), policy, keys.size());
   for (const signer::StoredKey& k : keys) {
+    const ShownTiming t = shown_timing(k);
     std::cout << fmt::format("  {:05}  {:<19}  {:<3}  {:<9}  published {}  active {}  inactive {}  delete {}  {}\n",
                              k.key.key_tag(), algorithm_text(k.key.algorithm()), signer::key_role_to_text(k.state.role),
-                             key_state_text(k, now),
-                             time_or_dash(k.state.timing.publish ? k.state.timing.publish : k.state.timing.activate),
-                             time_or_dash(k.state.timing.activate), time_or_dash(k.state.timing.inactive),
-                             time_or_dash(k.state.timing.deletion), k.key_file.filename().string());
+                             key_state_text(k, now), time_or_dash(t.publish), time_or_dash(t.activate),
+                             time_or_dash(t.inactive), time_or_dash(t.deletion), k.key_file.filename().string());
   }
 }
 
@@ -120,14 +134,14 @@ nlohmann::json time_json(const std::optional<std::int64_t>& t) { return t ? nloh
 
 // One key as `keys list|status --format json` shows it: what `keys list` prints, and the DS of a KSK or CSK.
 nlohmann::json key_json(const signer::StoredKey& k, std::time_t now) {
-  const signer::KeyTiming& t = k.state.timing;
+  const ShownTiming t = shown_timing(k);
   nlohmann::json j{{"key_tag", k.key.key_tag()},
                    {"algorithm", k.key.algorithm()},
                    {"algorithm_name", algorithm_text(k.key.algorithm())},
                    {"role", signer::key_role_to_text(k.state.role)},
                    {"state", key_state_text(k, now)},
                    {"rollover_step", k.state.rollover_step.empty() ? nlohmann::json() : nlohmann::json(k.state.rollover_step)},
-                   {"publish", time_json(t.publish ? t.publish : t.activate)},
+                   {"publish", time_json(t.publish)},
                    {"activate", time_json(t.activate)},
                    {"inactive", time_json(t.inactive)},
                    {"delete", time_json(t.deletion)},

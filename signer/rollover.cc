@@ -308,6 +308,7 @@ std::vector<RolloverEvent> advance_rollovers(const KeyStore& store, std::vector<
       if (!is_presigning(k)) continue;
       k.state.rollover_step.clear();
       k.state.timing.publish = now;
+      if (!signs_data(k.state.role)) k.state.timing.activate = now;  // a KSK signs from its publication
       touch(k);
       event(k, fmt::format("algorithm rollover: the DNSKEY of new {} {} (algorithm {}) is published{}",
                            role_name(k.state.role), k.key.key_tag(), k.key.algorithm(),

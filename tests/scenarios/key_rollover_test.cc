@@ -320,7 +320,8 @@ TEST_P(KeyRollover, WalksEveryStepAndTheZoneValidatesThroughout) {
         // keys list shows the key signing out of the DNSKEY RRset, and keys status the phase.
         CommandResult list = s.rdnsprov({"keys", "list", "--zone", kZone}, t);
         ASSERT_EQ(list.exit_code, 0) << list.all();
-        std::string state = step == "keyset-signatures-first" ? "presigning" : "leaving";
+        // A key signing ahead of its DNSKEY is not shown as published yet.
+        std::string state = step == "keyset-signatures-first" ? "presigning\\s+published -" : "leaving";
         EXPECT_TRUE(std::regex_search(list.output, std::regex(fmt::format("\\s{:05}\\s.*\\s{}\\s", tag, state))))
             << "key " << tag << " not " << state << ":\n" << list.output;
         CommandResult status = s.rdnsprov({"keys", "status", "--zone", kZone}, t);

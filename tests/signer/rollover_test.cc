@@ -491,6 +491,11 @@ TEST(Rollover, AlgorithmRolloverWithKskAndZskPublishesTheNewDnskeysAfterTheirSig
     signing = signing_keys(keys, t0 + signature_wait);
     ASSERT_EQ(signing.size(), 4u);
     for (const SigningKey& k : signing) EXPECT_TRUE(k.in_dnskey && k.active) << k.key.key_tag();
+    // The new KSK signs the DNSKEY RRset from its publication: its lifetime counts from then.
+    auto ksk = std::find_if(keys.begin(), keys.end(), [&](const StoredKey& k) { return k.key.key_tag() == new_ksk; });
+    ASSERT_NE(ksk, keys.end());
+    EXPECT_EQ(ksk->state.timing.publish, t0 + signature_wait);
+    EXPECT_EQ(ksk->state.timing.activate, t0 + signature_wait);
   }
 }
 
