@@ -73,8 +73,11 @@ void append_rrsig_time(std::string& out, std::uint32_t seconds) {
 // The shape of each type's rdata: one list drives parsing, printing and checking.
 // kNameKeepCase: a name whose letters keep the case they are written in, in the rdata and so in the signing input
 // (NSEC's next name: RFC 6840 §5.1 takes NSEC out of RFC 4034 §6.2's list of rdata names that are lower-cased).
+// kString: one <character-string> (RFC 1035 §3.3); kCaaTag: CAA's tag, a length octet and letters and digits
+// written bare (RFC 8659 §4.1.1); kTextRest: the rest of the rdata as octets, written as one quoted string with no
+// length octet (CAA's value, URI's target).
 enum class Field { kU8, kU16, kU32, kTimer, kType, kTime, kName, kNameKeepCase, kAddr4, kAddr16, kHexRest,
-                   kBase64Rest, kSalt, kHash, kBitmapRest, kStringsRest };
+                   kBase64Rest, kSalt, kHash, kBitmapRest, kStringsRest, kString, kCaaTag, kTextRest };
 
 std::span<const Field> fields_of(RRType type) {
   using F = Field;
@@ -93,6 +96,32 @@ std::span<const Field> fields_of(RRType type) {
   static constexpr F kMx[] = {F::kU16, F::kName};
   static constexpr F kTxt[] = {F::kStringsRest};
   static constexpr F kSrv[] = {F::kU16, F::kU16, F::kU16, F::kName};
+  // Types of operators' zones outside RRType's list, by code (RFC 3597 §5's generic form is read for them too).
+  static constexpr F kHinfo[] = {F::kString, F::kString};                        // RFC 1035 §3.3.2
+  static constexpr F kRp[] = {F::kName, F::kName};                               // RFC 1183 §2.2
+  static constexpr F kU16Name[] = {F::kU16, F::kName};                           // AFSDB (RFC 1183), KX (RFC 2230)
+  static constexpr F kNaptr[] = {F::kU16, F::kU16, F::kString, F::kString, F::kString, F::kName};  // RFC 3403 §4.1
+  static constexpr F kSshfp[] = {F::kU8, F::kU8, F::kHexRest};                  // RFC 4255 §3.2
+  static constexpr F kBase64[] = {F::kBase64Rest};                              // DHCID (RFC 4701), OPENPGPKEY (7929)
+  static constexpr F kTlsa[] = {F::kU8, F::kU8, F::kU8, F::kHexRest};           // TLSA (RFC 6698), SMIMEA (8162)
+  static constexpr F kUri[] = {F::kU16, F::kU16, F::kTextRest};                 // RFC 7553 §4.4
+  static constexpr F kCaa[] = {F::kU8, F::kCaaTag, F::kTextRest};               // RFC 8659 §4.1.1
+  switch (rrtype_code(type)) {
+    case 13: return kHinfo;
+    case 17: return kRp;
+    case 18:
+    case 36: return kU16Name;
+    case 35: return kNaptr;
+    case 44: return kSshfp;
+    case 49:
+    case 61: return kBase64;
+    case 52:
+    case 53: return kTlsa;
+    case 99: return kTxt;  // SPF, RFC 7208 §3.1
+    case 256: return kUri;
+    case 257: return kCaa;
+    default: break;
+  }
   switch (type) {
     case RRType::kA: return kA;
     case RRType::kAaaa: return kAaaa;
@@ -121,9 +150,8 @@ bool is_rest(Field f) {
   return f == Field::kHexRest || f == Field::kBase64Rest || f == Field::kBitmapRest || f == Field::kStringsRest;
 }
 
-// One <character-string> of a TXT record (RFC 1035 §5.1), quoted or not, its escapes (\X, \DDD) decoded; appended
-// to `out` with its length octet.
-Result<bool> append_character_string(std::string& out, std::string_view field) {
+// The octets of a quoted or bare text field (RFC 1035 §5.1), its escapes (\X, \DDD) decoded.
+Result<std::string> text_octets(std::string_view field) {
   bool quoted = field.size() >= 2 && field.front() == '"' && field.back() == '"';
   std::string_view text = quoted ? field.substr(1, field.size() - 2) : field;
   std::string bytes;
@@ -153,13 +181,22 @@ Result<bool> append_character_string(std::string& out, std::string_view field) {
       i += 1;
     }
   }
-  if (bytes.size() > 255) {
-    return error(fmt::format("a character-string holds at most 255 octets; {} has {}", field.substr(0, 40), bytes.size()));
+  return bytes;
+}
+
+// One <character-string> (RFC 1035 §5.1), quoted or not, appended to `out` with its length octet.
+Result<bool> append_character_string(std::string& out, std::string_view field) {
+  auto bytes = text_octets(field);
+  if (!bytes) return error(bytes.error());
+  if (bytes->size() > 255) {
+    return error(fmt::format("a character-string holds at most 255 octets; {} has {}", field.substr(0, 40), bytes->size()));
   }
-  out.push_back(static_cast<char>(bytes.size()));
-  out.append(bytes);
+  out.push_back(static_cast<char>(bytes->size()));
+  out.append(*bytes);
   return true;
 }
+
+bool is_letter_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // A <character-string> as master-file text: always quoted; '"' and '\\' escaped, every byte outside printable
 // ASCII written \DDD, so the line stays one line of plain text.
@@ -457,13 +494,62 @@ void restore_case(std::string& out, std::size_t start, std::string_view token) {
   }
 }
 
+// Lower-cases the names of rdata `wire` of `type` that check_wire passed (RFC 4034 §6.2's canonical form, as the
+// presentation form's names are read), but those whose case is kept (NSEC's next name).
+void lower_names(RRType type, std::string& wire) {
+  std::size_t pos = 0;
+  for (Field f : fields_of(type)) {
+    switch (f) {
+      case Field::kU8: pos += 1; break;
+      case Field::kU16:
+      case Field::kType: pos += 2; break;
+      case Field::kU32:
+      case Field::kTimer:
+      case Field::kTime:
+      case Field::kAddr4: pos += 4; break;
+      case Field::kAddr16: pos += 16; break;
+      case Field::kName:
+      case Field::kNameKeepCase:
+        for (std::size_t length = static_cast<unsigned char>(wire[pos]); length != 0;
+             length = static_cast<unsigned char>(wire[pos])) {
+          if (f == Field::kName) {
+            for (std::size_t k = pos + 1; k <= pos + length; ++k) {
+              if (wire[k] >= 'A' && wire[k] <= 'Z') wire[k] = static_cast<char>(wire[k] - 'A' + 'a');
+            }
+          }
+          pos += 1 + length;
+        }
+        pos += 1;
+        break;
+      case Field::kSalt:
+      case Field::kHash:
+      case Field::kString:
+      case Field::kCaaTag: pos += 1 + static_cast<unsigned char>(wire[pos]); break;
+      case Field::kHexRest:
+      case Field::kBase64Rest:
+      case Field::kBitmapRest:
+      case Field::kStringsRest:
+      case Field::kTextRest: return;
+    }
+  }
+}
+
 }  // namespace
 
 Result<std::string> from_text(RRType type, std::span<const std::string_view> fields, const Name& origin, bool slash) {
   std::span<const Field> shape = fields_of(type);
   if (shape.empty()) return generic_from_text(type, fields);
   if (!fields.empty() && fields[0] == "\\#") {
-    return error(fmt::format("{} data is read in its presentation form, not RFC 3597's \\#", rrtype_to_text(type)));
+    // RFC 3597 §5: the generic form serves known types too. Their data must fit their structure, and names in it
+    // are lower-cased as the presentation form's are (the canonical form, RFC 4034 §6.2).
+    auto data = generic_from_text(type, fields);
+    if (!data) return data;
+    if (auto fits = check_wire(type, *data); !fits) {
+      return error(fmt::format("{} data in RFC 3597's form does not fit its type: {}", rrtype_to_text(type),
+                               fits.error()));
+    }
+    lower_names(type, *data);
+    return data;
   }
   std::string out;
   std::size_t i = 0;
@@ -570,6 +656,29 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
         }
         break;
       }
+      case Field::kString: {
+        if (auto ok = append_character_string(out, fields[i++]); !ok) return error(ok.error());
+        break;
+      }
+      case Field::kCaaTag: {
+        std::string_view tag = fields[i++];
+        if (tag.empty() || tag.size() > 255 || !std::all_of(tag.begin(), tag.end(), is_letter_or_digit)) {
+          return error(fmt::format("CAA tag \"{}\" is not letters and digits (RFC 8659 §4.1.1)", tag.substr(0, 40)));
+        }
+        out.push_back(static_cast<char>(tag.size()));
+        out.append(tag);
+        break;
+      }
+      case Field::kTextRest: {
+        if (i + 1 != fields.size()) {
+          return error(fmt::format("{} data ends in one quoted string", rrtype_to_text(type)));
+        }
+        auto bytes = text_octets(fields[i++]);
+        if (!bytes) return error(bytes.error());
+        if (out.size() + bytes->size() > 65535) return error("rdata longer than 65,535 octets");
+        out.append(*bytes);
+        break;
+      }
       case Field::kBitmapRest: {
         std::vector<std::uint16_t> codes;
         for (; i < fields.size(); ++i) {
@@ -585,6 +694,7 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
   if (i < fields.size()) {
     return error(fmt::format("{} record has too many fields (\"{}\" is extra)", rrtype_to_text(type), fields[i]));
   }
+  if (std::string problem = generic_structure_problem(type, out); !problem.empty()) return error(problem);
   return out;
 }
 
@@ -691,6 +801,18 @@ void append_text(std::string& out, RRType type, std::string_view wire) {
         }
         break;
       }
+      case Field::kString:
+      case Field::kCaaTag: {
+        auto length = static_cast<unsigned char>(wire[pos]);
+        if (f == Field::kString) append_character_string_text(out, wire.substr(pos + 1, length));
+        else out.append(wire.substr(pos + 1, length));
+        pos += 1 + length;
+        break;
+      }
+      case Field::kTextRest:
+        append_character_string_text(out, wire.substr(pos));
+        pos = wire.size();
+        break;
     }
   }
 }
@@ -744,6 +866,23 @@ Result<bool> check_wire(RRType type, std::string_view wire) {
         }
         break;
       }
+      case Field::kString:
+      case Field::kCaaTag: {
+        if (!need(1)) return error("rdata too short");
+        std::size_t length = static_cast<unsigned char>(wire[pos]);
+        if (!need(1 + length)) return error("character-string runs past the end of the rdata");
+        if (f == Field::kCaaTag &&
+            (length == 0 || !std::all_of(wire.begin() + static_cast<std::ptrdiff_t>(pos + 1),
+                                         wire.begin() + static_cast<std::ptrdiff_t>(pos + 1 + length),
+                                         is_letter_or_digit))) {
+          return error("CAA tag is not letters and digits (RFC 8659 §4.1.1)");
+        }
+        pos += 1 + length;
+        break;
+      }
+      case Field::kTextRest:
+        pos = wire.size();
+        break;
     }
   }
   if (pos != wire.size()) return error("rdata has trailing bytes");

@@ -11,8 +11,8 @@ namespace rdnsprov::dns {
 namespace {
 
 // Mnemonics of other types (IANA "Resource Record (RR) TYPEs"), so that an operator's zone names them as usual and
-// an error says which type it refuses. rdnsprov reads none of these in presentation form (RFC 3597's \# instead),
-// and refuses the meta types among them.
+// an error says which type it refuses. rdnsprov reads some of them in presentation form (those rdata.cc has a shape
+// for), the others in RFC 3597's \# form, and refuses the meta types among them.
 struct Mnemonic {
   std::uint16_t code;
   const char* text;

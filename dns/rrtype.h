@@ -2,8 +2,9 @@
 // kAllRRTypes (DESIGN.md "Core value types"); PTR is among them for the reverse zones operators sign with
 // `rdnsprov sign` and check with `verify-zone`, and zonelets refuse it.
 //
-// Those two commands also take operators' own zones, which may hold any type (rrtype_from_text_any): MX, TXT and
-// SRV in their presentation form, every other type in RFC 3597's generic form (TYPE65534 \# 2 abcd).
+// Those two commands also take operators' own zones, which may hold any type (rrtype_from_text_any): MX, TXT, SRV,
+// DNAME and the types rdata.cc has a shape for (HINFO, RP, AFSDB, NAPTR, KX, SSHFP, DHCID, TLSA, SMIMEA, OPENPGPKEY,
+// SPF, URI, CAA) in their presentation form, any type in RFC 3597's generic form (TYPE65534 \# 2 abcd).
 //
 //   auto type = rrtype_from_text("DS");   // std::optional<RRType>
 //   rrtype_to_text(RRType::kNs);          // "NS"

@@ -460,8 +460,9 @@ std::string refused_operator_type(RRType type) {
     return fmt::format("{} is a meta or query type, not a record a zone holds (RFC 6895 §3.1)", text);
   }
   // RFC 4034 §6.2: the names in these types' rdata are lower-cased in the canonical form, which rdnsprov can only
-  // do for the types whose form it reads (NS, CNAME, SOA, PTR, MX, SRV).
-  static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 30, 35, 36, 38};
+  // do for the types whose form it reads (NS, CNAME, SOA, PTR, MX, SRV, DNAME, RP, AFSDB, NAPTR, KX): the obsolete
+  // ones below are refused.
+  static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 21, 24, 26, 30, 38};
   if (std::find(std::begin(kNamesInside), std::end(kNamesInside), code) != std::end(kNamesInside)) {
     return fmt::format("record type {} holds names that signing lower-cases (RFC 4034 §6.2), and rdnsprov does not "
                        "read its data: it is not signed",

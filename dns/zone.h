@@ -97,10 +97,11 @@ struct MasterFile {
 //     wildcard, no quoted text, no escape: '*', '"' and '\\' are refused on the line.
 //   kOperator: operators' own zones, given to `rdnsprov sign` and `verify-zone` — also wildcard names (RFC 4592),
 //     '/' in names (RFC 2317's 0/26),
-//     MX, TXT (quoted text with \X and \DDD escapes), SRV and DNAME, and any other type in RFC 3597's generic form
-//     (TYPE65534 \# 2 abcd). Still refused: meta and query types (0, OPT, 128-255), and the types whose
-//     rdata holds names signing must lower-case (RFC 4034 §6.2: RP, AFSDB, NAPTR, …) when rdnsprov does not
-//     read their presentation form. $GENERATE lines are expanded as BIND expands them (see sign --help).
+//     MX, TXT (quoted text with \X and \DDD escapes), SRV, DNAME, HINFO, RP, AFSDB, NAPTR, KX, SSHFP, DHCID, TLSA,
+//     SMIMEA, OPENPGPKEY, SPF, URI and CAA, and any type in RFC 3597's generic form (TYPE65534 \# 2 abcd). Still
+//     refused: meta and query types (0, OPT, 128-255), and the obsolete types whose rdata holds names signing must
+//     lower-case (RFC 4034 §6.2: MINFO, MB, …), whose form rdnsprov does not read. $GENERATE lines are expanded as
+//     BIND expands them (see sign --help).
 enum class Dialect { kRegistry, kOperator };
 
 // Reads a master file (RFC 1035 §5): $ORIGIN, $TTL, relative names, "@", omitted owner/TTL/class,

@@ -1049,12 +1049,12 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
             std::string::npos)
       << check.all();
 
-  dns::write_file_atomically(dir / "other.zone", text + "3 TYPE41 \\# 0\n4 RP \\# 2 0000\n"
+  dns::write_file_atomically(dir / "other.zone", text + "3 TYPE41 \\# 0\n4 MINFO \\# 2 0000\n"
                                                         "a.*.3 PTR generic.example.net.\n5 BOGUS 1\n");
   CommandResult refused = sign("nsec", dir / "other.zone", dir / "other-signed.zone");
   EXPECT_EQ(refused.exit_code, 1) << refused.all();
   EXPECT_NE(refused.all().find("other.zone:18: OPT is a meta or query type"), std::string::npos) << refused.all();
-  EXPECT_NE(refused.all().find("other.zone:19: record type RP holds names that signing lower-cases"), std::string::npos)
+  EXPECT_NE(refused.all().find("other.zone:19: record type MINFO holds names that signing lower-cases"), std::string::npos)
       << refused.all();
   EXPECT_NE(refused.all().find("other.zone:20: owner: invalid name \"a.*.3\": '*' is not allowed in a name"),
             std::string::npos)
@@ -1108,10 +1108,11 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
   EXPECT_FALSE(fs::exists(dir / "other-signed.zone"));
 }
 
-// An operator's zone may hold any type: MX, TXT and SRV in their presentation form (names lower-cased, TXT
-// escapes kept byte for byte), every other type in RFC 3597's form, a mnemonic or TYPEnnn. Signed with NSEC and
-// with NSEC3, it passes every verifier and named-checkzone, the NSEC bitmaps name the types, signing again reuses
-// every signature, and one byte changed in opaque data is caught by verify-zone.
+// An operator's zone may hold any type: MX, TXT, SRV, HINFO, RP, AFSDB, NAPTR, KX, SSHFP, DHCID, TLSA, SMIMEA,
+// OPENPGPKEY, SPF, URI and CAA in their presentation form (names lower-cased, text escapes kept byte for byte), any
+// type in RFC 3597's form, a mnemonic or TYPEnnn (names in the data of a known type lower-cased too). Signed with
+// NSEC and with NSEC3, it passes every verifier and named-checkzone, the NSEC bitmaps name the types, signing again
+// reuses every signature, and one byte changed in opaque data is caught by verify-zone.
 TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
@@ -1130,6 +1131,21 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
       "1 PTR host1.example.net.\n"
       "1 HINFO \\# 10 03 414243 05 4c696e7578\n"
       "1 TYPE65534 \\# 5 0102030405\n"
+      "2 HINFO \"PC Intel\" Linux\n"
+      "2 RP Admin.Example.NET. Info.Example.NET.\n"
+      "2 AFSDB 1 AFS.Example.NET.\n"
+      "2 NAPTR 100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .\n"
+      "2 KX 10 KX.Example.NET.\n"
+      "2 SSHFP 4 2 ( 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef )\n"
+      "2 TLSA 3 1 1 d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971\n"
+      "2 SMIMEA 3 1 1 d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971\n"
+      "2 DHCID ( AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA= )\n"
+      "2 OPENPGPKEY AQID\n"
+      "2 SPF \"v=spf1 -all\"\n"
+      "2 URI 10 1 \"ftp://ftp1.example.com/public\"\n"
+      "2 CAA 0 issue \"ca.example.net; policy=ev\"\n"
+      "2 CAA 128 tbs \"\"\n"
+      "3 RP \\# 8 0541646d696e00 00\n"
       "empty TYPE65280 \\# 0\n"
       "64-127 NS ns.customer.example.\n");
   for (const std::string policy : {"nsec", "optout"}) {
@@ -1145,19 +1161,35 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
           "2.0.192.in-addr.arpa.\t3600\tIN\tTXT\t\"a; not a comment (nor a parenthesis)\" "
           "\"quote \\\" backslash \\\\ tab \\009 byte \\255\" \"unquoted\"\n",
           "_ldap._tcp.2.0.192.in-addr.arpa.\t3600\tIN\tSRV\t0 5 389 ldap.example.net.\n",
-          "1.2.0.192.in-addr.arpa.\t3600\tIN\tHINFO\t\\# 10 03414243054C696E7578\n",
+          "1.2.0.192.in-addr.arpa.\t3600\tIN\tHINFO\t\"ABC\" \"Linux\"\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tHINFO\t\"PC Intel\" \"Linux\"\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tRP\tadmin.example.net. info.example.net.\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tAFSDB\t1 afs.example.net.\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tNAPTR\t100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tKX\t10 kx.example.net.\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tSSHFP\t4 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tCAA\t0 issue \"ca.example.net; policy=ev\"\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tCAA\t128 tbs \"\"\n",
+          "2.2.0.192.in-addr.arpa.\t3600\tIN\tURI\t10 1 \"ftp://ftp1.example.com/public\"\n",
+          "3.2.0.192.in-addr.arpa.\t3600\tIN\tRP\tadmin. .\n",
           "1.2.0.192.in-addr.arpa.\t3600\tIN\tTYPE65534\t\\# 5 0102030405\n",
           "empty.2.0.192.in-addr.arpa.\t3600\tIN\tTYPE65280\t\\# 0\n"}) {
       EXPECT_NE(result.find(line), std::string::npos) << line << "\n" << result;
     }
-    for (const std::string type : {"MX", "TXT", "SRV", "HINFO", "TYPE65534", "TYPE65280"}) {
+    for (const std::string type : {"MX", "TXT", "SRV", "HINFO", "TYPE65534", "TYPE65280", "RP", "AFSDB", "NAPTR", "KX",
+                                   "SSHFP", "TLSA", "SMIMEA", "DHCID", "OPENPGPKEY", "SPF", "URI", "CAA"}) {
       EXPECT_TRUE(std::regex_search(result, std::regex("\tRRSIG\t" + type + " "))) << type << "\n" << result;
     }
     if (policy == "nsec") {
       EXPECT_NE(result.find("\tNSEC\t1.2.0.192.in-addr.arpa. NS SOA MX TXT RRSIG NSEC DNSKEY\n"), std::string::npos)
           << result;
-      EXPECT_NE(result.find("\tNSEC\t64-127.2.0.192.in-addr.arpa. PTR HINFO RRSIG NSEC TYPE65534\n"), std::string::npos)
+      EXPECT_NE(result.find("\tNSEC\t2.2.0.192.in-addr.arpa. PTR HINFO RRSIG NSEC TYPE65534\n"), std::string::npos)
           << result;
+      EXPECT_NE(result.find("\tNSEC\t3.2.0.192.in-addr.arpa. HINFO RP AFSDB NAPTR KX SSHFP RRSIG NSEC DHCID TLSA "
+                            "SMIMEA OPENPGPKEY SPF URI CAA\n"),
+                std::string::npos)
+          << result;
+      EXPECT_NE(result.find("\tNSEC\t64-127.2.0.192.in-addr.arpa. RP RRSIG NSEC\n"), std::string::npos) << result;
       EXPECT_NE(result.find("\tNSEC\t2.0.192.in-addr.arpa. RRSIG NSEC TYPE65280\n"), std::string::npos) << result;
     }
     for (const std::string& failure : verifier_failures(zone, out, now, true, policy == "optout", policy == "optout")) {

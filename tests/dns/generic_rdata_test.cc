@@ -55,6 +55,31 @@ const Sample kSamples[] = {
     {"CAA \\# 8 00057461672e6b6b", false},  // '.' in the tag
     {"CAA \\# 4 00056973", false},          // the tag runs past the end
     {"OPENPGPKEY \\# 1 00", true},
+    // Presentation forms, checked the same way.
+    {"HINFO \"PC Intel\" Linux", true},
+    {"HINFO \"PC\"", false},  // one string
+    {"RP admin.example. .", true},
+    {"RP admin.example.", false},
+    {"AFSDB 1 afs.example.", true},
+    {"AFSDB x afs.example.", false},
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .", true},
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" .", false},
+    {"KX 10 kx.example.", true},
+    {"SSHFP 4 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true},
+    {"SSHFP 4 2 0123", false},  // a SHA-256 fingerprint of 2 octets
+    {"SSHFP 4 2 012", false},   // not hexadecimal octets
+    {"TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true},
+    {"TLSA 3 1", false},
+    {"DHCID AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=", true},
+    {"OPENPGPKEY AQID", true},
+    {"SPF \"v=spf1 -all\"", true},
+    {"URI 10 1 \"ftp://ftp1.example.com/public\"", true},
+    {"URI 10 \"ftp://ftp1.example.com/public\"", false},
+    {"CAA 0 issue \"ca.example.net\"", true},
+    {"CAA 0 is-sue \"ca.example.net\"", false},
+    {"CAA 0 issue", false},
+    {"MX \\# 0", false},
+    {"MX \\# 4 000a 0000", false},  // the name runs past the end
 };
 
 TEST(GenericRdata, KnownStructuresAreCheckedAsNamedCheckzoneChecksThem) {

@@ -244,7 +244,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
   })) << written;
   EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 5);
   EXPECT_NE(written.find("\tTXT\t\"\\000\\001"), std::string::npos) << written;
-  EXPECT_NE(written.find("\tCAA\t\\# 4 00026869\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("\tCAA\t0 hi \"\"\n"), std::string::npos) << written;  // RFC 3597 in, presentation out
   EXPECT_NE(written.find("\tTYPE4000\t\\# 0\n"), std::string::npos) << written;
   MasterFile again = read_master_file(written, origin(), Dialect::kOperator);
   ASSERT_TRUE(again.errors.empty()) << again.errors[0].reason;
@@ -260,7 +260,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
                           "b TYPE255 \\# 0\n"          // 3
                           "c TYPE41 \\# 0\n"           // 4
                           "d NAPTR \\# 0\n"            // 5
-                          "e HINFO \"PC\" \"Linux\"\n"  // 6
+                          "e MINFO a. b.\n"            // 6
                           "f MX \\# 0\n"               // 7
                           "g TYPE65534 \\# 3 0102\n"   // 8
                           "h TXT \"no end\n"            // 9
@@ -281,9 +281,9 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
       {2, "IXFR is a meta or query type"},
       {3, "ANY is a meta or query type"},
       {4, "OPT is a meta or query type"},
-      {5, "NAPTR holds names that signing lower-cases"},
-      {6, "HINFO has no presentation form rdnsprov reads"},
-      {7, "MX data is read in its presentation form"},
+      {5, "NAPTR data in RFC 3597's form does not fit its type"},
+      {6, "MINFO holds names that signing lower-cases"},
+      {7, "MX data in RFC 3597's form does not fit its type: rdata too short"},
       {8, "\\# says 3 octets, the data has 2"},
       {9, "quoted text runs past the end of its line"},
       {10, "byte 0x01 is not allowed in quoted text"},
@@ -303,8 +303,8 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
 TEST(MasterFileReader, LinesAfterARefusedLineRepeatItsOwner) {
   const std::string text = "$TTL 60\n"
                            "a TXT first\n"                    // 2
-                           "b HINFO \"PC\" \"Linux\"\n"      // 3
-                           "  CAA 0 issue \"ca.example\"\n"   // 4
+                           "b HINFO \"PC\"\n"                // 3
+                           "  CAA 0 is-sue \"ca.example\"\n"  // 4
                            "  TXT second\n"                   // 5
                            "bad..name TXT x\n"                // 6
                            "  TXT third\n";                   // 7
