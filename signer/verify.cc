@@ -977,9 +977,20 @@ class ZoneVerifier {
     Nsec3Fields fields;
   };
 
+  // The parameters that make an NSEC3 chain (RFC 5155 §3.1.1-4): its hash algorithm, iterations and salt.
+  static bool same_chain(const Nsec3Fields& a, const Nsec3Fields& b) {
+    return a.hash_algorithm == b.hash_algorithm && a.iterations == b.iterations && a.salt == b.salt;
+  }
+  static std::string chain_text(const Nsec3Fields& f) {
+    return fmt::format("algorithm {}, {} iterations, salt {}", f.hash_algorithm, f.iterations, salt_text(f.salt));
+  }
+
+  // The NSEC3 chains: one per parameter set. A zone has one, or two while a signer changes its parameters (BIND
+  // builds the new chain beside the old one and switches the NSEC3PARAM once it is complete, RFC 5155 §10.4): each
+  // chain must be complete, since servers answer from the one an NSEC3PARAM names and a resolver may meet either.
   void check_nsec3_chain() {
     // Parameters: the apex NSEC3PARAM (RFC 5155 §4), flags 0.
-    std::optional<Nsec3Fields> params;
+    std::vector<Nsec3Fields> named;  // by an NSEC3PARAM
     if (const RRset* rrset = apex_owner() ? find_rrset_after(*apex_owner(), RRType::kNsec3param) : nullptr) {
       for (std::size_t i = rrset->begin; i < rrset->end; ++i) {
         auto fields = parse_nsec3param(records_[i]->rdata);
@@ -996,7 +1007,7 @@ class ZoneVerifier {
                         fmt::format("NSEC3PARAM hash algorithm {} is not SHA-1 (1)", fields->hash_algorithm));
           continue;
         }
-        if (!params) params = *fields;
+        named.push_back(*fields);
       }
     } else {
       problems_.add(apex_, RRType::kNsec3param,
@@ -1030,7 +1041,13 @@ class ZoneVerifier {
         out.push_back(c);
       }
     });
-    std::vector<Nsec3Entry> chain;
+    // The chains in the order met: those of the NSEC3PARAM first, then those of NSEC3 records alone.
+    std::vector<std::pair<Nsec3Fields, std::vector<Nsec3Entry>>> chains;
+    for (const Nsec3Fields& f : named) {
+      if (std::none_of(chains.begin(), chains.end(), [&](const auto& c) { return same_chain(c.first, f); })) {
+        chains.emplace_back(f, std::vector<Nsec3Entry>{});
+      }
+    }
     for (std::vector<Candidate>& candidates : found) {
       for (Candidate& c : candidates) {
         std::size_t o = c.owner;
@@ -1074,37 +1091,49 @@ class ZoneVerifier {
           continue;
         }
         check_denial_ttl(name, RRType::kNsec3, record.ttl);
-        if (!params) {
-          params = *fields;  // no usable NSEC3PARAM (reported): the first NSEC3 sets the chain's parameters
-        }
-        if (fields->hash_algorithm != params->hash_algorithm || fields->iterations != params->iterations ||
-            fields->salt != params->salt) {
+        if (fields->hash_algorithm != kNsec3HashSha1) {
           problems_.add(name, RRType::kNsec3,
-                        fmt::format("NSEC3 at {} has parameters (algorithm {}, {} iterations, salt {}) unlike the "
-                                    "NSEC3PARAM (algorithm {}, {} iterations, salt {})",
-                                    name.to_text(), fields->hash_algorithm, fields->iterations,
-                                    salt_text(fields->salt), params->hash_algorithm, params->iterations,
-                                    salt_text(params->salt)));
+                        fmt::format("NSEC3 at {} has hash algorithm {}, not SHA-1 (1)", name.to_text(),
+                                    fields->hash_algorithm));
           continue;
         }
-        chain.push_back(Nsec3Entry{*c.hash, o, &record, *fields});
+        auto chain = std::find_if(chains.begin(), chains.end(),
+                                  [&](const auto& known) { return same_chain(known.first, *fields); });
+        if (chain == chains.end()) chain = chains.emplace(chains.end(), *fields, std::vector<Nsec3Entry>{});
+        chain->second.push_back(Nsec3Entry{*c.hash, o, &record, *fields});
       }
     }
     found.clear();
-    if (!params) return;
-    if (params->iterations > kMaxNsec3Iterations) {
-      problems_.add(apex_, RRType::kNsec3param,
-                    fmt::format("NSEC3 uses {} iterations; validators may treat more than {} as insecure "
-                                "(RFC 9276 §3.2)",
-                                params->iterations, kMaxNsec3Iterations));
-    }
-    std::string salt(params->salt);
-
+    if (chains.empty()) return;
     Nsec3Names wanted = nsec3_names();
-    std::vector<HashedName>& names = wanted.names;
+    for (auto& [params, chain] : chains) {
+      if (chain.empty()) {
+        problems_.add(apex_, RRType::kNsec3param,
+                      fmt::format("the NSEC3PARAM names a chain ({}) of which the zone has no NSEC3", chain_text(params)));
+        continue;
+      }
+      check_one_nsec3_chain(params, chain, wanted.names, chains.size() > 1);
+    }
+  }
+
+  // One NSEC3 chain of parameters `params`: closed, each NSEC3 for a name of the zone with its bitmap, every name
+  // (`names`, whose hashes this computes) with its NSEC3 or, where opt-out allows it, covered. `several`: the zone
+  // has more than one chain, and the problems name the chain.
+  void check_one_nsec3_chain(const Nsec3Fields& params, std::vector<Nsec3Entry>& chain, std::vector<HashedName> names,
+                             bool several) {
+    const std::string of_chain = several ? fmt::format(" in the chain of {}", chain_text(params)) : std::string();
+    if (params.iterations > kMaxNsec3Iterations) {
+      problems_.add(apex_, RRType::kNsec3param,
+                    fmt::format("NSEC3 uses {} iterations{}; validators may treat more than {} as insecure "
+                                "(RFC 9276 §3.2)",
+                                params.iterations, of_chain, kMaxNsec3Iterations));
+    }
+    std::string salt(params.salt);
+    const Nsec3Fields* const params_ptr = &params;
+
     pool_.parallel_for(names.size(), 4096, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        dns::Nsec3Digest digest = dns::nsec3_digest(names[i].name->wire(), salt, params->iterations);
+        dns::Nsec3Digest digest = dns::nsec3_digest(names[i].name->wire(), salt, params_ptr->iterations);
         std::memcpy(names[i].hash.data(), digest.data(), digest.size());
       }
     });
@@ -1202,14 +1231,14 @@ class ZoneVerifier {
         const Nsec3Entry& cover = it == chain.begin() ? chain.back() : *(it - 1);
         if (cover.fields.flags & kNsec3OptOutFlag) continue;
         problems_.add(*hashed.name, RRType::kNsec3,
-                      fmt::format("{} {} has no NSEC3 (expected at {}), and the NSEC3 covering it, {}, has no "
+                      fmt::format("{} {} has no NSEC3{} (expected at {}), and the NSEC3 covering it, {}, has no "
                                   "opt-out flag",
-                                  what, hashed.name->to_text(), hashed_owner(hashed.hash),
+                                  what, hashed.name->to_text(), of_chain, hashed_owner(hashed.hash),
                                   owner_name(cover.owner).to_text()));
         continue;
       }
       problems_.add(*hashed.name, RRType::kNsec3,
-                    fmt::format("{} {} has no NSEC3 (expected at {})", what, hashed.name->to_text(),
+                    fmt::format("{} {} has no NSEC3{} (expected at {})", what, hashed.name->to_text(), of_chain,
                                 hashed_owner(hashed.hash)));
     }
   }

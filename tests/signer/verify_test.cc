@@ -147,6 +147,7 @@ const SignedZones& signed_zones() {
     z.text["v4-nsec"] = bind_sign(v4, kV4Apex, kV4Zone, "v4-nsec", {});
     z.text["v4-nsec3"] = bind_sign(v4, kV4Apex, kV4Zone, "v4-nsec3", {"-3", "-", "-H", "0"});
     z.text["v4-nsec3-optout"] = bind_sign(v4, kV4Apex, kV4Zone, "v4-nsec3-optout", {"-3", "-", "-H", "0", "-A"});
+    z.text["v4-nsec3-salted"] = bind_sign(v4, kV4Apex, kV4Zone, "v4-nsec3-salted", {"-3", "ab01", "-H", "0"});
     TempDir v6;
     make_keys(v6.path(), kV6Apex, "ECDSAP256SHA256");
     z.text["v6-nsec"] = bind_sign(v6, kV6Apex, kV6Zone, "v6-nsec", {});
@@ -560,6 +561,44 @@ TEST(Verify, Nsec3WrongBitmapIsReported) {
   nsec3.rdata = nsec3.rdata.substr(0, bitmap_at) + dns::rdata::type_bitmap({dns::rrtype_code(RRType::kNs)});
   VerifyResult result = verify(zone);
   EXPECT_TRUE(has_problem(result, zone, nsec3.owner.to_text(), "NSEC3", "missing: DS RRSIG"));
+}
+
+// A zone whose NSEC3 parameters change (BIND builds the new chain beside the old one, then switches the
+// NSEC3PARAM): two complete chains verify; a chain with a hole is reported, naming it; an NSEC3PARAM naming a chain
+// the zone lacks is reported.
+TEST(Verify, TwoCompleteNsec3ChainsVerifyAndEachMustBeComplete) {
+  auto merged = [] {
+    dns::Zone zone = load("v4-nsec3");
+    dns::Zone salted = load("v4-nsec3-salted");
+    for (const Record& r : salted.records()) {
+      bool of_chain = r.type == RRType::kNsec3 || (r.type == RRType::kRrsig && covered_type(r) == dns::rrtype_code(RRType::kNsec3));
+      if (of_chain) zone.add(r);
+    }
+    return zone;
+  };
+  dns::Zone zone = merged();
+  VerifyResult both = verify(zone);
+  EXPECT_TRUE(both.ok) << listing(both);
+
+  // A hole in the chain the NSEC3PARAM does not name.
+  Name two_one = *Name::from_text("2.1", zone.apex());
+  std::string label = dns::to_base32hex(dns::nsec3_hash(two_one, *dns::from_hex("ab01"), 0));
+  Record victim = find(zone, label, RRType::kNsec3);
+  remove(zone, find(zone, victim.owner.to_text(), RRType::kRrsig, RRType::kNsec3));
+  remove(zone, victim);
+  VerifyResult holed = verify(zone);
+  EXPECT_TRUE(has_problem(holed, zone, "2.1", "NSEC3",
+                          "2.1.10.in-addr.arpa. has no NSEC3 in the chain of algorithm 1, 0 iterations, salt AB01"));
+
+  // The NSEC3PARAM naming the salted chain, whose NSEC3 records are gone: the other chain is complete, but servers
+  // answer from the one the NSEC3PARAM names.
+  dns::Zone other = load("v4-nsec3");
+  Record& param = find(other, "@", RRType::kNsec3param);
+  param.rdata = std::string("\x01\x00\x00\x00\x02\xab\x01", 7);
+  VerifyResult missing = verify(other);
+  EXPECT_TRUE(has_problem(missing, other, "@", "NSEC3PARAM",
+                          "the NSEC3PARAM names a chain (algorithm 1, 0 iterations, salt AB01) of which the zone has no "
+                          "NSEC3"));
 }
 
 TEST(Verify, BothNsecAndNsec3AreReported) {
