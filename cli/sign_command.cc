@@ -688,7 +688,10 @@ std::optional<dns::Zone> read_zone_file(const std::string& path, const dns::Name
   }
   dns::Zone zone(apex);
   zone.mutable_records() = std::move(parsed.records);
-  zone.canonicalise();
+  // RFC 2181 §5.2: an RRset has one TTL; servers and signers take one of them (BIND the first, rdnsprov the smallest).
+  for (const std::string& mixed : zone.canonicalise()) {
+    spdlog::warn("{}: {}: read with the smallest, as one TTL (RFC 2181 §5.2)", path, mixed);
+  }
   return zone;
 }
 

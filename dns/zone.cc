@@ -148,7 +148,8 @@ void sort_canonically(std::vector<Record>& records) {
 
 }  // namespace
 
-void Zone::canonicalise() {
+std::vector<std::string> Zone::canonicalise(std::size_t max_reported) {
+  std::vector<std::string> mixed;
   sort_canonically(records_);
   // Merge identical records (owner, type, rdata) whatever their TTLs.
   auto same_rr = [](const Record& a, const Record& b) {
@@ -165,14 +166,26 @@ void Zone::canonicalise() {
   for (std::size_t i = 0; i < records_.size();) {
     std::size_t j = i;
     std::uint32_t ttl = records_[i].ttl;
+    std::uint32_t largest = ttl;
     while (j < records_.size() && same_rrset(records_[j], records_[i])) {
       ttl = std::min(ttl, records_[j].ttl);
+      largest = std::max(largest, records_[j].ttl);
       ++j;
+    }
+    if (ttl != largest && mixed.size() < max_reported) {
+      std::string type(rrtype_to_text(records_[i].type));
+      if (records_[i].type == RRType::kRrsig && records_[i].rdata.size() >= 2) {
+        type += " " + std::string(rrtype_to_text(static_cast<RRType>(
+                          (static_cast<unsigned char>(records_[i].rdata[0]) << 8) |
+                          static_cast<unsigned char>(records_[i].rdata[1]))));
+      }
+      mixed.push_back(fmt::format("{}/{} has records of TTLs {} to {}", records_[i].owner.to_text(), type, ttl, largest));
     }
     for (std::size_t k = i; k < j; ++k) records_[k].ttl = ttl;
     i = j;
   }
   canonical_ = true;
+  return mixed;
 }
 
 void release_records(std::vector<Record>& records, ThreadPool& pool) {

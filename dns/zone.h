@@ -41,8 +41,9 @@ class Zone {
   void reserve(std::size_t n) { records_.reserve(n); }
 
   // Sorts into canonical order and merges identical records. Within an RRset the TTLs are made equal to the
-  // smallest one (RFC 2181 §5.2).
-  void canonicalise();
+  // smallest one (RFC 2181 §5.2). Returns the first `max_reported` RRsets where they differed, each as
+  // "OWNER/TYPE has records of TTLs A to B", so that a reader of a file can say so.
+  std::vector<std::string> canonicalise(std::size_t max_reported = 20);
   // True when the records are known to be canonical: canonicalise() ran and they have not been handed out for
   // change since. Lets a consumer (the signer) skip checking an order that is already guaranteed.
   bool is_canonical() const { return canonical_; }

@@ -1212,6 +1212,20 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
     EXPECT_EQ(check.exit_code, 4) << check.all();
     EXPECT_NE(check.all().find("over 1.2.0.192.in-addr.arpa./TYPE65534 does not validate"), std::string::npos)
         << check.all();
+
+    // One record of an RRset with another TTL: said, and read with the smallest (the signatures' original TTL).
+    std::string mixed = result;
+    const std::string caa = "\t3600\tIN\tCAA\t128 tbs";
+    ASSERT_NE(mixed.find(caa), std::string::npos);
+    mixed.replace(mixed.find(caa), caa.size(), "\t7200\tIN\tCAA\t128 tbs");
+    dns::write_file_atomically(dir / "mixed.zone", mixed);
+    CommandResult read_mixed = rdnsprov_at(dir, now, {"verify-zone", "--zone", zone, "--policy", policy, "--in",
+                                                      (dir / "mixed.zone").string()});
+    EXPECT_EQ(read_mixed.exit_code, 0) << read_mixed.all();
+    EXPECT_NE(read_mixed.all().find("mixed.zone: 2.2.0.192.in-addr.arpa./CAA has records of TTLs 3600 to 7200: read "
+                                    "with the smallest"),
+              std::string::npos)
+        << read_mixed.all();
   }
 }
 
