@@ -215,6 +215,55 @@ void append_character_string_text(std::string& out, std::string_view bytes) {
   out.push_back('"');
 }
 
+// Why the regexp of NAPTR rdata `data` is not RFC 3402 §3.2's substitution expression "delim ere delim repl delim
+// flags" (empty, or a delimiter that is no digit, backslash or flag, three parts, flag "i" alone, each back
+// reference \1-\9 of a subexpression the ERE has), as BIND checks it when it loads a zone; empty when it is, or when
+// the data is too short to hold one (check_wire says so).
+std::string naptr_regexp_problem(std::string_view data) {
+  std::size_t pos = 4;
+  for (int field = 0; field < 2; ++field) {  // flags, services
+    if (pos >= data.size()) return {};
+    pos += 1 + static_cast<unsigned char>(data[pos]);
+  }
+  if (pos >= data.size() || pos + 1 + static_cast<unsigned char>(data[pos]) > data.size()) return {};
+  std::string_view regexp = data.substr(pos + 1, static_cast<unsigned char>(data[pos]));
+  if (regexp.empty()) return {};
+  const char delim = regexp[0];
+  auto bad = [&](std::string_view why) {
+    return fmt::format("NAPTR regexp \"{}\" is not \"delim ere delim replacement delim flags\" (RFC 3402 §3.2): {}",
+                       regexp.substr(0, 60), why);
+  };
+  if ((delim >= '0' && delim <= '9') || delim == '\\' || delim == 'i' || delim == '\0') {
+    return bad("a digit, a backslash or a flag is no delimiter");
+  }
+  int part = 0;  // 0 the ERE, 1 the replacement, 2 the flags
+  unsigned subexpressions = 0;
+  for (std::size_t i = 1; i < regexp.size(); ++i) {
+    char c = regexp[i];
+    if (c == '\0') return bad("a NUL octet");
+    if (c == delim) {
+      if (++part > 2) return bad("more than three delimiters");
+      continue;
+    }
+    if (part == 2) {
+      if (c != 'i') return bad(fmt::format("flag '{}' (only \"i\" is defined)", c));
+      continue;
+    }
+    if (part == 0 && c == '(') ++subexpressions;
+    if (c == '\\') {
+      if (++i >= regexp.size()) return bad("a lone backslash at its end");
+      char next = regexp[i];
+      if (part == 1 && next >= '0' && next <= '9') {
+        if (next == '0' || static_cast<unsigned>(next - '0') > subexpressions) {
+          return bad(fmt::format("back reference \\{} to a subexpression the ERE does not have", next));
+        }
+      }
+    }
+  }
+  if (part != 2) return bad("fewer than three delimiters");
+  return {};
+}
+
 // Why `data` (RFC 3597 data of `type`) is not what the type's RFC says its rdata is; empty when it is, or when the
 // type's structure is not known here (its data is then signed as written). Servers refuse to load such records.
 std::string generic_structure_problem(RRType type, std::string_view data) {
@@ -234,6 +283,8 @@ std::string generic_structure_problem(RRType type, std::string_view data) {
       auto n = strings(data);
       return n && *n == 2 ? std::string() : "HINFO data is not two character-strings (CPU and OS)";
     }
+    case 35:  // NAPTR, RFC 3403 §4.1: order, preference, flags, services, regexp, replacement
+      return naptr_regexp_problem(data);
     case 99: {  // SPF, RFC 7208 §3.1: as TXT
       auto n = strings(data);
       return n && *n >= 1 ? std::string() : "SPF data is not one or more character-strings";
@@ -693,6 +744,10 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
   }
   if (i < fields.size()) {
     return error(fmt::format("{} record has too many fields (\"{}\" is extra)", rrtype_to_text(type), fields[i]));
+  }
+  if (out.size() > 65535) {
+    return error(fmt::format("{} data is {} octets; rdata holds at most 65,535 (RFC 1035 §3.2.1)", rrtype_to_text(type),
+                             out.size()));
   }
   if (std::string problem = generic_structure_problem(type, out); !problem.empty()) return error(problem);
   return out;

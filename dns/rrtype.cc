@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 namespace rdnsprov::dns {
 
@@ -26,6 +27,16 @@ constexpr Mnemonic kOtherMnemonics[] = {
     {55, "HIP"},      {61, "OPENPGPKEY"}, {62, "CSYNC"},    {64, "SVCB"},       {65, "HTTPS"},   {99, "SPF"},
     {108, "EUI48"},   {109, "EUI64"},    {251, "IXFR"},     {252, "AXFR"},      {255, "ANY"},    {256, "URI"},
     {257, "CAA"},
+};
+
+// Mnemonics read but never written: BIND writes them (in RRSIG and NSEC lines of the zones it signs), while other
+// tools may not read them, so rdnsprov writes these types as TYPEnnn (RFC 3597 §5), which every tool reads.
+constexpr Mnemonic kReadOnlyMnemonics[] = {
+    {11, "WKS"},      {22, "NSAP"},      {23, "NSAP-PTR"},  {27, "GPOS"},      {31, "EID"},     {32, "NIMLOC"},
+    {34, "ATMA"},     {40, "SINK"},      {56, "NINFO"},     {57, "RKEY"},      {58, "TALINK"},  {100, "UINFO"},
+    {101, "UID"},     {102, "GID"},      {103, "UNSPEC"},   {104, "NID"},      {105, "L32"},    {106, "L64"},
+    {107, "LP"},      {249, "TKEY"},     {250, "TSIG"},     {253, "MAILB"},    {254, "MAILA"},  {258, "AVC"},
+    {259, "DOA"},     {260, "AMTRELAY"}, {261, "RESINFO"},  {262, "WALLET"},   {32768, "TA"},   {32769, "DLV"},
 };
 
 const char* other_mnemonic(std::uint16_t code) {
@@ -87,9 +98,12 @@ std::optional<RRType> rrtype_from_text_any(std::string_view text) {
     std::string_view name = rrtype_to_text(type);
     if (name.size() == text.size() && strncasecmp(name.data(), text.data(), text.size()) == 0) return type;
   }
-  for (const Mnemonic& m : kOtherMnemonics) {
-    if (std::strlen(m.text) == text.size() && strncasecmp(m.text, text.data(), text.size()) == 0) {
-      return static_cast<RRType>(m.code);
+  for (std::span<const Mnemonic> table : {std::span<const Mnemonic>(kOtherMnemonics),
+                                          std::span<const Mnemonic>(kReadOnlyMnemonics)}) {
+    for (const Mnemonic& m : table) {
+      if (std::strlen(m.text) == text.size() && strncasecmp(m.text, text.data(), text.size()) == 0) {
+        return static_cast<RRType>(m.code);
+      }
     }
   }
   if (text.size() > 4 && text.size() <= 9 && strncasecmp(text.data(), "TYPE", 4) == 0) {

@@ -475,7 +475,8 @@ std::string refused_operator_type(RRType type) {
   // RFC 4034 §6.2: the names in these types' rdata are lower-cased in the canonical form, which rdnsprov can only
   // do for the types whose form it reads (NS, CNAME, SOA, PTR, MX, SRV, DNAME, RP, AFSDB, NAPTR, KX): the obsolete
   // ones below are refused.
-  static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 21, 24, 26, 30, 38};
+  // NSAP-PTR (23) is not in RFC 4034's list, but BIND and ldns lower-case its name all the same.
+  static constexpr std::uint16_t kNamesInside[] = {3, 4, 7, 8, 9, 14, 21, 23, 24, 26, 30, 38};
   if (std::find(std::begin(kNamesInside), std::end(kNamesInside), code) != std::end(kNamesInside)) {
     return fmt::format("record type {} holds names that signing lower-cases (RFC 4034 §6.2), and rdnsprov does not "
                        "read its data: it is not signed",

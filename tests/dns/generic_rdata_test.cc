@@ -80,6 +80,15 @@ const Sample kSamples[] = {
     {"CAA 0 issue", false},
     {"MX \\# 0", false},
     {"MX \\# 4 000a 0000", false},  // the name runs past the end
+    // NAPTR regexps (RFC 3402 §3.2), as BIND checks them on load.
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" \"\" .", true},
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" \"!^(.*)$!sip:\\\\1@example.com!i\" .", true},
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" \"a b c\" .", false},     // one delimiter
+    {"NAPTR 100 10 \"U\" \"\" \"!a!b\" .", false},              // two
+    {"NAPTR 100 10 \"U\" \"\" \"!a!b!c!d\" .", false},          // four
+    {"NAPTR 100 10 \"U\" \"\" \"!a!b!x\" .", false},            // flag x
+    {"NAPTR 100 10 \"U\" \"E2U+sip\" \"!^.*$!\\\\2!i\" .", false},  // no subexpression 2
+    {"NAPTR 100 10 \"U\" \"\" \"1a1b1\" .", false},             // a digit as delimiter
 };
 
 TEST(GenericRdata, KnownStructuresAreCheckedAsNamedCheckzoneChecksThem) {
@@ -103,6 +112,15 @@ TEST(GenericRdata, KnownStructuresAreCheckedAsNamedCheckzoneChecksThem) {
     }
   }
   EXPECT_GT(refused, 10);
+
+  // Rdata longer than 65,535 octets (300 strings of 255), which no server loads: refused by both.
+  std::string txt = "x TXT";
+  for (int i = 0; i < 300; ++i) txt += " " + std::string(255, 'a');
+  MasterFile long_read = read_master_file(head + txt + "\n", apex, Dialect::kOperator);
+  ASSERT_EQ(long_read.errors.size(), 1u);
+  EXPECT_NE(long_read.errors[0].reason.find("rdata holds at most 65,535"), std::string::npos) << long_read.errors[0].reason;
+  write_file_atomically(dir / "long.zone", head + txt + "\n");
+  EXPECT_NE(run_command({"named-checkzone", "-q", apex.to_text(), (dir / "long.zone").string()}).exit_code, 0);
 }
 
 }  // namespace

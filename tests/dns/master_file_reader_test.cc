@@ -268,7 +268,8 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
                           "j TXT \"\\300\"\n"           // 11
                           "k TXT " + std::string(300, 'x') + "\n"  // 12
                           "ok TXT fine\n"               // 13
-                          "l A 192.0.2.\\1\n";          // 14
+                          "l A 192.0.2.\\1\n"            // 14
+                          "m TYPE23 \\# 3 01 41 00\n";   // 15
   MasterFile refused = read_master_file(bad, origin(), Dialect::kOperator);
   ASSERT_EQ(refused.records.size(), 1u);
   EXPECT_EQ(refused.records[0].owner, *Name::from_text("ok.193.in-addr.arpa"));
@@ -290,6 +291,7 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
       {11, "is above 255"},
       {12, "at most 255 octets"},
       {14, "a backslash escape outside quoted text is not accepted"},
+      {15, "TYPE23 holds names that signing lower-cases"},
   };
   for (const auto& [line, words] : expected) {
     EXPECT_NE(reasons[line].find(words), std::string::npos) << "line " << line << ": " << reasons[line];
@@ -300,6 +302,20 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
 // A line refused for its type or data still names the owner the lines after it repeat (as in BIND): their records
 // and errors are that owner's, not the one of the last line read. Lines repeating an owner that could not be read
 // are refused as such.
+// Type names BIND writes in the NSEC and RRSIG lines of the zones it signs (LP, TALINK, NSAP-PTR, …) are read, and
+// written back as TYPEnnn, which every tool reads.
+TEST(MasterFileReader, TypeNamesBindWritesAreReadAndWrittenAsTypeNumbers) {
+  const std::string text = "$TTL 60\n"
+                           "a NSEC b.193.in-addr.arpa. RRSIG NSEC LP TALINK NSAP-PTR AMTRELAY\n"
+                           "a LP \\# 3 000a00\n";
+  MasterFile read = read_master_file(text, origin(), Dialect::kOperator);
+  ASSERT_TRUE(read.errors.empty()) << read.errors[0].line << ": " << read.errors[0].reason;
+  ASSERT_EQ(read.records.size(), 2u);
+  EXPECT_EQ(master_line(read.records[0]),
+            "a.193.in-addr.arpa.\t60\tIN\tNSEC\tb.193.in-addr.arpa. TYPE23 RRSIG NSEC TYPE58 TYPE107 TYPE260\n");
+  EXPECT_EQ(master_line(read.records[1]), "a.193.in-addr.arpa.\t60\tIN\tTYPE107\t\\# 3 000A00\n");
+}
+
 TEST(MasterFileReader, LinesAfterARefusedLineRepeatItsOwner) {
   const std::string text = "$TTL 60\n"
                            "a TXT first\n"                    // 2
