@@ -127,6 +127,9 @@ std::optional<std::string> from_base64(std::string_view text) {
     if (value < 0) return std::nullopt;
     v = v << 6 | static_cast<std::uint32_t>(value);
   }
+  // RFC 4648 §3.5: the bits the padding leaves over are zero in the one encoding of the data ("AB==" is not "AA=="),
+  // as BIND requires of master files.
+  if ((rest == 2 && (v & 0xf) != 0) || (rest == 3 && (v & 0x3) != 0)) return std::nullopt;
   if (rest == 2) *to++ = static_cast<char>(v >> 4);
   if (rest == 3) {
     *to++ = static_cast<char>(v >> 10);

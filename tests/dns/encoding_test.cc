@@ -21,6 +21,9 @@ TEST(Base64, Rfc4648TestVectors) {
     EXPECT_EQ(to_base64(plain), encoded);
     EXPECT_EQ(from_base64(encoded), plain) << encoded;
   }
+  // Bits left over by the padding that are not zero: not the canonical encoding (RFC 4648 §3.5), refused as BIND
+  // refuses it.
+  for (const char* text : {"Zh==", "Zm9=", "AB==", "AAB="}) EXPECT_EQ(from_base64(text), std::nullopt) << text;
 }
 
 // The decoder as first written: one character at a time, six bits each.
@@ -46,6 +49,7 @@ std::optional<std::string> reference_decode(std::string_view text) {
     }
   }
   if (padding > 2 || (text.size() % 4) != 0) return std::nullopt;
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // RFC 4648 §3.5: the bits left over are zero
   return out;
 }
 

@@ -72,6 +72,8 @@ const Sample kSamples[] = {
     {"TLSA 3 1", false},
     {"DHCID AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=", true},
     {"OPENPGPKEY AQID", true},
+    {"OPENPGPKEY AB==", false},  // bits left over that are not zero (RFC 4648 §3.5)
+    {"DHCID AAB=", false},
     {"SPF \"v=spf1 -all\"", true},
     {"URI 10 1 \"ftp://ftp1.example.com/public\"", true},
     {"URI 10 \"ftp://ftp1.example.com/public\"", false},
