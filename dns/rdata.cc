@@ -328,9 +328,7 @@ std::string generic_structure_problem(RRType type, std::string_view data) {
 // RFC 3597 §5: "\# LENGTH HEX…" for a type without a presentation form here.
 Result<std::string> generic_from_text(RRType type, std::span<const std::string_view> fields) {
   if (fields.empty() || fields[0] != "\\#") {
-    return error(fmt::format("{} has no presentation form rdnsprov reads: write its data as RFC 3597's "
-                             "\"\\# LENGTH HEX\"",
-                             rrtype_to_text(type)));
+    return error("rdnsprov reads no presentation form of this type: write its data as RFC 3597's \"\\# LENGTH HEX\"");
   }
   if (fields.size() < 2) return error("\\# without a length");
   auto length = parse_unsigned<std::uint16_t>(fields[1], 65535, "rdata length");

@@ -1,8 +1,11 @@
 #include "dns/zone.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -844,8 +847,29 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
     const bool rfc1035_ttl = state.dialect == Dialect::kOperator;
     if (!ttl && rfc1035_ttl) ttl = state.last_stated_ttl;
     auto rdata = rdata::from_text(*type, std::span(fields).subspan(i), origin, state.dialect == Dialect::kOperator);
+    // The type as the operator wrote it, and as rdnsprov writes it where that differs (HIP is written TYPE55).
+    auto type_text = [&, written = fields[i - 1]] {
+      std::string name(rrtype_to_text(*type));
+      if (written.size() == name.size() && strncasecmp(written.data(), name.data(), written.size()) == 0) return name;
+      std::string upper(written);
+      std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+      return fmt::format("{} ({})", upper, name);
+    };
     if (!rdata) {
-      fail(fmt::format("{} {}: {}", owner.to_text(), rrtype_to_text(*type), rdata.error()));
+      fail(fmt::format("{} {}: {}", owner.to_text(), type_text(), rdata.error()));
+      continue;
+    }
+    // RFC 1035 §4.2.2: a message is at most 65,535 octets. The response to a query for the record holds the
+    // header (12), the question (owner, type, class), the record (its owner a 2-octet pointer, then type, class,
+    // TTL, length: 12 with the pointer) and, in a signed zone, its RRSIG (12, 18 fixed octets, the signer a pointer,
+    // and up to 512 octets of signature for RSA-4096, the largest key rdnsprov makes: 544). Data that leaves no
+    // room for them cannot be served; BIND refuses data over 65,510 octets when loading, and Knot and ldns cannot
+    // check the signature of a record whose signed data passes 65,535.
+    if (const std::size_t most = 65535 - 12 - (owner.wire().size() + 4) - 12 - 544; rdata->size() > most) {
+      fail(fmt::format("{} {}: data of {} octets cannot be served with this owner: a response holding it, its "
+                       "question and its signature is at most 65,535 octets (RFC 1035 §4.2.2), which leaves {} for "
+                       "the data",
+                       owner.to_text(), type_text(), rdata->size(), most));
       continue;
     }
     if (!ttl && rfc1035_ttl && *type == RRType::kSoa) {

@@ -1114,6 +1114,13 @@ TEST(SignCommand, SignsAReverseZoneOfPtrRecordsAndWildcardsAndRefusesTypesItDoes
 // NSEC and with NSEC3, it passes every verifier and named-checkzone, the NSEC bitmaps name the types, signing again
 // reuses every signature, and one byte changed in opaque data is caught by verify-zone.
 TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
+  const std::string long_owner = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c');
+  // TXT data of `octets` octets: strings of 255, then the rest.
+  auto txt_of = [](std::size_t octets) {
+    std::string text;
+    for (; octets > 256; octets -= 256) text += "\"" + std::string(255, 't') + "\" ";
+    return text + "\"" + std::string(octets - 1, 't') + "\"";
+  };
   TempDir dir;
   dns::write_file_atomically(dir / "rdnsprov.conf", signed_config());
   long now = static_cast<long>(std::time(nullptr));
@@ -1147,7 +1154,10 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
       "2 CAA 128 tbs \"\"\n"
       "3 RP \\# 8 0541646d696e00 00\n"
       "empty TYPE65280 \\# 0\n"
-      "64-127 NS ns.customer.example.\n");
+      "64-127 NS ns.customer.example.\n" +
+          // The largest data this owner may have (RFC 1035 §4.2.2): a response holding the record, its question and
+          // an RSA-4096 signature fits 65,535 octets. Its owner is 214 octets in wire form: 64,963 - 214 = 64,749.
+          long_owner + " TXT " + txt_of(64'749) + "\n");
   for (const std::string policy : {"nsec", "optout"}) {
     SCOPED_TRACE(policy);
     fs::path out = dir / (policy + ".zone");
@@ -1227,6 +1237,23 @@ TEST(SignCommand, SignsRecordsOfAnyTypeInTheirPresentationOrGenericForm) {
               std::string::npos)
         << read_mixed.all();
   }
+
+  // One octet more is refused, naming the line (BIND refuses data over 65,510 octets; Knot and ldns cannot check
+  // the signature of a record whose signed data passes 65,535).
+  dns::write_file_atomically(dir / "large.zone", "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 3600\n"
+                                                 "@ SOA ns1.example.net. hostmaster.example.net. 7 3600 900 604800 3600\n"
+                                                 "@ NS ns1.example.net.\n" +
+                                                     long_owner + " TXT " + txt_of(64'750) + "\n");
+  CommandResult large = rdnsprov_at(dir, now,
+                                    {"sign", "--zone", zone, "--in", (dir / "large.zone").string(), "--out",
+                                     (dir / "large-signed.zone").string(), "--policy", "nsec", "--keys",
+                                     (dir / "keys-nsec").string()});
+  EXPECT_EQ(large.exit_code, 1) << large.all();
+  EXPECT_NE(large.all().find("large.zone:5: " + long_owner + ".2.0.192.in-addr.arpa. TXT: data of 64750 octets "
+                             "cannot be served with this owner"),
+            std::string::npos)
+      << large.all().substr(0, 2000);
+  EXPECT_FALSE(fs::exists(dir / "large-signed.zone"));
 }
 
 // BIND's $GENERATE, the usual way to write a block of reverse records by hand, and RFC 1035's $INCLUDE: the

@@ -306,14 +306,25 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
 // written back as TYPEnnn, which every tool reads.
 TEST(MasterFileReader, TypeNamesBindWritesAreReadAndWrittenAsTypeNumbers) {
   const std::string text = "$TTL 60\n"
-                           "a NSEC b.193.in-addr.arpa. RRSIG NSEC LP TALINK NSAP-PTR AMTRELAY\n"
-                           "a LP \\# 3 000a00\n";
+                           "a NSEC b.193.in-addr.arpa. RRSIG NSEC LP TALINK NSAP-PTR AMTRELAY HIP NULL X25\n"
+                           "a LP \\# 3 000a00\n"
+                           "a HIP \\# 0\n";
   MasterFile read = read_master_file(text, origin(), Dialect::kOperator);
   ASSERT_TRUE(read.errors.empty()) << read.errors[0].line << ": " << read.errors[0].reason;
-  ASSERT_EQ(read.records.size(), 2u);
-  EXPECT_EQ(master_line(read.records[0]),
-            "a.193.in-addr.arpa.\t60\tIN\tNSEC\tb.193.in-addr.arpa. TYPE23 RRSIG NSEC TYPE58 TYPE107 TYPE260\n");
+  ASSERT_EQ(read.records.size(), 3u);
+  // Knot's kzonecheck 3.2 reads neither HIP, NULL nor X25 by name.
+  EXPECT_EQ(master_line(read.records[0]), "a.193.in-addr.arpa.\t60\tIN\tNSEC\tb.193.in-addr.arpa. TYPE10 TYPE19 "
+                                          "TYPE23 RRSIG NSEC TYPE55 TYPE58 TYPE107 TYPE260\n");
   EXPECT_EQ(master_line(read.records[1]), "a.193.in-addr.arpa.\t60\tIN\tTYPE107\t\\# 3 000A00\n");
+  EXPECT_EQ(master_line(read.records[2]), "a.193.in-addr.arpa.\t60\tIN\tTYPE55\t\\# 0\n");
+
+  // A refused line names the type as the operator wrote it, and as rdnsprov writes it.
+  MasterFile refused = read_master_file("$TTL 60\nb hip 2 200100107B1A74DF365639CC39F1D578 AwEAAbdx\n", origin(),
+                                        Dialect::kOperator);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_NE(refused.errors[0].reason.find("b.193.in-addr.arpa. HIP (TYPE55): rdnsprov reads no presentation form"),
+            std::string::npos)
+      << refused.errors[0].reason;
 }
 
 TEST(MasterFileReader, LinesAfterARefusedLineRepeatItsOwner) {
