@@ -53,6 +53,7 @@ std::string label_problem(std::string_view label) {
     return fmt::format("label of {} octets (at most {})", label.size(), Name::kMaxLabelLength);
   }
   for (unsigned char c : label) {
+    if (c == '\\') return "'\\' is not allowed in a name (rdnsprov reads no escapes in names)";
     if (!is_label_byte(c)) return fmt::format("{} is not allowed in a name", describe_byte(c));
   }
   return {};

@@ -289,6 +289,59 @@ std::string generic_structure_problem(RRType type, std::string_view data) {
       auto n = strings(data);
       return n && *n >= 1 ? std::string() : "SPF data is not one or more character-strings";
     }
+    case 19: {  // X25, RFC 1183 §3.1: the PSDN address, one <character-string> of at least 4 digits (as BIND)
+      auto n = strings(data);
+      bool digits = std::all_of(data.begin() + (data.empty() ? 0 : 1), data.end(),
+                                [](char c) { return c >= '0' && c <= '9'; });
+      return n && *n == 1 && data.size() >= 5 && digits ? std::string()
+                                                        : "X25 data is not one character-string of 4 or more digits";
+    }
+    case 20: {  // ISDN, RFC 1183 §3.2: the ISDN address and an optional subaddress
+      auto n = strings(data);
+      return n && (*n == 1 || *n == 2) ? std::string() : "ISDN data is not one or two character-strings";
+    }
+    case 25: {  // KEY, RFC 2535 §3.1: flags, protocol, algorithm, key; no key only with the no-key flags (0xC000)
+      std::string short_data = at_least(4, "a KEY record has flags, a protocol and an algorithm (4 octets)");
+      if (!short_data.empty()) return short_data;
+      bool no_key = (static_cast<unsigned char>(data[0]) & 0xc0) == 0xc0;
+      return data.size() > 4 || no_key ? std::string() : "KEY data has no key, and its flags do not say so (0xC000)";
+    }
+    case 45: {  // IPSECKEY, RFC 4025 §2.1: precedence, gateway type, algorithm, gateway, public key
+      std::string short_data = at_least(3, "an IPSECKEY record has a precedence, a gateway type and an algorithm");
+      if (!short_data.empty()) return short_data;
+      std::size_t at = 3;
+      switch (static_cast<unsigned char>(data[1])) {
+        case 0: break;  // no gateway
+        case 1: at += 4; break;
+        case 2: at += 16; break;
+        case 3:
+          if (!Name::from_wire(data, at)) return "IPSECKEY gateway is not a name in uncompressed wire form";
+          break;
+        default:
+          return fmt::format("IPSECKEY gateway type {} is not 0 to 3 (RFC 4025 §2.3)",
+                             static_cast<unsigned char>(data[1]));
+      }
+      return at < data.size() ? std::string() : "IPSECKEY data ends before its public key";
+    }
+    case 55: {  // HIP, RFC 8005 §5: HIT length, PK algorithm, PK length, HIT, public key, rendezvous servers
+      std::string short_data = at_least(4, "a HIP record has a HIT length, an algorithm and a key length (4 octets)");
+      if (!short_data.empty()) return short_data;
+      std::size_t hit = static_cast<unsigned char>(data[0]);
+      std::size_t key = static_cast<std::size_t>(static_cast<unsigned char>(data[2]) << 8 | static_cast<unsigned char>(data[3]));
+      if (hit == 0 || key == 0) return "HIP HIT or public key is empty";
+      std::size_t at = 4 + hit + key;
+      if (at > data.size()) return "HIP HIT and public key run past the data";
+      while (at < data.size()) {
+        if (!Name::from_wire(data, at)) return "HIP rendezvous server is not a name in uncompressed wire form";
+      }
+      return {};
+    }
+    case 62: {  // CSYNC, RFC 7477 §2.1.1: SOA serial, flags, type bitmap
+      std::string short_data = at_least(6, "a CSYNC record has a SOA serial and flags (6 octets)");
+      if (!short_data.empty()) return short_data;
+      auto types = parse_type_bitmap(data.substr(6));
+      return types ? std::string() : "CSYNC " + types.error();
+    }
     case 29:  // LOC, RFC 1876 §2: version 0 is 16 octets (no other version is defined)
       return data.empty() || (data[0] == 0 && data.size() != 16) ? "LOC data of version 0 is not 16 octets (RFC 1876)"
                                                                   : std::string();
@@ -437,6 +490,9 @@ Result<std::vector<std::uint16_t>> parse_type_bitmap(std::string_view bitmap) {
     if (window <= last_window) return error("type bitmap windows out of order");
     if (length < 1 || length > 32 || pos + 2 + static_cast<std::size_t>(length) > bitmap.size()) {
       return error("bad type bitmap window length");
+    }
+    if (bitmap[pos + 1 + static_cast<std::size_t>(length)] == 0) {
+      return error("type bitmap window ends in a zero octet (RFC 4034 §4.1.2: trailing zero octets are omitted)");
     }
     for (int b = 0; b < length; ++b) {
       auto byte = static_cast<unsigned char>(bitmap[pos + 2 + static_cast<std::size_t>(b)]);
@@ -721,6 +777,9 @@ Result<std::string> from_text(RRType type, std::span<const std::string_view> fie
       case Field::kTextRest: {
         if (i + 1 != fields.size()) {
           return error(fmt::format("{} data ends in one quoted string", rrtype_to_text(type)));
+        }
+        if (rrtype_code(type) == 256 && (fields[i].size() < 2 || fields[i].front() != '"')) {
+          return error("a URI target is written in double quotes (RFC 7553 §4.4)");
         }
         auto bytes = text_octets(fields[i++]);
         if (!bytes) return error(bytes.error());

@@ -358,6 +358,43 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+// How many octets of valid UTF-8 (RFC 3629 §4) the character at text[at] takes, a byte above 0x7f; 0 if not valid.
+std::size_t utf8_length(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
+  unsigned lead = byte(at);
+  std::size_t length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (length == 0) return 0;
+  // The second octet's range excludes overlong forms, surrogates and code points above U+10FFFF.
+  unsigned low = lead == 0xe0 ? 0xa0 : lead == 0xf0 ? 0x90 : 0x80;
+  unsigned high = lead == 0xed ? 0x9f : lead == 0xf4 ? 0x8f : 0xbf;
+  if (byte(at + 1) < low || byte(at + 1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (byte(at + i) < 0x80 || byte(at + i) > 0xbf) return 0;
+  }
+  return length;
+}
+
+// A reason for a report line: text of a zone file (quoted text may hold tabs and UTF-8) with every control byte,
+// and every byte that is not part of valid UTF-8, written \DDD, so that reports and JSON stay one line of text.
+std::string report_text(std::string reason) {
+  auto plain = [](char c) { return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f; };
+  if (std::all_of(reason.begin(), reason.end(), plain)) return reason;
+  std::string out;
+  for (std::size_t i = 0; i < reason.size();) {
+    auto c = static_cast<unsigned char>(reason[i]);
+    if (plain(reason[i])) {
+      out.push_back(reason[i++]);
+    } else if (std::size_t length = c >= 0x80 ? utf8_length(reason, i) : 0; length > 0) {
+      out.append(reason, i, length);
+      i += length;
+    } else {
+      out += fmt::format("\\{:03d}", c);
+      ++i;
+    }
+  }
+  return out;
+}
+
 // Splits a master file into logical entries: parentheses join physical lines, comments are dropped.
 class EntryReader {
  public:
@@ -406,21 +443,30 @@ class EntryReader {
           if (std::string trouble = operator_token(fields); !trouble.empty() && problem.empty()) problem = trouble;
           continue;
         }
-        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+        if (c == '"' || (c == '\\' && !escape_at(pos_)) || !token_byte(c)) {
           if (problem.empty()) {
-            problem = c == '"'  ? "quoted text is not used by any record type rdnsprov handles"
-                      : c == '\\' ? "a backslash escape outside quoted text is not accepted (names hold no escapes)"
+            problem = c == '"' ? "quoted text is not used by any record type rdnsprov handles"
+                      : c == '\\' && dialect_ == Dialect::kRegistry
+                          ? "a backslash escape outside quoted text is not accepted (names hold no escapes)"
+                      : c == '\\' ? "a backslash ends the line or stands before a control byte: not an escape"
                                   : fmt::format("byte 0x{:02x} is not allowed", static_cast<unsigned char>(c));
           }
           ++pos_;
           continue;
         }
         std::size_t start = pos_;
-        // A token ends at any byte that is not printable ASCII too: the loop above refuses it with its own
-        // message, so no token (and no error quoting one) ever holds a control byte.
-        while (pos_ < text_.size() && !is_space(text_[pos_]) && text_[pos_] != '\n' && text_[pos_] != ';' &&
-               text_[pos_] != '(' && text_[pos_] != ')' && text_[pos_] != '"' && text_[pos_] != '\\' &&
-               static_cast<unsigned char>(text_[pos_]) >= 0x20 && static_cast<unsigned char>(text_[pos_]) < 0x7f) {
+        // A token ends at a control byte too: the loop above refuses it with its own message. In an operator's zone
+        // a token may hold escapes (RFC 1035 §5.1: "\X" and "\DDD"; "\ " is a space), which the rdata parser
+        // decodes, and bytes above 0x7f (UTF-8 text, as BIND reads it). Messages show such bytes as \DDD.
+        while (pos_ < text_.size()) {
+          if (escape_at(pos_)) {
+            pos_ += 2;
+            continue;
+          }
+          char t = text_[pos_];
+          if (is_space(t) || t == '\n' || t == ';' || t == '(' || t == ')' || t == '"' || t == '\\' || !token_byte(t)) {
+            break;
+          }
           ++pos_;
         }
         fields.push_back(text_.substr(start, pos_ - start));
@@ -436,9 +482,24 @@ class EntryReader {
   }
 
  private:
+  // A byte a token may hold: printable ASCII, and in an operator's zone any byte above 0x7f. The registry's files
+  // are ASCII.
+  bool token_byte(char c) const {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte >= 0x20 && byte < 0x7f) || (byte >= 0x80 && dialect_ == Dialect::kOperator);
+  }
+
+  // Whether an escape "\X" of an operator's zone starts at `at`: X a space or a byte a token may hold. The
+  // registry's files hold no escapes.
+  bool escape_at(std::size_t at) const {
+    if (dialect_ != Dialect::kOperator || text_[at] != '\\' || at + 1 >= text_.size()) return false;
+    return text_[at + 1] == ' ' || token_byte(text_[at + 1]);
+  }
+
   // At a '"' or "\#" of an operator's zone: takes the quoted string (quotes kept, escapes left for the rdata
-  // parser) or "\#" as one field. Returns the problem, if any: a quoted string must end on its line and hold only
-  // printable ASCII (other bytes are written \DDD), so that no field and no message ever holds a control byte.
+  // parser) or "\#" as one field. Returns the problem, if any: a quoted string must end on its line. It may hold
+  // tabs and bytes above 0x7f (UTF-8 text, as BIND reads it), taken as they are; other control bytes must be
+  // written \DDD. Messages show such bytes as \DDD (`report_text`).
   std::string operator_token(std::vector<std::string_view>& fields) {
     std::size_t start = pos_;
     if (text_[pos_] == '\\') {
@@ -450,7 +511,7 @@ class EntryReader {
     while (pos_ < text_.size() && text_[pos_] != '"') {
       auto c = static_cast<unsigned char>(text_[pos_]);
       if (c == '\n') return "quoted text runs past the end of its line";
-      if (c < 0x20 || c >= 0x7f) {
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
         ++pos_;
         return fmt::format("byte 0x{:02x} is not allowed in quoted text (write it \\DDD)", c);
       }
@@ -682,7 +743,7 @@ void read_entries(std::string_view text, std::uint64_t first_line, ReaderState& 
   std::optional<Name>& previous_owner = state.previous_owner;
   // Consecutive records of one owner spell it the same way: parse it once.
   std::string_view previous_owner_text;
-  auto fail = [&](std::string reason) { result.errors.push_back({line, std::move(reason)}); };
+  auto fail = [&](std::string reason) { result.errors.push_back({line, report_text(std::move(reason))}); };
   // The records and errors of the text a directive stands for ($GENERATE, $INCLUDE) are the directive line's;
   // `where(l)` names line l of that text in an error.
   auto adopt = [&](MasterFile& inner, auto where) {

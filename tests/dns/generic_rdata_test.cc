@@ -55,6 +55,39 @@ const Sample kSamples[] = {
     {"CAA \\# 8 00057461672e6b6b", false},  // '.' in the tag
     {"CAA \\# 4 00056973", false},          // the tag runs past the end
     {"OPENPGPKEY \\# 1 00", true},
+    {"X25 \\# 5 0431323334", true},
+    {"X25 \\# 4 03313233", false},    // 3 digits
+    {"X25 \\# 5 04313233aa", false},  // not a digit
+    {"X25 \\# 0", false},
+    {"ISDN \\# 5 0431323334", true},
+    {"ISDN \\# 7 04313233340161", true},
+    {"ISDN \\# 10 043132333401610162", false},  // three strings
+    {"ISDN \\# 0", false},
+    {"KEY \\# 5 0100030101", true},
+    {"KEY \\# 4 c1000301", true},   // the no-key flags
+    {"KEY \\# 4 01000301", false},  // no key
+    {"KEY \\# 3 010003", false},
+    {"IPSECKEY \\# 4 0a000201", true},                                     // no gateway
+    {"IPSECKEY \\# 8 0a0102c000020101", true},                             // IPv4
+    {"IPSECKEY \\# 20 0a0202000102030405060708090a0b0c0d0e0f01", true},    // IPv6
+    {"IPSECKEY \\# 7 0a030201410001", true},                               // a name
+    {"IPSECKEY \\# 7 0a0102c0000201", false},                              // no key
+    {"IPSECKEY \\# 19 0a0202000102030405060708090a0b0c0d0e0f", false},
+    {"IPSECKEY \\# 6 0a03020141ff", false},                                // the name runs past the end
+    {"IPSECKEY \\# 5 0a04020001", false},                                  // gateway type 4
+    {"IPSECKEY \\# 2 0a00", false},
+    {"HIP \\# 6 01020001aabb", true},
+    {"HIP \\# 9 01020001aabb014100", true},  // a rendezvous server
+    {"HIP \\# 8 01020001aabb0141", false},   // whose name runs past the end
+    {"HIP \\# 5 01020001aa", false},
+    {"HIP \\# 6 00020001aabb", false},       // no HIT
+    {"HIP \\# 6 01020000aabb", false},       // no key
+    {"CSYNC \\# 6 000000010003", true},
+    {"CSYNC \\# 9 000000010003000140", true},
+    {"CSYNC \\# 10 00000001000300024000", false},        // a trailing zero octet in the bitmap
+    {"CSYNC \\# 12 000000010003000140000140", false},    // window 0 twice
+    {"CSYNC \\# 5 0000000100", false},
+    {"NSEC \\# 5 0000024000", false},                    // a trailing zero octet in the bitmap
     // Presentation forms, checked the same way.
     {"HINFO \"PC Intel\" Linux", true},
     {"HINFO \"PC\"", false},  // one string
@@ -91,6 +124,16 @@ const Sample kSamples[] = {
     {"NAPTR 100 10 \"U\" \"\" \"!a!b!x\" .", false},            // flag x
     {"NAPTR 100 10 \"U\" \"E2U+sip\" \"!^.*$!\\\\2!i\" .", false},  // no subexpression 2
     {"NAPTR 100 10 \"U\" \"\" \"1a1b1\" .", false},             // a digit as delimiter
+    // Text as BIND reads it: UTF-8 and tabs as they are, escapes outside quotes too (RFC 1035 §5.1).
+    {"TXT \"caf\xc3\xa9\"", true},
+    {"TXT caf\xc3\xa9", true},
+    {"TXT \"a\tb\"", true},
+    {"HINFO \"a\tb\" c", true},
+    {"CAA 0 issue \"\xc3\xa9\"", true},
+    {"HINFO \\\"a b", true},
+    {"TXT a\\ b a\\;b \\(x", true},
+    {"TXT \"a\\", false},
+    {"URI 10 1 https://x/", false},  // the target is quoted (RFC 7553 §4.4)
 };
 
 TEST(GenericRdata, KnownStructuresAreCheckedAsNamedCheckzoneChecksThem) {

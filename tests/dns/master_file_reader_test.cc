@@ -269,7 +269,8 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
                           "k TXT " + std::string(300, 'x') + "\n"  // 12
                           "ok TXT fine\n"               // 13
                           "l A 192.0.2.\\1\n"            // 14
-                          "m TYPE23 \\# 3 01 41 00\n";   // 15
+                          "m TYPE23 \\# 3 01 41 00\n"    // 15
+                          "n A \"caf\xc3\xa9\xff\t\"\n";   // 16: UTF-8 kept in the message, the rest written \DDD
   MasterFile refused = read_master_file(bad, origin(), Dialect::kOperator);
   ASSERT_EQ(refused.records.size(), 1u);
   EXPECT_EQ(refused.records[0].owner, *Name::from_text("ok.193.in-addr.arpa"));
@@ -290,8 +291,9 @@ TEST(MasterFileReader, OperatorZonesHoldAnyTypeAndTheRegistrysReaderRefusesThem)
       {10, "byte 0x01 is not allowed in quoted text"},
       {11, "is above 255"},
       {12, "at most 255 octets"},
-      {14, "a backslash escape outside quoted text is not accepted"},
+      {14, "\"192.0.2.\\1\" is not an IPv4 address"},
       {15, "TYPE23 holds names that signing lower-cases"},
+      {16, "n.193.in-addr.arpa. A: \"\"caf\xc3\xa9\\255\\009\"\" is not an IPv4 address"},
   };
   for (const auto& [line, words] : expected) {
     EXPECT_NE(reasons[line].find(words), std::string::npos) << "line " << line << ": " << reasons[line];
@@ -308,7 +310,7 @@ TEST(MasterFileReader, TypeNamesBindWritesAreReadAndWrittenAsTypeNumbers) {
   const std::string text = "$TTL 60\n"
                            "a NSEC b.193.in-addr.arpa. RRSIG NSEC LP TALINK NSAP-PTR AMTRELAY HIP NULL X25\n"
                            "a LP \\# 3 000a00\n"
-                           "a HIP \\# 0\n";
+                           "a HIP \\# 6 01020001aabb\n";
   MasterFile read = read_master_file(text, origin(), Dialect::kOperator);
   ASSERT_TRUE(read.errors.empty()) << read.errors[0].line << ": " << read.errors[0].reason;
   ASSERT_EQ(read.records.size(), 3u);
@@ -316,7 +318,7 @@ TEST(MasterFileReader, TypeNamesBindWritesAreReadAndWrittenAsTypeNumbers) {
   EXPECT_EQ(master_line(read.records[0]), "a.193.in-addr.arpa.\t60\tIN\tNSEC\tb.193.in-addr.arpa. TYPE10 TYPE19 "
                                           "TYPE23 RRSIG NSEC TYPE55 TYPE58 TYPE107 TYPE260\n");
   EXPECT_EQ(master_line(read.records[1]), "a.193.in-addr.arpa.\t60\tIN\tTYPE107\t\\# 3 000A00\n");
-  EXPECT_EQ(master_line(read.records[2]), "a.193.in-addr.arpa.\t60\tIN\tTYPE55\t\\# 0\n");
+  EXPECT_EQ(master_line(read.records[2]), "a.193.in-addr.arpa.\t60\tIN\tTYPE55\t\\# 6 01020001AABB\n");
 
   // A refused line names the type as the operator wrote it, and as rdnsprov writes it.
   MasterFile refused = read_master_file("$TTL 60\nb hip 2 200100107B1A74DF365639CC39F1D578 AwEAAbdx\n", origin(),
