@@ -357,6 +357,15 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
                             "the parent serves it, rdnsprov keys ds-seen --zone {} --key {}",
                             k.key.key_tag(), ds_record_text(k), z->spec.apex.to_text(), k.key.key_tag());
     }
+    // A parent that acts on CDS (policy cds) makes no change while the zone withholds them: the DS of this rollover
+    // goes to and from the parent by hand, as the ACTION lines say.
+    std::string cds_note;
+    if (policy->signing.cds_cdnskey && signer::withholds_cds(*keys)) {
+      cds_note = "CDS/CDNSKEY are withheld (none published, which asks the parent for no change) while the parent "
+                 "should serve the DS of a KSK that is not in the DNSKEY RRset, which a CDS cannot name: submit and "
+                 "remove the DS of this rollover by hand, as the ACTION lines say; CDS/CDNSKEY return once the old "
+                 "DS may go";
+    }
     std::vector<signer::RolloverStatus> rollovers =
         signer::rollover_status(z->spec.apex, *keys, policy->signing,
                                 cached_rollover_timing(rollover_timing(*z, policy->signing), state, z->spec.apex,
@@ -367,6 +376,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
       if (!clock_note.empty()) zone["clock"] = clock_note;
       if (!targets_note.empty()) zone["targets"] = targets_note;
       if (!ds_note.empty()) zone["ds_unconfirmed"] = ds_note;
+      if (!cds_note.empty()) zone["cds_withheld"] = cds_note;
       nlohmann::json list = nlohmann::json::array();
       for (const signer::RolloverStatus& r : rollovers) {
         list.push_back({{"role", signer::key_role_to_text(r.role)},
@@ -383,6 +393,7 @@ int keys_status(const GlobalOptions& global, const std::string& zone_text, bool 
     if (!clock_note.empty()) std::cout << "  NOTE: " << clock_note << "\n";
     if (!targets_note.empty()) std::cout << "  NOTE: " << targets_note << "\n";
     if (!ds_note.empty()) std::cout << "  NOTE: " << ds_note << "\n";
+    if (!cds_note.empty()) std::cout << "  NOTE: " << cds_note << "\n";
     for (const signer::RolloverStatus& s : rollovers) {
       std::cout << fmt::format("  {} rollover: {}\n", signer::key_role_to_text(s.role), s.phase);
       for (const std::string& line : s.lines) std::cout << "    " << line << "\n";

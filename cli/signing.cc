@@ -526,16 +526,21 @@ std::string republish_reason(const ZoneConfig& zone, const ZoneKeyring& keyring,
   if (dnskey_ttl && *dnskey_ttl != wanted_dnskey_ttl) {
     return fmt::format("the DNSKEY TTL changes from {} to {} seconds", *dnskey_ttl, wanted_dnskey_ttl);
   }
-  if (has_cds != policy.cds_cdnskey) return policy.cds_cdnskey ? "CDS/CDNSKEY are added" : "CDS/CDNSKEY are removed";
-  if (has_cds) {
+  if (has_cds && !policy.cds_cdnskey) return "CDS/CDNSKEY are removed";
+  if (policy.cds_cdnskey) {
     // The keys whose DS the parent should serve change without a change of the DNSKEY RRset (a key set rollover's
-    // DS step): an automated parent reads them from CDS/CDNSKEY.
+    // DS step): an automated parent reads them from CDS/CDNSKEY. None while a KSK rollover withholds them.
     std::vector<signer::SigningKey> signing = signer::signing_keys(keys->second.keys, keys_at);
     signer::mark_cds_keys(signing, keys->second.keys, policy, keys_at);
     std::set<std::string> wanted;
     for (const signer::SigningKey& k : signing) {
       if (k.role != signer::KeyRole::kZsk && k.in_dnskey && k.in_cds) wanted.insert(k.key.dnskey_rdata());
     }
+    if (has_cds && wanted.empty()) {
+      return "CDS/CDNSKEY are withheld: the parent should serve the DS of a KSK that is not in the DNSKEY RRset "
+             "(KSK rollover)";
+    }
+    if (!has_cds && !wanted.empty()) return "CDS/CDNSKEY are added";
     if (wanted != cdnskeys) return "the keys CDS/CDNSKEY name change (the DS the parent should serve)";
   }
   if (has_zonemd != policy.zonemd) return policy.zonemd ? "ZONEMD is added" : "ZONEMD is removed";

@@ -128,8 +128,20 @@ std::optional<std::int64_t> presigning_ends(const std::vector<StoredKey>& keys, 
 
 bool waits_for_ds(const StoredKey& key) { return is_pending_ds(key.state.rollover_step); }
 
+bool withholds_cds(const std::vector<StoredKey>& keys) {
+  return std::any_of(keys.begin(), keys.end(), [](const StoredKey& k) {
+    const std::string& step = k.state.rollover_step;
+    return step == kStepKskDsPending || step == kStepKskDsSeen || step == kStepDsRemoval ||
+           (step == kStepKeysetSignaturesLast && signs_dnskey(k.state.role));
+  });
+}
+
 void mark_cds_keys(std::vector<SigningKey>& signing, const std::vector<StoredKey>& keys, const SigningPolicy& policy,
                    std::int64_t now) {
+  if (withholds_cds(keys)) {
+    for (SigningKey& s : signing) s.in_cds = false;
+    return;
+  }
   if (!outside_policy_key(keys, KeyRole::kKsk, policy, now)) return;  // no key set rollover before its DS step
   for (SigningKey& s : signing) {
     for (const StoredKey& k : keys) {

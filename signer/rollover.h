@@ -149,9 +149,19 @@ bool waits_for_ds(const StoredKey& key);
 
 // CDS/CDNSKEY (RFC 7344) name the keys whose DS the parent should serve. A key set rollover's new KSK (or CSK)
 // signs from the change of policy on, but its DS must not reach the parent before every cache holds its
-// signatures (RFC 6781 §4.1.4): until its "keyset-ds-pending" step, `signing` marks it not in_cds.
+// signatures (RFC 6781 §4.1.4): until its "keyset-ds-pending" step, `signing` marks it not in_cds. While
+// `withholds_cds`, no key is in_cds.
 void mark_cds_keys(std::vector<SigningKey>& signing, const std::vector<StoredKey>& keys, const SigningPolicy& policy,
                    std::int64_t now);
+
+// Whether the zone publishes no CDS/CDNSKEY now (none means "no change" to a parent that acts on them, RFC 7344
+// §4): while the parent should serve the DS of a KSK (or CSK) that is not in the DNSKEY RRset, which a CDS cannot
+// name (it names the zone's DNSKEYs, RFC 7344 §4.1). That is a double-DS KSK rollover (RFC 6781 §4.1.2) from the
+// new KSK's making (its DS is asked for; naming the old KSK alone would have the parent remove it) until the old
+// KSK's DS may go (naming the new KSK alone would have the parent remove the old DS while caches still hold the
+// DNSKEY RRset only it signs); and, after a key set rollover, an old KSK or CSK out of the DNSKEY RRset whose DS may
+// not go yet ("keyset-signatures-last", "ds-removal").
+bool withholds_cds(const std::vector<StoredKey>& keys);
 
 // "2027-01-15T08:00:00Z"
 std::string rollover_time_text(std::int64_t seconds);

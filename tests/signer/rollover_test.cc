@@ -80,6 +80,17 @@ void expect_both_sign(const std::vector<StoredKey>& keys, std::int64_t at, std::
   }
 }
 
+// The tags of the keys CDS/CDNSKEY name at `at` (mark_cds_keys).
+std::set<std::uint16_t> cds_tags_at(const std::vector<StoredKey>& keys, const SigningPolicy& policy, std::int64_t at) {
+  std::vector<SigningKey> signing = signing_keys(keys, at);
+  mark_cds_keys(signing, keys, policy, at);
+  std::set<std::uint16_t> tags;
+  for (const SigningKey& k : signing) {
+    if (k.in_cds && k.in_dnskey && k.role != KeyRole::kZsk) tags.insert(k.key.key_tag());
+  }
+  return tags;
+}
+
 // The tag of the one key of `keys` with `algorithm` and `role`, 0 when there is not exactly one.
 std::uint16_t tag_of(const std::vector<StoredKey>& keys, std::uint8_t algorithm, KeyRole role) {
   std::vector<std::uint16_t> tags;
@@ -202,11 +213,16 @@ TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
   std::vector<StoredKey> keys = keys_at_start(store, policy);
   ASSERT_FALSE(keys.empty());
   std::int64_t t1 = kT0 + 30 * kDay;
+  const std::uint16_t old_tag = tag_of(keys, 13, KeyRole::kKsk);
+  EXPECT_EQ(cds_tags_at(keys, policy, t1 - 1), std::set<std::uint16_t>{old_tag});
   auto events = advance_rollovers(store, keys, policy, timing(), published(keys, kT0), t1);
   ASSERT_EQ(events.size(), 2u);
   const StoredKey* fresh = with_step(keys, KeyRole::kKsk, kStepKskDsPending);
   ASSERT_NE(fresh, nullptr);
   std::uint16_t new_tag = fresh->key.key_tag();
+  // CDS/CDNSKEY are withheld ("no change") from here until the old DS may go: the parent is asked for the DS of a
+  // key that is not in the DNSKEY RRset, which a CDS naming the old KSK alone would have it remove.
+  EXPECT_TRUE(cds_tags_at(keys, policy, t1).empty());
   EXPECT_FALSE(fresh->published(t1));  // double-DS: the DNSKEY RRset changes once, at the swap
   EXPECT_NE(events[0].detail.find("IN DS " + std::to_string(new_tag) + " 13 2 "), std::string::npos) << events[0].detail;
 
@@ -234,11 +250,17 @@ TEST(Rollover, KskDoubleDsNeverPassesTheDsStepWithoutConfirmation) {
   std::vector<StoredKey> in_zone = published_keys(keys, t3);
   ASSERT_EQ(in_zone.size(), 2u);  // new KSK and the ZSK
   EXPECT_TRUE(std::any_of(in_zone.begin(), in_zone.end(), [&](const StoredKey& k) { return k.key.key_tag() == new_tag; }));
+  // After the swap too: a CDS naming the new KSK alone would have the parent remove the old DS while caches hold the
+  // DNSKEY RRset that only the old KSK signs.
+  EXPECT_TRUE(cds_tags_at(keys, policy, t3).empty());
   // The old DS may be removed DNSKEY TTL + propagation after the first publication without the old KSK.
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4199).empty());
+  EXPECT_TRUE(cds_tags_at(keys, policy, t3 + 4199).empty());
   events = advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3 + 4200);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].step, kStepRetired);
+  EXPECT_EQ(events[0].key_tag, old_tag);
+  EXPECT_EQ(cds_tags_at(keys, policy, t3 + 4200), std::set<std::uint16_t>{new_tag});
   EXPECT_EQ(*std::find_if(keys.begin(), keys.end(), [&](const StoredKey& k) { return k.key.key_tag() == events[0].key_tag; })
                  ->state.ds_removable,
             t3 + 4200);
@@ -293,15 +315,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_EQ(status[0].phase, "keyset-rollover");
 
   // CDS names the old CSK alone until the new one's DS is asked for.
-  auto cds_tags = [&](std::int64_t at) {
-    std::vector<SigningKey> signing = signing_keys(keys, at);
-    mark_cds_keys(signing, keys, policy, at);
-    std::set<std::uint16_t> tags;
-    for (const SigningKey& k : signing) {
-      if (k.in_cds && k.active && k.in_dnskey) tags.insert(k.key.key_tag());
-    }
-    return tags;
-  };
+  auto cds_tags = [&](std::int64_t at) { return cds_tags_at(keys, policy, at); };
   EXPECT_EQ(cds_tags(t1), std::set<std::uint16_t>{old_tag});
 
   // The first publication with both DNSKEYs: the DS may replace the old one once they are in every cache.
@@ -354,7 +368,8 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   EXPECT_EQ(events[1].key_tag, old_tag);
   EXPECT_EQ(events[1].step, kStepKeysetSignaturesLast);
   expect_both_sign(keys, t3, new_tag);
-  EXPECT_EQ(cds_tags(t3), std::set<std::uint16_t>{new_tag});
+  // The old CSK has left the DNSKEY RRset and its DS stays: CDS/CDNSKEY are withheld ("no change") until it may go.
+  EXPECT_TRUE(cds_tags(t3).empty());
   EXPECT_TRUE(advance_rollovers(store, keys, policy, timing(), published(keys, t3), t3).empty());
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3);
   EXPECT_EQ(status[0].phase, kStepKeysetSignaturesLast);
@@ -378,6 +393,7 @@ TEST(Rollover, AlgorithmRolloverAsksForTheNewDsAndRemovesTheOldAlgorithmAfterIt)
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key_tag, old_tag);
   EXPECT_EQ(events[0].step, kStepRetired);
+  EXPECT_EQ(cds_tags(t3 + 4200), std::set<std::uint16_t>{new_tag});
   status = rollover_status(name("193.in-addr.arpa"), keys, policy, timing(), t3 + 4200);
   EXPECT_EQ(status[0].phase, "no lifetime") << status[0].lines[0];
   EXPECT_TRUE(status[0].operator_action.empty()) << status[0].operator_action;
