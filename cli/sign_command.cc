@@ -766,9 +766,10 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
     std::cout << "Usage: rdnsprov [--config FILE] sign --zone ZONE --in ZONEFILE --out SIGNED [--policy NAME]\n"
                  "                                    [--keys DIR] [--no-verify]\n"
                  "Signs any master file with the zone's keys and policy: DNSKEY, RRSIG, NSEC or NSEC3, and CDS/CDNSKEY\n"
-                 "and ZONEMD when the policy asks. Keys come from STATE/keys/<zone>/ or --keys DIR and are generated\n"
-                 "there when the policy lacks them. An existing SIGNED file is patched: what it holds exactly as it\n"
-                 "would be signed now is kept, the rest is signed anew.\n"
+                 "(of the keys `run` would name now: none while a KSK rollover withholds them) and ZONEMD when the\n"
+                 "policy asks. It takes no rollover step. Keys come from STATE/keys/<zone>/ or --keys DIR and are\n"
+                 "generated there when the policy lacks them. An existing SIGNED file is patched: what it holds\n"
+                 "exactly as it would be signed now is kept, the rest is signed anew.\n"
                  "ZONEFILE may hold records of any type (DNSSEC records in it are replaced) and wildcard owners\n"
                  "(*.NAME): SOA, NS, A, AAAA, DS, CNAME, DNAME, PTR, MX, TXT, SRV, HINFO, RP, AFSDB, NAPTR, KX, SSHFP,\n"
                  "DHCID, TLSA, SMIMEA, OPENPGPKEY, SPF, URI and CAA in their usual form, any type in RFC 3597's\n"
@@ -857,6 +858,8 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   }
   std::uint32_t now = static_cast<std::uint32_t>(global.now);
   std::vector<signer::SigningKey> signing = signer::signing_keys(*keys, global.now);
+  // CDS/CDNSKEY name the keys `run` would name now (none while a KSK rollover withholds them).
+  signer::mark_cds_keys(signing, *keys, policy.signing, global.now);
   clock.done("loading the keys");
   std::optional<signer::SignResult> result;
   std::optional<signer::VerifyResult> check;
